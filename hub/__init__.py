@@ -1,0 +1,1 @@
+"""Operator CLI (`hub …`) and the local host that runs function_app.py without Core Tools."""

@@ -1,0 +1,1 @@
+"""The hub's integration core: settings, domain, mappings, flows, ports and adapters."""

@@ -1,0 +1,223 @@
+"""Hub settings: the one place that reads the environment.
+
+Every field is an Azure Function App setting. The same names appear in
+`local.settings.example.json` (Values) and in `infra/main.bicep` (appSettings);
+`tests/unit/test_settings_agreement.py` fails when the three drift apart.
+Secrets are `SecretStr` so they never print in logs, errors or staging rows.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _setting(default: Any, name: str, description: str, **kwargs: Any) -> Any:
+    """A field read from the app setting `name` exactly as written there."""
+    return Field(
+        default,
+        validation_alias=AliasChoices(name),
+        description=description,
+        **kwargs,
+    )
+
+
+class Settings(BaseSettings):
+    """All app settings of the hub, with the name each one has in Azure."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    # --- staging store and local bus (Azure Storage) -------------------------------
+    storage_connection: SecretStr | None = _setting(
+        None,
+        "HUB_STORAGE_CONNECTION",
+        "Connection string of the storage account holding the staging tables "
+        "(and, with HUB_BUS_KIND=storagequeue, the queues). 'UseDevelopmentStorage=true' "
+        "for Azurite. Leave empty in Azure to use the managed identity with "
+        "HUB_STORAGE_ACCOUNT_NAME.",
+    )
+    storage_account_name: str | None = _setting(
+        None,
+        "HUB_STORAGE_ACCOUNT_NAME",
+        "Storage account name used with the managed identity when "
+        "HUB_STORAGE_CONNECTION is empty.",
+    )
+    table_prefix: str = _setting(
+        "hub",
+        "HUB_TABLE_PREFIX",
+        "Prefix of every staging table name, so several hubs can share one account.",
+        pattern=r"^[A-Za-z][A-Za-z0-9]{0,20}$",
+    )
+
+    # --- message bus ----------------------------------------------------------------
+    bus_kind: Literal["servicebus", "storagequeue"] = _setting(
+        "servicebus",
+        "HUB_BUS_KIND",
+        "'servicebus' in Azure; 'storagequeue' runs the same queues on Azure Storage "
+        "queues (Azurite locally).",
+    )
+    servicebus_connection: SecretStr | None = _setting(
+        None,
+        "ServiceBusConnection",
+        "Service Bus connection string; leave empty in Azure to use the managed "
+        "identity with ServiceBusConnection__fullyQualifiedNamespace.",
+    )
+    servicebus_namespace: str | None = _setting(
+        None,
+        "ServiceBusConnection__fullyQualifiedNamespace",
+        "Fully qualified Service Bus namespace (<name>.servicebus.windows.net) used "
+        "with the managed identity; also read by the Service Bus trigger.",
+    )
+    max_delivery_count: int = _setting(
+        10,
+        "HUB_MAX_DELIVERY_COUNT",
+        "Deliveries before a message is dead-lettered. Must equal the queues' "
+        "maxDeliveryCount in infra/main.bicep; the storage-queue bus enforces it itself.",
+        ge=1,
+        le=100,
+    )
+
+    # --- Entra ID (client credentials for Business Central and Dataverse) ------------
+    tenant_id: str = _setting(
+        "", "HUB_TENANT_ID", "Entra tenant id (GUID) of the app registration."
+    )
+    client_id: str = _setting(
+        "", "HUB_CLIENT_ID", "Application (client) id of the hub's app registration."
+    )
+    client_secret: SecretStr | None = _setting(
+        None,
+        "HUB_CLIENT_SECRET",
+        "Client secret of the app registration (a Key Vault reference in Azure).",
+    )
+    authority_host: str = _setting(
+        "https://login.microsoftonline.com",
+        "HUB_AUTHORITY_HOST",
+        "Entra authority host; the sandbox token endpoint locally.",
+    )
+    ca_bundle: str | None = _setting(
+        None,
+        "HUB_CA_BUNDLE",
+        "Optional PEM file of extra certificate authorities to trust (the sandbox CA "
+        "locally). Empty in Azure.",
+    )
+
+    # --- Business Central ---------------------------------------------------------
+    bc_api_url: str = _setting(
+        "",
+        "BC_API_URL",
+        "Business Central API root, e.g. https://api.businesscentral.dynamics.com/"
+        "v2.0/<tenant>/<environment>/api/v2.0",
+    )
+    bc_company_id: str = _setting(
+        "", "BC_COMPANY_ID", "Id (GUID) of the Business Central company."
+    )
+    bc_scope: str = _setting(
+        "https://api.businesscentral.dynamics.com/.default",
+        "BC_SCOPE",
+        "OAuth scope requested for Business Central.",
+    )
+    bc_max_in_flight: int = _setting(
+        5,
+        "BC_MAX_IN_FLIGHT",
+        "Requests in flight to Business Central per worker (BC processes 5 per identity).",
+        ge=1,
+        le=100,
+    )
+
+    # --- Dataverse ------------------------------------------------------------------
+    dataverse_url: str = _setting(
+        "",
+        "DATAVERSE_URL",
+        "Dataverse environment URL, e.g. https://contoso.crm.dynamics.com",
+    )
+    dataverse_max_in_flight: int = _setting(
+        52,
+        "DATAVERSE_MAX_IN_FLIGHT",
+        "Requests in flight to Dataverse per worker (the service allows 52 per user).",
+        ge=1,
+        le=200,
+    )
+
+    # --- EcpPro -----------------------------------------------------------------------
+    ecppro_base_url: str = _setting(
+        "", "ECPPRO_BASE_URL", "EcpPro REST API root, e.g. https://api.ecppro.example/api/v1"
+    )
+    ecppro_customer_id: str = _setting(
+        "", "ECPPRO_CUSTOMER_ID", "EcpPro Customer ID (sent with every request)."
+    )
+    ecppro_secret_key: SecretStr | None = _setting(
+        None, "ECPPRO_SECRET_KEY", "EcpPro Secret Key (a Key Vault reference in Azure)."
+    )
+    ecppro_page_size: int = _setting(
+        500, "ECPPRO_PAGE_SIZE", "Rows asked for per EcpPro page.", ge=1, le=1000
+    )
+    ecppro_refresh_schedule: str = _setting(
+        "0 0 */4 * * *",
+        "ECPPRO_REFRESH_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the timer that refreshes all "
+        "EcpPro lists.",
+    )
+    ecppro_max_in_flight: int = _setting(
+        4, "ECPPRO_MAX_IN_FLIGHT", "Requests in flight to EcpPro per worker.", ge=1, le=50
+    )
+
+    # --- HTTP behaviour shared by every outbound client ------------------------------
+    http_connect_timeout: float = _setting(
+        5.0, "HTTP_CONNECT_TIMEOUT", "Seconds to wait for a TCP/TLS connection.", gt=0
+    )
+    http_read_timeout: float = _setting(
+        60.0, "HTTP_READ_TIMEOUT", "Seconds to wait for a response.", gt=0
+    )
+    http_max_attempts: int = _setting(
+        6,
+        "HTTP_MAX_ATTEMPTS",
+        "Attempts per request on 429, 5xx and connection errors (1 = no retry).",
+        ge=1,
+        le=20,
+    )
+    http_retry_budget_seconds: float = _setting(
+        120.0,
+        "HTTP_RETRY_BUDGET_SECONDS",
+        "Longest total time one request may spend waiting between retries; past it "
+        "the error is raised as transient so the bus redelivers later.",
+        gt=0,
+    )
+
+    @model_validator(mode="after")
+    def _storage_is_reachable(self) -> Settings:
+        if self.storage_connection is None and not self.storage_account_name:
+            raise ValueError(
+                "set HUB_STORAGE_CONNECTION (connection string) or "
+                "HUB_STORAGE_ACCOUNT_NAME (managed identity)"
+            )
+        return self
+
+    @classmethod
+    def setting_names(cls) -> set[str]:
+        """The app-setting names this class reads (for docs and agreement tests)."""
+        names: set[str] = set()
+        for field in cls.model_fields.values():
+            alias = field.validation_alias
+            assert isinstance(alias, AliasChoices)
+            names.update(str(choice) for choice in alias.choices)
+        return names
+
+    @classmethod
+    def secret_names(cls) -> set[str]:
+        """Names of the settings that hold secrets."""
+        return {
+            str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+            for field in cls.model_fields.values()
+            if "SecretStr" in str(field.annotation)
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per worker from the environment."""
+    return Settings()

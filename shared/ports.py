@@ -1,0 +1,133 @@
+"""Ports: what flows need from the outside world, as Protocols.
+
+Flows depend on these only. Real adapters live in `shared/adapters/`; tests use the
+small dict-backed fakes in `tests/fakes.py`, which honour the same contracts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass
+class Entity:
+    """One staging row. Keys are the natural (unencoded) values; the store encodes them."""
+
+    partition: str
+    row: str
+    data: dict[str, Any] = field(default_factory=dict)
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows and the token that resumes after it (None at the end)."""
+
+    entities: list[Entity]
+    continuation: str | None
+
+
+class StagingStore(Protocol):
+    """Tables of staging rows with optimistic concurrency."""
+
+    def get(self, table: str, partition: str, row: str) -> Entity:
+        """Read one row. Raises NotFound."""
+        ...
+
+    def query(
+        self, table: str, *, partition: str | None = None, where: Mapping[str, Any] | None = None
+    ) -> Iterator[Entity]:
+        """Stream the rows of a table or partition whose fields equal `where` (continuation hidden)."""
+        ...
+
+    def page(
+        self, table: str, *, partition: str, size: int, continuation: str | None = None
+    ) -> Page:
+        """One page of a partition, for callers that page themselves (HTTP list endpoints)."""
+        ...
+
+    def insert(self, table: str, entity: Entity) -> Entity:
+        """Create a row. Raises ConflictError when the key exists."""
+        ...
+
+    def update(self, table: str, entity: Entity) -> Entity:
+        """Replace a row if its ETag still matches (`entity.etag`, None = unconditional).
+
+        Raises ConflictError on a stale ETag, NotFound when the row is gone.
+        """
+        ...
+
+    def upsert_many(self, table: str, entities: Iterable[Entity]) -> int:
+        """Merge rows in atomic transactions of at most 100 per partition; returns the count."""
+        ...
+
+    def delete(self, table: str, partition: str, row: str, *, etag: str | None = None) -> None:
+        """Delete a row (a missing row is not an error). Raises ConflictError on a stale ETag."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to send. `message_id` is deterministic so the bus can drop duplicates."""
+
+    body: str
+    message_id: str
+    session_id: str | None = None
+    scheduled_at: datetime | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReceivedMessage:
+    """A locked message; settle it with complete, abandon or dead_letter."""
+
+    queue: str
+    body: str
+    message_id: str
+    delivery_count: int
+    session_id: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    dead_letter_reason: str | None = None
+    dead_letter_description: str | None = None
+    receipt: Any = None
+
+
+class Bus(Protocol):
+    """Queues with peek-lock, delivery counting, dead-lettering and duplicate detection."""
+
+    def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> int:
+        """Send messages; returns how many were accepted (duplicates are dropped)."""
+        ...
+
+    def receive(
+        self, queue: str, *, max_messages: int = 32, lock_seconds: int = 60
+    ) -> list[ReceivedMessage]:
+        """Lock and return up to `max_messages` messages."""
+        ...
+
+    def complete(self, message: ReceivedMessage) -> None:
+        """Remove a processed message."""
+        ...
+
+    def abandon(self, message: ReceivedMessage, *, error: str) -> None:
+        """Release a message for redelivery; past max deliveries it is dead-lettered."""
+        ...
+
+    def dead_letter(self, message: ReceivedMessage, *, reason: str, description: str) -> None:
+        """Move a message to the queue's dead-letter queue with a reason."""
+        ...
+
+    def peek_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[ReceivedMessage]:
+        """Look at dead-lettered messages without removing them."""
+        ...
+
+
+class EcpProSource(Protocol):
+    """The EcpPro REST API, as far as the list refresh needs it."""
+
+    def list_records(self, list_name: str) -> Iterator[dict[str, Any]]:
+        """Every record of one list, all pages. Raises AuthError, TransientError."""
+        ...
