@@ -49,14 +49,17 @@ class Azurite:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s)."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 def free_port() -> int:
@@ -119,7 +122,10 @@ def start_azurite(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             error = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
-            raise AzuriteError(f"Azurite exited at start (code {process.returncode}): {error.strip()}")
+            azurite.stop()
+            raise AzuriteError(
+                f"Azurite exited at start (code {process.returncode}): {error.strip()}"
+            )
         if all(port_is_open(port) for port in chosen.values()):
             return azurite
         time.sleep(0.1)

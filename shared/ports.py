@@ -44,9 +44,19 @@ class StagingStore(Protocol):
         ...
 
     def page(
-        self, table: str, *, partition: str, size: int, continuation: str | None = None
+        self,
+        table: str,
+        *,
+        partition: str,
+        size: int,
+        continuation: str | None = None,
+        where: Mapping[str, Any] | None = None,
     ) -> Page:
-        """One page of a partition, for callers that page themselves (HTTP list endpoints)."""
+        """One page of a partition, for callers that page themselves (HTTP list endpoints).
+
+        The page may hold fewer than `size` rows even when more follow: keep going while
+        `continuation` is not None.
+        """
         ...
 
     def insert(self, table: str, entity: Entity) -> Entity:
@@ -60,8 +70,8 @@ class StagingStore(Protocol):
         """
         ...
 
-    def upsert_many(self, table: str, entities: Iterable[Entity]) -> int:
-        """Merge rows in atomic transactions of at most 100 per partition; returns the count."""
+    def upsert_many(self, table: str, entities: Iterable[Entity], *, replace: bool = False) -> int:
+        """Merge (or replace) rows in atomic transactions of ≤ 100 per partition; returns the count."""
         ...
 
     def delete(self, table: str, partition: str, row: str, *, etag: str | None = None) -> None:

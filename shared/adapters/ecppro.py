@@ -1,0 +1,61 @@
+"""EcpPro REST API client (the contract is written down in sandbox/ECPPRO_API.md).
+
+Quirks handled:
+- Credentials travel as `X-Customer-Id` / `X-Secret-Key` headers on every request; a 401 is
+  reported as AuthError naming the settings to check (ECPPRO_CUSTOMER_ID, ECPPRO_SECRET_KEY).
+- Paging is page-number based (`page` from 1, `pageSize` ≤ 1000) with `totalCount`; the client
+  stops at the last page and also when a page comes back short or empty, so a count that
+  changes during the read never loops forever.
+- 429 with Retry-After and 5xx are retried by the HTTP layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from shared.adapters.http import HttpClient
+from shared.errors import AuthError, ValidationError
+
+LISTS = ("tenants", "users", "contacts", "groups", "licenses", "invoices")
+
+
+class EcpProClient:
+    """Reads EcpPro lists. `list_records` raises AuthError, TransientError, ValidationError."""
+
+    def __init__(self, http: HttpClient, *, page_size: int = 500) -> None:
+        self.http = http
+        self.page_size = page_size
+
+    def list_records(self, list_name: str) -> Iterator[dict[str, Any]]:
+        """Every record of `list_name`, page by page."""
+        if list_name not in LISTS:
+            raise ValidationError(
+                f"EcpPro has no list '{list_name}' (known: {', '.join(LISTS)})", field="list"
+            )
+        page = 1
+        while True:
+            body = self._page(list_name, page)
+            items = body.get("items")
+            if not isinstance(items, list):
+                raise ValidationError(
+                    f"EcpPro {list_name} page {page} has no 'items' array", field="items"
+                )
+            yield from items
+            total = int(body.get("totalCount", 0))
+            if not items or len(items) < self.page_size or page * self.page_size >= total:
+                return
+            page += 1
+
+    def _page(self, list_name: str, page: int) -> dict[str, Any]:
+        try:
+            body: dict[str, Any] = self.http.get_json(
+                list_name, params={"page": page, "pageSize": self.page_size}
+            )
+        except AuthError as exc:
+            raise AuthError(
+                f"EcpPro rejected the credentials ({exc.message}). "
+                "Check ECPPRO_CUSTOMER_ID and ECPPRO_SECRET_KEY.",
+                status=exc.status,
+            ) from exc
+        return body

@@ -1,0 +1,255 @@
+"""The one HTTP layer every outbound client uses.
+
+What it handles, so adapters do not have to:
+- Timeouts are always set (connect, read); a hung socket never blocks a worker.
+- Retries on 408, 429, 5xx and connection errors, honouring `Retry-After` given in seconds
+  or as an HTTP date; otherwise exponential back-off with full jitter. A request gives up
+  after `max_attempts` or when the next wait would exceed the retry budget, and then raises
+  the transient error so the bus redelivers later (BC does not always send Retry-After).
+- A cap on requests in flight per API (BC processes 5 per identity, Dataverse 52): one
+  semaphore per client, and clients are built once per worker by the composition root.
+- An expired or revoked bearer token (401 with a token) is refreshed once, then reported.
+- HTTP status → typed error is a table (`ERROR_FOR_STATUS`), and the error message carries
+  the service's own error code and message from its `{"error": {...}}` body.
+- Every request carries a correlation id (`x-correlation-id` and `client-request-id`).
+- Secrets never reach error messages: only method, path and the service's answer do.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from shared.errors import (
+    AuthError,
+    ConflictError,
+    HubError,
+    NotFound,
+    PermanentError,
+    ThrottledError,
+    TransientError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+ERROR_FOR_STATUS: Mapping[int, type[HubError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: AuthError,
+    404: NotFound,
+    408: TransientError,
+    409: ConflictError,
+    412: ConflictError,
+    413: PermanentError,
+    429: ThrottledError,
+    500: TransientError,
+    502: TransientError,
+    503: ThrottledError,
+    504: TransientError,
+}
+
+
+def error_class_for(status: int) -> type[HubError]:
+    """The error class for an HTTP status: the table first, then 5xx transient, else permanent."""
+    if status in ERROR_FOR_STATUS:
+        return ERROR_FOR_STATUS[status]
+    return TransientError if status >= 500 else PermanentError
+
+
+class AuthProvider(Protocol):
+    """Adds credentials to a request and can drop cached ones after a 401."""
+
+    def headers(self) -> dict[str, str]: ...
+
+    def invalidate(self) -> bool:
+        """Drop cached credentials; True when a retry with fresh ones may succeed."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often to retry a transient failure."""
+
+    max_attempts: int = 6
+    budget_seconds: float = 120.0
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before attempt `attempt + 1`: the server's word, else full jitter."""
+        if retry_after is not None:
+            return max(0.0, retry_after)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header given as delta-seconds or as an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def describe_error_body(response: requests.Response) -> tuple[str, str]:
+    """(code, message) from the bodies BC, Dataverse, EcpPro and Entra send."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", response.text[:300].strip()
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return str(error.get("code") or ""), str(error.get("message") or "")
+        if isinstance(error, str):  # Entra: {"error": "invalid_client", "error_description": ...}
+            return error, str(body.get("error_description") or "")
+    return "", str(body)[:300]
+
+
+class HttpClient:
+    """Requests to one API: base URL, credentials, timeouts, retries, in-flight cap.
+
+    Raises the `shared.errors` class that `ERROR_FOR_STATUS` gives for a failed status;
+    connection errors and timeouts raise TransientError once retries are spent.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: AuthProvider | None = None,
+        *,
+        api_name: str,
+        max_in_flight: int = 4,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        retry: RetryPolicy | None = None,
+        verify: str | bool = True,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.auth = auth
+        self.api_name = api_name
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.session = session or new_session(verify=verify)
+        self._in_flight = threading.BoundedSemaphore(max_in_flight)
+        self._sleep = sleep
+        self.requests_sent = 0
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL: a path is joined to the base URL, an absolute URL is kept as is."""
+        if urlsplit(path_or_url).scheme:
+            return path_or_url
+        return urljoin(self.base_url, path_or_url.lstrip("/"))
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send a request with retries; return the successful response."""
+        url = self.url(path_or_url)
+        started = time.monotonic()
+        attempt, refreshed_token = 0, False
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, url, params, json, headers)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                error: HubError = TransientError(
+                    f"{self.api_name} {method} {_path(url)}: {type(exc).__name__}: {exc}"
+                )
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code == 401 and self.auth is not None and not refreshed_token:
+                    refreshed_token = True  # an expired or revoked token: fetch a new one, once
+                    if self.auth.invalidate():
+                        continue
+                error = self._error(method, url, response)
+            if not isinstance(error, TransientError):
+                raise error
+            wait = self.retry.delay(attempt, getattr(error, "retry_after", None))
+            spent = time.monotonic() - started
+            if attempt >= self.retry.max_attempts or spent + wait > self.retry.budget_seconds:
+                raise error
+            log.warning("%s; retry %d in %.1fs", error.message, attempt, wait)
+            self._sleep(wait)
+
+    def get_json(self, path_or_url: str, **kwargs: Any) -> Any:
+        """GET and decode JSON."""
+        return self.request("GET", path_or_url, **kwargs).json()
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+    ) -> requests.Response:
+        request_id = correlation_id.get() or str(uuid.uuid4())
+        merged = {"x-correlation-id": request_id, "client-request-id": str(uuid.uuid4())}
+        if self.auth is not None:
+            merged.update(self.auth.headers())
+        merged.update(headers or {})
+        with self._in_flight:
+            self.requests_sent += 1
+            return self.session.request(
+                method, url, params=params, json=json, headers=merged, timeout=self.timeout
+            )
+
+    def _error(self, method: str, url: str, response: requests.Response) -> HubError:
+        code, message = describe_error_body(response)
+        status = response.status_code
+        text = f"{self.api_name} {method} {_path(url)} answered {status}"
+        if code or message:
+            text += f" {code}: {message}".rstrip()
+        cls = error_class_for(status)
+        if issubclass(cls, ThrottledError):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return cls(text, status=status, retry_after=retry_after, detail=code)
+        return cls(text, status=status)
+
+
+def new_session(*, verify: str | bool = True, pool_size: int = 32) -> requests.Session:
+    """A pooled session; `verify` may name a CA bundle (the sandbox CA locally)."""
+    session = requests.Session()
+    session.verify = verify
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path

@@ -1,0 +1,1 @@
+"""Small real implementations of the ports, with state tests can assert on."""
