@@ -1,0 +1,8 @@
+"""The Function App: one blueprint per flow family. Azure and `hub serve` both load this file."""
+
+import azure.functions as func
+
+from functions import ecppro_lists
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(ecppro_lists.bp)

@@ -1,0 +1,79 @@
+"""EcpPro list refresh triggers: timer fan-out, queue worker, HTTP Refresh and list reads."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+import pydantic
+
+from functions.http_responses import handle_http, json_response
+from shared.adapters.http import correlation_id
+from shared.bootstrap import deps
+from shared.domain.ecppro import ListQuery, RefreshList
+from shared.errors import PermanentError
+from shared.flows.ecppro_list_view import read_list
+from shared.flows.ecppro_lists import REFRESH_QUEUE, handle_refresh, refresh_all_lists
+from shared.flows.quarantine import quarantine_message
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("ecppro_refresh_timer")
+@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_REFRESH_SCHEDULE%", use_monitor=True)
+def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
+    queued = refresh_all_lists(deps(), reason="timer")
+    log.info("queued %d EcpPro list refreshes (past due: %s)", queued, timer.past_due)
+
+
+@bp.function_name("ecppro_refresh_worker")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name=REFRESH_QUEUE, connection="ServiceBusConnection"
+)
+def ecppro_refresh_worker(msg: func.ServiceBusMessage) -> None:
+    body = msg.get_body().decode()
+    try:
+        command = RefreshList.model_validate_json(body)
+    except pydantic.ValidationError as exc:
+        quarantine_message(
+            deps(), source=REFRESH_QUEUE, key=msg.message_id or "", payload=body, error=str(exc)
+        )
+        return
+    correlation_id.set(command.correlation_id or msg.message_id)
+    try:
+        result = handle_refresh(command, deps())
+    except PermanentError as exc:  # recorded on the status row; retrying cannot help
+        log.error("EcpPro %s refresh failed: %s", command.list.value, exc.message)
+        return
+    log.info("EcpPro %s refreshed: %s", command.list.value, result.as_dict())
+
+
+@bp.function_name("ecppro_refresh_http")
+@bp.route(route="ecppro/{list}/refresh", methods=["POST"])
+def ecppro_refresh_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        command = RefreshList(
+            list=req.route_params.get("list"), reason="http", correlation_id=correlation_id.get()
+        )
+        return json_response(handle_refresh(command, deps()).as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("ecppro_list_http")
+@bp.route(route="ecppro/{list}", methods=["GET"])
+def ecppro_list_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        query = ListQuery.model_validate({**req.params, **req.route_params})
+        page = read_list(
+            deps(),
+            query.list,
+            size=query.page_size,
+            continuation=query.continuation,
+            include_removed=query.include_removed,
+            correlation_id=correlation_id.get() or "",
+        )
+        return json_response(page.as_dict())
+
+    return handle_http(req, run)

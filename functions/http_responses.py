@@ -1,0 +1,86 @@
+"""JSON responses for HTTP triggers and the hub error → HTTP status table."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import azure.functions as func
+import pydantic
+
+from shared.adapters.http import correlation_id
+from shared.errors import (
+    AuthError,
+    ConflictError,
+    HubError,
+    NotFound,
+    PermanentError,
+    TransientError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+# Most specific first. AuthError here means a service refused the hub's own credentials:
+# a gateway problem for the caller (502), with the settings to check in the message.
+STATUS_FOR_ERROR: tuple[tuple[type[HubError], int], ...] = (
+    (ValidationError, 400),
+    (NotFound, 404),
+    (ConflictError, 409),
+    (AuthError, 502),
+    (PermanentError, 422),
+    (TransientError, 503),
+)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body, default=str),
+        status_code=status,
+        mimetype="application/json",
+        headers={"x-correlation-id": correlation_id.get() or "", **(headers or {})},
+    )
+
+
+def error_response(error: HubError) -> func.HttpResponse:
+    status = next((code for cls, code in STATUS_FOR_ERROR if isinstance(error, cls)), 500)
+    headers = {}
+    retry_after = getattr(error, "retry_after", None)
+    if status == 503:
+        headers["Retry-After"] = str(int(retry_after or 30))
+    return json_response(error.to_dict(), status, headers)
+
+
+def handle_http(
+    req: func.HttpRequest, handler: Callable[[], func.HttpResponse]
+) -> func.HttpResponse:
+    """Run `handler` under the caller's correlation id; turn errors into JSON answers."""
+    token = correlation_id.set(req.headers.get("x-correlation-id") or str(uuid.uuid4()))
+    try:
+        return handler()
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        return error_response(ValidationError(f"{field}: {first['msg']}", field=field))
+    except HubError as exc:
+        log.warning("request %s %s failed: %s", req.method, req.url, exc.message)
+        return error_response(exc)
+    except Exception:
+        log.exception("request %s %s failed unexpectedly", req.method, req.url)
+        return json_response(
+            {
+                "error": {
+                    "code": "InternalError",
+                    "message": "unexpected error; see the logs",
+                    "correlationId": correlation_id.get(),
+                }
+            },
+            500,
+        )
+    finally:
+        correlation_id.reset(token)

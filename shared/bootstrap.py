@@ -1,0 +1,180 @@
+"""Composition root: the one place that builds real adapters from settings.
+
+Clients are built once per worker (the first trigger that needs them) and reused, so
+connection pools, MSAL token caches and the per-API in-flight caps are shared by every
+invocation of the worker. Tests replace the whole set with `override(...)`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import SecretStr
+
+from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
+from shared.adapters.ecppro import EcpProClient
+from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
+from shared.adapters.odata import ODataClient
+from shared.adapters.table_store import TableStagingStore
+from shared.config import Settings, get_settings
+from shared.errors import AuthError
+from shared.flows.deps import Deps
+from shared.ports import Bus, StagingStore
+
+_lock = threading.Lock()
+_deps: Deps | None = None
+
+
+def _verify(settings: Settings) -> str | bool:
+    return settings.ca_bundle or True
+
+
+def _http(
+    settings: Settings,
+    base_url: str,
+    *,
+    api_name: str,
+    max_in_flight: int,
+    auth: AuthProvider | None = None,
+) -> HttpClient:
+    return HttpClient(
+        base_url,
+        auth,
+        api_name=api_name,
+        max_in_flight=max_in_flight,
+        timeout=(settings.http_connect_timeout, settings.http_read_timeout),
+        retry=RetryPolicy(
+            max_attempts=settings.http_max_attempts,
+            budget_seconds=settings.http_retry_budget_seconds,
+        ),
+        session=new_session(verify=_verify(settings), pool_size=max(max_in_flight, 4)),
+    )
+
+
+def _managed_identity() -> Any:
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+def build_store(settings: Settings) -> StagingStore:
+    """Table Storage by connection string (Azurite, keys) or managed identity."""
+    if settings.storage_connection is not None:
+        return TableStagingStore.from_connection_string(
+            settings.storage_connection.get_secret_value(), prefix=settings.table_prefix
+        )
+    assert settings.storage_account_name  # guaranteed by Settings validation
+    return TableStagingStore.from_account(
+        settings.storage_account_name, _managed_identity(), prefix=settings.table_prefix
+    )
+
+
+def build_bus(settings: Settings) -> Bus:
+    """Service Bus in Azure; Azure Storage queues (Azurite) locally."""
+    if settings.bus_kind == "storagequeue":
+        from shared.adapters.bus_storage_queue import StorageQueueBus
+
+        if settings.storage_connection is None:
+            raise AuthError("HUB_BUS_KIND=storagequeue needs HUB_STORAGE_CONNECTION")
+        return StorageQueueBus(
+            settings.storage_connection.get_secret_value(),
+            max_delivery_count=settings.max_delivery_count,
+            table_prefix=settings.table_prefix,
+        )
+    from shared.adapters.bus_service_bus import ServiceBusBus
+
+    connection = settings.servicebus_connection
+    return ServiceBusBus.from_settings(
+        connection_string=connection.get_secret_value() if connection else None,
+        fully_qualified_namespace=settings.servicebus_namespace,
+    )
+
+
+def build_ecppro(settings: Settings) -> EcpProClient:
+    auth = EcpProKeyAuth(settings.ecppro_customer_id, _secret(settings.ecppro_secret_key))
+    http = _http(
+        settings,
+        settings.ecppro_base_url,
+        api_name="EcpPro",
+        max_in_flight=settings.ecppro_max_in_flight,
+        auth=auth,
+    )
+    return EcpProClient(http, page_size=settings.ecppro_page_size)
+
+
+def build_business_central(settings: Settings) -> ODataClient:
+    """OData client rooted at the configured BC company."""
+    base = f"{settings.bc_api_url.rstrip('/')}/companies({settings.bc_company_id})/"
+    auth = _entra(settings, settings.bc_scope)
+    return ODataClient(
+        _http(
+            settings,
+            base,
+            api_name="Business Central",
+            max_in_flight=settings.bc_max_in_flight,
+            auth=auth,
+        )
+    )
+
+
+def build_dataverse(settings: Settings) -> ODataClient:
+    """OData client rooted at the Dataverse Web API v9.2."""
+    root = settings.dataverse_url.rstrip("/")
+    auth = _entra(settings, f"{root}/.default")
+    return ODataClient(
+        _http(
+            settings,
+            f"{root}/api/data/v9.2/",
+            api_name="Dataverse",
+            max_in_flight=settings.dataverse_max_in_flight,
+            auth=auth,
+        ),
+        page_size=5000,
+    )
+
+
+def _entra(settings: Settings, scope: str) -> EntraTokenAuth:
+    return EntraTokenAuth(
+        authority_host=settings.authority_host,
+        tenant_id=settings.tenant_id,
+        client_id=settings.client_id,
+        client_secret=_secret(settings.client_secret, "HUB_CLIENT_SECRET"),
+        scope=scope,
+        session=new_session(verify=_verify(settings)),
+    )
+
+
+def _secret(value: SecretStr | None, name: str = "ECPPRO_SECRET_KEY") -> SecretStr:
+    if value is None:
+        raise AuthError(f"{name} is not set")
+    return value
+
+
+def build_deps(settings: Settings | None = None) -> Deps:
+    settings = settings or get_settings()
+    return Deps(store=build_store(settings), bus=build_bus(settings), ecppro=build_ecppro(settings))
+
+
+def deps() -> Deps:
+    """The worker's dependencies, built on first use."""
+    global _deps
+    with _lock:
+        if _deps is None:
+            _deps = build_deps()
+        return _deps
+
+
+@contextmanager
+def override(replacement: Deps) -> Iterator[Deps]:
+    """Use `replacement` for the length of a `with` block (tests, the demo)."""
+    global _deps
+    with _lock:
+        previous, _deps = _deps, replacement
+    try:
+        yield replacement
+    finally:
+        with _lock:
+            _deps = previous

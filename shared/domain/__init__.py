@@ -1,0 +1,1 @@
+"""Domain records, queue messages and status machines."""

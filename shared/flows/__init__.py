@@ -1,0 +1,1 @@
+"""One module per flow: gather from ports, decide with a pure planner, apply."""

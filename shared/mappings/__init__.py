@@ -1,0 +1,1 @@
+"""Field mappings kept as data, and the one function that applies them."""

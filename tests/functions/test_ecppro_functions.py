@@ -1,0 +1,112 @@
+"""The EcpPro triggers, called as the Functions host calls them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+from azure.functions.servicebus import ServiceBusMessage
+from azure.functions.timer import TimerRequest
+
+from shared.errors import AuthError
+from shared.flows.deps import Deps
+from shared.flows.ecppro_lists import REFRESH_QUEUE, ROWS_TABLE
+from tests.fakes.ecppro import FakeEcpPro
+
+Functions = dict[str, Callable[..., Any]]
+
+
+def http(method: str, route: str, route_params: dict[str, str], **params: str) -> func.HttpRequest:
+    return func.HttpRequest(
+        method, f"http://localhost/api/{route}", headers={"x-correlation-id": "corr-1"},
+        params=params, route_params=route_params, body=b"",
+    )  # fmt: skip
+
+
+def test_refresh_http_returns_counts(user_functions: Functions, fake_deps: Deps) -> None:
+    response = user_functions["ecppro_refresh_http"](
+        http("POST", "ecppro/licenses/refresh", {"list": "licenses"})
+    )
+    body = json.loads(response.get_body())
+    assert response.status_code == 200
+    assert (body["inserted"], body["active"], body["correlationId"]) == (1, 1, "corr-1")
+    assert fake_deps.store.get(ROWS_TABLE, "licenses", "l1").data["Code"] == "SPE_E3"
+
+
+def test_refresh_http_unknown_list_is_400_naming_the_field(
+    user_functions: Functions, fake_deps: Deps
+) -> None:
+    response = user_functions["ecppro_refresh_http"](
+        http("POST", "ecppro/printers/refresh", {"list": "printers"})
+    )
+    error = json.loads(response.get_body())["error"]
+    assert response.status_code == 400
+    assert error["field"] == "list"
+
+
+def test_refresh_http_with_refused_credentials_is_502_naming_settings(
+    user_functions: Functions, fake_deps: Deps
+) -> None:
+    source = fake_deps.ecppro
+    assert isinstance(source, FakeEcpPro)
+    source.failure = AuthError(
+        "EcpPro rejected the credentials. Check ECPPRO_CUSTOMER_ID and ECPPRO_SECRET_KEY."
+    )
+    response = user_functions["ecppro_refresh_http"](
+        http("POST", "ecppro/licenses/refresh", {"list": "licenses"})
+    )
+    assert response.status_code == 502
+    assert "ECPPRO_SECRET_KEY" in json.loads(response.get_body())["error"]["message"]
+
+
+def test_list_http_fetches_when_empty_and_pages(user_functions: Functions, fake_deps: Deps) -> None:
+    response = user_functions["ecppro_list_http"](
+        http("GET", "ecppro/licenses", {"list": "licenses"}, pageSize="10")
+    )
+    body = json.loads(response.get_body())
+    assert response.status_code == 200
+    assert body["fetchedNow"]["inserted"] == 1
+    assert body["items"][0]["displayName"] == "Microsoft 365 E3"
+    assert body["status"]["lastResult"] == "Succeeded"
+
+
+def test_list_http_bad_page_size_is_400(user_functions: Functions, fake_deps: Deps) -> None:
+    response = user_functions["ecppro_list_http"](
+        http("GET", "ecppro/licenses", {"list": "licenses"}, pageSize="0")
+    )
+    assert response.status_code == 400
+    assert json.loads(response.get_body())["error"]["field"] == "pageSize"
+
+
+def test_timer_queues_one_refresh_per_list(user_functions: Functions, fake_deps: Deps) -> None:
+    user_functions["ecppro_refresh_timer"](TimerRequest(past_due=False))
+    assert len(fake_deps.bus.receive(REFRESH_QUEUE, max_messages=32)) == 5
+
+
+def test_worker_refreshes_from_a_service_bus_message(
+    user_functions: Functions, fake_deps: Deps
+) -> None:
+    message = ServiceBusMessage(
+        body=b'{"list": "licenses", "reason": "timer"}', message_id="m-1", delivery_count=1
+    )
+    user_functions["ecppro_refresh_worker"](message)
+    assert fake_deps.store.get(ROWS_TABLE, "licenses", "l1").data["Status"] == "Active"
+
+
+def test_worker_quarantines_a_malformed_message(user_functions: Functions, fake_deps: Deps) -> None:
+    message = ServiceBusMessage(body=b'{"list": "printers"}', message_id="m-2", delivery_count=1)
+    user_functions["ecppro_refresh_worker"](message)  # completes: retrying cannot fix it
+    kept = fake_deps.store.get("quarantine", REFRESH_QUEUE, "m-2").data
+    assert "printers" in kept["Payload"]
+
+
+def test_worker_completes_on_refused_credentials(
+    user_functions: Functions, fake_deps: Deps
+) -> None:
+    source = fake_deps.ecppro
+    assert isinstance(source, FakeEcpPro)
+    source.failure = AuthError("refused")
+    message = ServiceBusMessage(body=b'{"list": "licenses"}', message_id="m-3", delivery_count=1)
+    user_functions["ecppro_refresh_worker"](message)  # no exception: no redelivery storm
