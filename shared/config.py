@@ -44,8 +44,7 @@ class Settings(BaseSettings):
     storage_account_name: str | None = _setting(
         None,
         "HUB_STORAGE_ACCOUNT_NAME",
-        "Storage account name used with the managed identity when "
-        "HUB_STORAGE_CONNECTION is empty.",
+        "Storage account name used with the managed identity when HUB_STORAGE_CONNECTION is empty.",
     )
     table_prefix: str = _setting(
         "hub",
@@ -113,9 +112,7 @@ class Settings(BaseSettings):
         "Business Central API root, e.g. https://api.businesscentral.dynamics.com/"
         "v2.0/<tenant>/<environment>/api/v2.0",
     )
-    bc_company_id: str = _setting(
-        "", "BC_COMPANY_ID", "Id (GUID) of the Business Central company."
-    )
+    bc_company_id: str = _setting("", "BC_COMPANY_ID", "Id (GUID) of the Business Central company.")
     bc_scope: str = _setting(
         "https://api.businesscentral.dynamics.com/.default",
         "BC_SCOPE",
@@ -159,8 +156,7 @@ class Settings(BaseSettings):
     ecppro_refresh_schedule: str = _setting(
         "0 0 */4 * * *",
         "ECPPRO_REFRESH_SCHEDULE",
-        "NCRONTAB (6 fields, seconds first, UTC) of the timer that refreshes all "
-        "EcpPro lists.",
+        "NCRONTAB (6 fields, seconds first, UTC) of the timer that refreshes all EcpPro lists.",
     )
     ecppro_max_in_flight: int = _setting(
         4, "ECPPRO_MAX_IN_FLIGHT", "Requests in flight to EcpPro per worker.", ge=1, le=50

@@ -47,7 +47,12 @@ class ThrottledError(TransientError):
     code = "Throttled"
 
     def __init__(
-        self, message: str, *, status: int | None = 429, retry_after: float | None = None, detail: str = ""
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        retry_after: float | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after
@@ -64,7 +69,9 @@ class ValidationError(PermanentError):
 
     code = "ValidationFailed"
 
-    def __init__(self, message: str, *, record: str = "", field: str = "", status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, record: str = "", field: str = "", status: int | None = None
+    ) -> None:
         super().__init__(message, status=status)
         self.record = record
         self.field = field
