@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -183,6 +183,22 @@ class Settings(BaseSettings):
         "the error is raised as transient so the bus redelivers later.",
         gt=0,
     )
+
+    @field_validator(
+        "storage_connection",
+        "storage_account_name",
+        "servicebus_connection",
+        "servicebus_namespace",
+        "client_secret",
+        "ca_bundle",
+        "ecppro_secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # App settings cannot be null: an empty string is how Azure and local.settings.json
+        # say "not set" (e.g. HUB_STORAGE_CONNECTION when the managed identity is used).
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _storage_is_reachable(self) -> Settings:
