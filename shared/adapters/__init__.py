@@ -1,0 +1,1 @@
+"""Adapters: the ports of `shared.ports` implemented on real services (Azure SDKs, HTTP APIs)."""
