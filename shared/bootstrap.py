@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
+from shared.adapters.bus import ServiceBusBus, StorageQueueBus
 from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
@@ -73,23 +74,28 @@ def build_store(settings: Settings) -> StagingStore:
 
 
 def build_bus(settings: Settings) -> Bus:
-    """Service Bus in Azure; Azure Storage queues (Azurite) locally."""
-    if settings.bus_kind == "storagequeue":
-        from shared.adapters.bus_storage_queue import StorageQueueBus
+    """Service Bus in Azure; Azure Storage queues (Azurite locally) with Service Bus semantics.
 
-        if settings.storage_connection is None:
-            raise AuthError("HUB_BUS_KIND=storagequeue needs HUB_STORAGE_CONNECTION")
+    Either kind connects by connection string or, when that is empty, by managed identity.
+    """
+    if settings.bus_kind == "servicebus":
+        connection = settings.servicebus_connection
+        return ServiceBusBus.from_settings(
+            connection_string=connection.get_secret_value() if connection else None,
+            fully_qualified_namespace=settings.servicebus_namespace,
+            max_delivery_count=settings.max_delivery_count,
+        )
+    if settings.storage_connection is not None:
         return StorageQueueBus(
             settings.storage_connection.get_secret_value(),
             max_delivery_count=settings.max_delivery_count,
             table_prefix=settings.table_prefix,
         )
-    from shared.adapters.bus_service_bus import ServiceBusBus
-
-    connection = settings.servicebus_connection
-    return ServiceBusBus.from_settings(
-        connection_string=connection.get_secret_value() if connection else None,
-        fully_qualified_namespace=settings.servicebus_namespace,
+    return StorageQueueBus(
+        account_url=f"https://{settings.storage_account_name}.queue.core.windows.net",
+        credential=_managed_identity(),
+        max_delivery_count=settings.max_delivery_count,
+        table_prefix=settings.table_prefix,
     )
 
 

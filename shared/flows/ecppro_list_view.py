@@ -20,7 +20,7 @@ from shared.flows.ecppro_lists import ROWS_TABLE, STATUS_PARTITION, STATUS_TABLE
 class ListPage:
     """One page of a staged list, its refresh status and how to get the next page."""
 
-    list: EcpProList
+    list_name: EcpProList
     items: list[dict[str, Any]]
     continuation: str | None
     status: dict[str, Any]
@@ -28,7 +28,7 @@ class ListPage:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "list": self.list.value,
+            "list": self.list_name.value,
             "status": self.status,
             "fetchedNow": self.fetched.as_dict() if self.fetched else None,
             "count": len(self.items),

@@ -294,7 +294,7 @@ def refresh_all_lists(deps: Deps, *, reason: str = "timer") -> int:
     stamp = deps.clock().strftime("%Y%m%dT%H%M")
     messages = [
         OutgoingMessage(
-            body=RefreshList(list=list_name, reason=reason).model_dump_json(),  # type: ignore[arg-type]
+            body=RefreshList(list=list_name, reason=reason).model_dump_json(),
             message_id=f"ecppro-refresh:{list_name.value}:{stamp}",
         )
         for list_name in EcpProList

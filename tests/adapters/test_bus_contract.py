@@ -19,9 +19,9 @@ from shared.adapters.bus import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     ServiceBusBus,
     StorageQueueBus,
-    bus_from_settings,
     storage_queue_name,
 )
+from shared.bootstrap import build_bus
 from shared.config import Settings
 from shared.errors import ConflictError, ValidationError
 from shared.ports import Bus, OutgoingMessage
@@ -442,7 +442,7 @@ def test_service_bus_factory_takes_a_connection_string_or_a_namespace() -> None:
         ServiceBusBus.from_settings()
 
 
-def test_bus_from_settings_follows_the_bus_kind() -> None:
+def test_build_bus_follows_the_bus_kind() -> None:
     key = (
         "Endpoint=sb://hub-test.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=eA=="
     )
@@ -456,6 +456,6 @@ def test_bus_from_settings_follows_the_bus_kind() -> None:
           "storage_account_name": "hubstore"}, StorageQueueBus),
     ]  # fmt: skip
     for values, kind in cases:
-        bus = bus_from_settings(Settings(**values))  # type: ignore[arg-type]
+        bus = build_bus(Settings(**values))  # type: ignore[arg-type]
         assert isinstance(bus, kind)
         bus.close()  # type: ignore[attr-defined]

@@ -18,6 +18,16 @@ from tests.fakes.ecppro import FakeEcpPro
 Functions = dict[str, Callable[..., Any]]
 
 
+def service_bus(body: bytes, message_id: str) -> ServiceBusMessage:
+    return ServiceBusMessage(
+        body=body,
+        message_id=message_id,
+        delivery_count=1,
+        application_properties={},
+        user_properties={},
+    )
+
+
 def http(method: str, route: str, route_params: dict[str, str], **params: str) -> func.HttpRequest:
     return func.HttpRequest(
         method, f"http://localhost/api/{route}", headers={"x-correlation-id": "corr-1"},
@@ -88,15 +98,13 @@ def test_timer_queues_one_refresh_per_list(user_functions: Functions, fake_deps:
 def test_worker_refreshes_from_a_service_bus_message(
     user_functions: Functions, fake_deps: Deps
 ) -> None:
-    message = ServiceBusMessage(
-        body=b'{"list": "licenses", "reason": "timer"}', message_id="m-1", delivery_count=1
-    )
+    message = service_bus(b'{"list": "licenses", "reason": "timer"}', "m-1")
     user_functions["ecppro_refresh_worker"](message)
     assert fake_deps.store.get(ROWS_TABLE, "licenses", "l1").data["Status"] == "Active"
 
 
 def test_worker_quarantines_a_malformed_message(user_functions: Functions, fake_deps: Deps) -> None:
-    message = ServiceBusMessage(body=b'{"list": "printers"}', message_id="m-2", delivery_count=1)
+    message = service_bus(b'{"list": "printers"}', "m-2")
     user_functions["ecppro_refresh_worker"](message)  # completes: retrying cannot fix it
     kept = fake_deps.store.get("quarantine", REFRESH_QUEUE, "m-2").data
     assert "printers" in kept["Payload"]
@@ -108,5 +116,5 @@ def test_worker_completes_on_refused_credentials(
     source = fake_deps.ecppro
     assert isinstance(source, FakeEcpPro)
     source.failure = AuthError("refused")
-    message = ServiceBusMessage(body=b'{"list": "licenses"}', message_id="m-3", delivery_count=1)
+    message = service_bus(b'{"list": "licenses"}', "m-3")
     user_functions["ecppro_refresh_worker"](message)  # no exception: no redelivery storm
