@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import azure.functions as func
 import pydantic
@@ -68,10 +69,10 @@ def handle_http(
         field = ".".join(str(part) for part in first["loc"])
         return error_response(ValidationError(f"{field}: {first['msg']}", field=field))
     except HubError as exc:
-        log.warning("request %s %s failed: %s", req.method, req.url, exc.message)
+        log.warning("request %s %s failed: %s", req.method, _path(req.url), exc.message)
         return error_response(exc)
     except Exception:
-        log.exception("request %s %s failed unexpectedly", req.method, req.url)
+        log.exception("request %s %s failed unexpectedly", req.method, _path(req.url))
         return json_response(
             {
                 "error": {
@@ -84,3 +85,8 @@ def handle_http(
         )
     finally:
         correlation_id.reset(token)
+
+
+def _path(url: str) -> str:
+    """The URL without its query: the `code` parameter carries the function key."""
+    return urlsplit(url).path

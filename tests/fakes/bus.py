@@ -7,11 +7,14 @@ duplicate detection on message id within a window, scheduled delivery, 128-chara
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from shared.adapters.bus_service_bus import (
     MAX_DELIVERY_COUNT_EXCEEDED,
@@ -53,6 +56,20 @@ class DeadLetter:
     deliveries: int
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """One call at a time: the local host uses the bus from poller and worker threads."""
+
+    @functools.wraps(method)
+    def wrapper(self: InMemoryBus, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 class InMemoryBus:
     """Queues by name; `queues`, `dead_letters` and `sent` are there to assert on."""
 
@@ -71,7 +88,14 @@ class InMemoryBus:
         self.sent: list[tuple[str, OutgoingMessage]] = []
         self._seen: dict[tuple[str, str], datetime] = {}
         self._tokens = itertools.count(1)
+        self._lock = threading.RLock()
 
+    @_serialized
+    def pending(self, queue: str) -> int:
+        """Messages in `queue`, locked or not (dead letters excluded)."""
+        return len(self.queues.get(queue, ()))
+
+    @_serialized
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> int:
         for message in messages:
             check_message_ids(message)
@@ -88,6 +112,7 @@ class InMemoryBus:
             accepted += 1
         return accepted
 
+    @_serialized
     def receive(
         self, queue: str, *, max_messages: int = 32, lock_seconds: int = 60
     ) -> list[ReceivedMessage]:
@@ -108,9 +133,11 @@ class InMemoryBus:
             received.append(_received(queue, stored))
         return received
 
+    @_serialized
     def complete(self, message: ReceivedMessage) -> None:
         self.queues[message.queue].remove(self._locked(message))
 
+    @_serialized
     def abandon(self, message: ReceivedMessage, *, error: str) -> None:
         stored = self._locked(message)
         stored.last_error = error
@@ -119,9 +146,11 @@ class InMemoryBus:
             return
         stored.lock, stored.visible_at = None, self.clock()
 
+    @_serialized
     def dead_letter(self, message: ReceivedMessage, *, reason: str, description: str) -> None:
         self._move(message.queue, self._locked(message), reason, description)
 
+    @_serialized
     def peek_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[ReceivedMessage]:
         check_receive_args(max_messages)
         return [_dead_lettered(queue, dead) for dead in self.dead_letters.get(queue, [])][

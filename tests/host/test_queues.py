@@ -12,8 +12,9 @@ from hub.host import LocalHost
 from hub.host_errors import HostError
 from hub.queues import failure_text
 from shared.ports import OutgoingMessage
+from tests.fakes.bus import InMemoryBus
 from tests.host import sample_app
-from tests.host.conftest import SerializedBus, eventually, settings_lookup
+from tests.host.conftest import eventually, settings_lookup
 from tests.host.sample_app import Recorder
 
 ORDERS = "sample-orders"
@@ -28,7 +29,7 @@ def order(number: int, **fields: object) -> OutgoingMessage:
 
 
 def test_service_bus_messages_are_processed_and_completed(
-    make_host: Callable[..., LocalHost], bus: SerializedBus, calls: Recorder
+    make_host: Callable[..., LocalHost], bus: InMemoryBus, calls: Recorder
 ) -> None:
     bus.send(ORDERS, [order(number) for number in range(5)])
     make_host().start()
@@ -47,7 +48,7 @@ def test_service_bus_messages_are_processed_and_completed(
 
 
 def test_a_failing_message_is_abandoned_then_dead_lettered_after_max_deliveries(
-    make_host: Callable[..., LocalHost], bus: SerializedBus, calls: Recorder
+    make_host: Callable[..., LocalHost], bus: InMemoryBus, calls: Recorder
 ) -> None:
     bus.send(ORDERS, [order(7, fail=True), order(8)])
     make_host().start()
@@ -63,7 +64,7 @@ def test_a_failing_message_is_abandoned_then_dead_lettered_after_max_deliveries(
 
 
 def test_storage_queue_messages_arrive_as_queue_messages(
-    make_host: Callable[..., LocalHost], bus: SerializedBus, calls: Recorder
+    make_host: Callable[..., LocalHost], bus: InMemoryBus, calls: Recorder
 ) -> None:
     bus.send("sample-jobs", [OutgoingMessage(body='{"job": 1}', message_id="job-1")])
     make_host().start()
@@ -75,7 +76,7 @@ def test_storage_queue_messages_arrive_as_queue_messages(
 
 
 def test_concurrency_is_bounded_per_function(
-    make_host: Callable[..., LocalHost], bus: SerializedBus, calls: Recorder
+    make_host: Callable[..., LocalHost], bus: InMemoryBus, calls: Recorder
 ) -> None:
     bus.send(ORDERS, [order(number, sleep=0.05) for number in range(12)])
     make_host(concurrency=3).start()
@@ -84,7 +85,7 @@ def test_concurrency_is_bounded_per_function(
 
 
 def test_stop_lets_running_invocations_finish_and_settle(
-    make_host: Callable[..., LocalHost], bus: SerializedBus, calls: Recorder
+    make_host: Callable[..., LocalHost], bus: InMemoryBus, calls: Recorder
 ) -> None:
     bus.send(ORDERS, [order(1, sleep=0.3)])
     host = make_host()
