@@ -12,12 +12,11 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from sandbox.ecppro_seed import EcpProSeed
-from sandbox.run import SandboxConfig, start_sandbox
+from sandbox.run import RunningSandbox, SandboxConfig, start_sandbox
 from sandbox.server import SandboxError
 
 _DEFAULTS = SandboxConfig()
@@ -75,25 +74,28 @@ def main(
         sandbox = start_sandbox(config)
     except SandboxError as exc:
         raise click.ClickException(str(exc)) from exc
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     with sandbox:
-        settings_file = sandbox.write_settings_file()
-        for name, url in sandbox.urls.items():
-            click.echo(f"{name:<17} {url}")
-        click.echo(f"{'CA certificate':<17} {sandbox.ca_path}")
-        click.echo(f"{'settings':<17} {settings_file.resolve()}")
-        click.echo("Ready. Press Ctrl-C to stop.", err=False)
+        _serve_until_stopped(sandbox)
+    click.echo("Stopped.")
+
+
+def _serve_until_stopped(sandbox: RunningSandbox) -> None:
+    """Publish the settings, print where everything is, wait for SIGINT or SIGTERM."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    settings_file = sandbox.write_settings_file()
+    for name, url in sandbox.urls.items():
+        click.echo(f"{name:<17} {url}")
+    click.echo(f"{'CA certificate':<17} {sandbox.ca_path}")
+    click.echo(f"{'settings':<17} {settings_file.resolve()}")
+    click.echo("Ready. Press Ctrl-C to stop.")
+    try:
         # A timeout keeps the main thread responsive to signals on every platform.
         while not stopping.wait(timeout=0.5):
             pass
+    finally:
         settings_file.unlink(missing_ok=True)
-    click.echo("Stopped.")
 
 
 if __name__ == "__main__":

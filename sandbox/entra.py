@@ -87,7 +87,8 @@ class EntraSimulator(Simulator):
         ]
 
     def error_response(self, error: ServiceError) -> Response:
-        aadsts = error.aadsts if isinstance(error, EntraError) else 90033
+        # Routing errors (unknown path, wrong method) carry no AADSTS number of their own.
+        codes = [error.aadsts] if isinstance(error, EntraError) else []
         trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         body = {
@@ -96,11 +97,11 @@ class EntraSimulator(Simulator):
                 f"{error.message} Trace ID: {trace_id} Correlation ID: {correlation_id} "
                 f"Timestamp: {now}"
             ),
-            "error_codes": [aadsts],
+            "error_codes": codes,
             "timestamp": now,
             "trace_id": trace_id,
             "correlation_id": correlation_id,
-            "error_uri": f"https://login.microsoftonline.com/error?code={aadsts}",
+            "error_uri": f"https://login.microsoftonline.com/error?code={codes[0] if codes else ''}",
         }
         return json_response(body, error.status, error.headers)
 

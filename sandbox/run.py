@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -89,20 +90,21 @@ class RunningSandbox:
         self.ca_path: Path = tls.ca_path
         self.entra, self.ecppro, self.business_central, self.dataverse = simulators
         self._servers = servers
-        token, ecppro, bc, dataverse = (server.port for server in servers)
-        self.ports = {
-            "token": token,
-            "ecppro": ecppro,
-            "business_central": bc,
-            "dataverse": dataverse,
+        names = ("token", "ecppro", "business_central", "dataverse")
+        self.ports = {name: server.port for name, server in zip(names, servers, strict=True)}
+        # Scheme, host and port of each simulator: `/_sandbox/...` admin routes hang off these.
+        self.roots = {
+            name: f"{'https' if name == 'token' else 'http'}://{LOOPBACK}:{port}"
+            for name, port in self.ports.items()
         }
         self.urls = {
-            "token": f"https://{LOOPBACK}:{token}",
-            "ecppro": f"http://{LOOPBACK}:{ecppro}{API_PREFIX}",
+            "token": self.roots["token"],
+            "ecppro": self.roots["ecppro"] + API_PREFIX,
             "business_central": (
-                f"http://{LOOPBACK}:{bc}/v2.0/{config.tenant_id}/{config.bc_environment}/api/v2.0"
+                f"{self.roots['business_central']}/v2.0/{config.tenant_id}/"
+                f"{config.bc_environment}/api/v2.0"
             ),
-            "dataverse": f"http://{LOOPBACK}:{dataverse}",
+            "dataverse": self.roots["dataverse"],
         }
 
     @property
@@ -161,8 +163,12 @@ class RunningSandbox:
             simulator.faults.reset()
 
     def stop(self) -> None:
-        for server in self._servers:
-            server.stop()
+        """Stop all four servers (in parallel: each waits out one poll interval)."""
+        stoppers = [threading.Thread(target=server.stop) for server in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
 
     def __enter__(self) -> RunningSandbox:
         return self

@@ -215,7 +215,7 @@ class ServerThread:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             name=f"sandbox-{app.name}",
             daemon=True,
         )

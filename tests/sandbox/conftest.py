@@ -1,0 +1,48 @@
+"""Fixtures for the sandbox's own tests: the session sandbox and ready-made clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from sandbox import testing
+from sandbox.business_central import AUDIENCE as BC_AUDIENCE
+from sandbox.run import RunningSandbox
+from tests.sandbox.clients import Api
+
+# The shared fixtures, also meant for the root conftest of other suites.
+running_sandbox = testing.running_sandbox
+sandbox = testing.sandbox
+
+
+@pytest.fixture
+def http(sandbox: RunningSandbox) -> Iterator[requests.Session]:
+    with sandbox.session() as session:
+        yield session
+
+
+@pytest.fixture
+def bc(sandbox: RunningSandbox, http: requests.Session) -> Api:
+    """Business Central, scoped to the sandbox company."""
+    base = f"{sandbox.urls['business_central']}/companies({sandbox.config.bc_company_id})"
+    token = sandbox.mint_token(BC_AUDIENCE)
+    return Api(base, {"Authorization": f"Bearer {token}"}, http)
+
+
+@pytest.fixture
+def dataverse(sandbox: RunningSandbox, http: requests.Session) -> Api:
+    token = sandbox.mint_token(sandbox.urls["dataverse"])
+    return Api(
+        f"{sandbox.urls['dataverse']}/api/data/v9.2", {"Authorization": f"Bearer {token}"}, http
+    )
+
+
+@pytest.fixture
+def ecppro(sandbox: RunningSandbox, http: requests.Session) -> Api:
+    headers = {
+        "X-Customer-Id": sandbox.ecppro.customer_id,
+        "X-Secret-Key": sandbox.ecppro.secret_key,
+    }
+    return Api(sandbox.urls["ecppro"], headers, http)
