@@ -17,3 +17,7 @@ def azurite() -> Iterator[Azurite]:
         pytest.fail(f"cannot start Azurite for the tests: {exc}", pytrace=False)
     yield instance
     instance.stop()
+
+
+# The sandbox simulators on free ports, once per session (`sandbox` resets faults per test).
+from sandbox.testing import running_sandbox, sandbox  # noqa: E402, F401

@@ -12,12 +12,25 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import msal
 import requests
 from pydantic import SecretStr
 
 from shared.errors import AuthError, TransientError
+
+MICROSOFT_AUTHORITY_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+        "login.microsoft.com",
+        "login.windows.net",
+        "login.sovcloud-identity.fr",
+    }
+)
 
 # Entra error codes that mean the configuration is wrong, not the service unwell.
 _CONFIGURATION_ERRORS = {
@@ -83,6 +96,10 @@ class EntraTokenAuth:
                 client_credential=self._client_secret.get_secret_value(),
                 authority=self._authority,
                 http_client=self._session,
+                # Instance discovery asks login.microsoftonline.com about the authority; it
+                # only knows Microsoft's clouds, so it is skipped for any other host
+                # (the sandbox locally), which MSAL then validates by its OpenID metadata.
+                instance_discovery=urlsplit(self._authority).hostname in MICROSOFT_AUTHORITY_HOSTS,
             )
             return app
         except ValueError as exc:  # MSAL validates the authority at construction

@@ -6,6 +6,10 @@ Quirks handled:
 - Paging is page-number based (`page` from 1, `pageSize` ≤ 1000) with `totalCount`; the client
   stops at the last page and also when a page comes back short or empty, so a count that
   changes during the read never loops forever.
+- Pages are cut at request time, so a record added or removed mid-read shifts later pages
+  (one record seen twice, another missed). When `totalCount` changes between pages the read
+  is not a snapshot: the client raises TransientError at the end, before the caller acts
+  on it, so a missed record is never mistaken for a removed one; the refresh runs again.
 - 429 with Retry-After and 5xx are retried by the HTTP layer.
 """
 
@@ -15,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from shared.adapters.http import HttpClient
-from shared.errors import AuthError, ValidationError
+from shared.errors import AuthError, TransientError, ValidationError
 
 LISTS = ("tenants", "users", "contacts", "groups", "licenses", "invoices")
 
@@ -33,7 +37,7 @@ class EcpProClient:
             raise ValidationError(
                 f"EcpPro has no list '{list_name}' (known: {', '.join(LISTS)})", field="list"
             )
-        page = 1
+        page, first_total = 1, None
         while True:
             body = self._page(list_name, page)
             items = body.get("items")
@@ -43,6 +47,12 @@ class EcpProClient:
                 )
             yield from items
             total = int(body.get("totalCount", 0))
+            first_total = total if first_total is None else first_total
+            if total != first_total:
+                raise TransientError(
+                    f"EcpPro {list_name} changed while being read (totalCount {first_total} "
+                    f"then {total}); read it again"
+                )
             if not items or len(items) < self.page_size or page * self.page_size >= total:
                 return
             page += 1

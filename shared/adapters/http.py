@@ -12,6 +12,7 @@ What it handles, so adapters do not have to:
 - HTTP status → typed error is a table (`ERROR_FOR_STATUS`), and the error message carries
   the service's own error code and message from its `{"error": {...}}` body.
 - Every request carries a correlation id (`x-correlation-id` and `client-request-id`).
+- A configured CA bundle is used even when REQUESTS_CA_BUNDLE is set in the environment.
 - Secrets never reach error messages: only method, path and the service's answer do.
 """
 
@@ -241,9 +242,23 @@ class HttpClient:
         return cls(text, status=status)
 
 
+class _Session(requests.Session):
+    """A session whose own CA bundle is not overridden by REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
+
+    requests lets those environment variables win over `session.verify` (psf/requests#3829),
+    which would silently drop the CA a deployment configured (HUB_CA_BUNDLE).
+    """
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if isinstance(self.verify, str) and verify in (None, True):
+            merged["verify"] = self.verify
+        return merged
+
+
 def new_session(*, verify: str | bool = True, pool_size: int = 32) -> requests.Session:
     """A pooled session; `verify` may name a CA bundle (the sandbox CA locally)."""
-    session = requests.Session()
+    session = _Session()
     session.verify = verify
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
     session.mount("https://", adapter)

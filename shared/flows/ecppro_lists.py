@@ -122,8 +122,13 @@ def map_snapshot(
         label = f"EcpPro {list_name.value} record {raw_id or f'#{position} (no id)'}"
         try:
             fields = apply_mapping(mapping, record, record_label=label)
+            digest = content_hash(fields)
             if fields["Id"] in valid:
-                raise ValidationError(f"{label}: id appears twice in the snapshot", field="id")
+                if valid[fields["Id"]].hash == digest:
+                    continue  # the same record on two pages: a shifted page, not a conflict
+                raise ValidationError(
+                    f"{label}: id appears twice with different content", field="id"
+                )
         except ValidationError as exc:
             key = str(raw_id) if raw_id else f"no-id-{content_hash(dict(record))[:12]}"
             if raw_id and raw_id in valid:
@@ -131,7 +136,7 @@ def map_snapshot(
             payload = json.dumps(record, default=str)[:MAX_PAYLOAD_CHARS]
             rejected.append(Rejected(key, exc.field, exc.message, payload))
             continue
-        valid[fields["Id"]] = Incoming(fields["Id"], fields, content_hash(fields))
+        valid[fields["Id"]] = Incoming(fields["Id"], fields, digest)
     return valid, rejected
 
 
