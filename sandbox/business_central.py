@@ -37,7 +37,8 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox import business_central_seed as seed
 from sandbox.faults import Fault, FaultInjector
-from sandbox.odata import ODATA_HEADERS, ODataDialect, ODataEngine, Target, split_segments
+from sandbox.odata import ODataEngine, split_segments
+from sandbox.odata_dialect import ODATA_HEADERS, ODataDialect, Target
 from sandbox.odata_query import QueryOptions
 from sandbox.odata_store import EntitySetSpec, EntityStore, Record
 from sandbox.server import ServiceError, Simulator, json_response

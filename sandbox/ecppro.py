@@ -37,6 +37,9 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 
+Page = tuple[list[Record], int]
+
+
 class UnknownList(KeyError):
     pass
 
@@ -61,7 +64,7 @@ class EcpProState:
             rows = self._list(name)
             return [copy.deepcopy(rows[key]) for key in sorted(rows)]
 
-    def page(self, name: str, page: int, page_size: int) -> tuple[list[Record], int]:
+    def page(self, name: str, page: int, page_size: int) -> Page:
         """One page (from 1) and the total count. Raises UnknownList."""
         with self._lock:
             rows = self._list(name)

@@ -12,7 +12,10 @@ Serves what `msal.ConfidentialClientApplication(...).acquire_token_for_client` f
 Instance discovery is not served and cannot be: for any host it does not know, MSAL asks
 `https://login.microsoftonline.com/common/discovery/instance`, a fixed host outside the
 sandbox. Clients therefore pass `instance_discovery=False` (harmless against the real
-login.microsoftonline.com, which MSAL knows and never discovers).
+login.microsoftonline.com, which MSAL knows and never discovers). The `http_client`
+given to MSAL must trust the sandbox CA: a `requests.Session` with `verify` set to the CA
+file and `trust_env = False`, because REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the
+environment otherwise override `session.verify` on every request MSAL makes.
 
 Errors mirror Entra's JSON shape (`error`, `error_description` starting with the AADSTS
 code, `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`):
@@ -143,8 +146,7 @@ class EntraSimulator(Simulator):
                 400, "unsupported_grant_type", 70003,
                 f"The app requested an unsupported grant type '{grant}'.",
             )  # fmt: skip
-        client_id, secret = _client_credentials(request)
-        self._check_client(client_id, secret)
+        client_id = self._check_client(*_client_credentials(request))
         audience = self._audience(request.form.get("scope", ""))
         lifetime = self.config.token_lifetime_seconds
         token = self.mint.mint(
@@ -165,7 +167,8 @@ class EntraSimulator(Simulator):
             headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"},
         )
 
-    def _check_client(self, client_id: str | None, secret: str | None) -> None:
+    def _check_client(self, client_id: str | None, secret: str | None) -> str:
+        """The client id once id and secret are both right; raises EntraError otherwise."""
         if not client_id:
             raise self._missing_parameter("client_id")
         if client_id != self.config.client_id:
@@ -189,6 +192,7 @@ class EntraSimulator(Simulator):
                 "is the client secret value, not the client secret ID, for a secret added to "
                 f"app '{client_id}'.",
             )  # fmt: skip
+        return client_id
 
     def _audience(self, scope: str) -> str:
         scopes = [s for s in scope.split() if s not in RESERVED_SCOPES]

@@ -42,8 +42,6 @@ from sandbox.odata_store import (
 )
 from sandbox.server import json_response, read_json
 
-__all__ = ["ODATA_HEADERS", "ODataDialect", "ODataEngine", "Target", "split_segments"]
-
 _SEGMENT = re.compile(r"^([A-Za-z_$][\w.$]*)(?:\((.*)\))?$")
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
 
@@ -125,7 +123,8 @@ class ODataEngine:
         spec = self.spec(target.entity_set)
         options = self.options(request, spec)
         self.dialect.check_filter(request, options)
-        requested = _max_page_size(parse_prefer(request))
+        # With $top the preference is ignored (Dataverse documents this): one page, no link.
+        requested = None if options.top is not None else _max_page_size(parse_prefer(request))
         page_size = min(requested or self.dialect.max_page_size, self.dialect.max_page_size)
         try:
             page = run_query(

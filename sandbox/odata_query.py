@@ -10,8 +10,8 @@ What it reproduces (OData v4 as BC and Dataverse serve it):
 - the skip token remembers the sort position of the last row sent (keyset), not an
   offset, so rows inserted or deleted between pages neither repeat nor vanish,
 - rows are ordered by the `$orderby` fields then the key; nulls sort first ascending,
-- `$top` returns at most that many rows in one page and no next link (Dataverse ignores
-  `odata.maxpagesize` when `$top` is given; BC behaves the same for tops within a page),
+- `$top` returns at most that many rows (up to the service maximum) in one page with no
+  next link; `odata.maxpagesize` is then ignored, as Dataverse documents,
 - other system query options (`$expand`, `$count`, `$search`, ...) are refused with 400
   rather than silently ignored, so a client relying on them notices in the sandbox.
 """

@@ -10,6 +10,10 @@ This module adds what all of them share:
 - JSON error answers for unknown URLs (404) and wrong methods (405) in the same shape,
 - `bind_loopback` + `ServerThread`: a threaded werkzeug server on 127.0.0.1 in a daemon
   thread; a taken port is a `SandboxError` naming it, never a hang or an exit.
+
+Unlike the real services, werkzeug closes the connection after every answer (no
+keep-alive), so each request pays a loopback connect (and a TLS handshake on the token
+endpoint); benchmarks should compare runs against the sandbox with each other only.
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ class Simulator:
                 ServiceError(405, "MethodNotAllowed", f"'{request.method}' is not allowed here.")
             )
         except HTTPException as exc:  # e.g. a redirect for a missing slash
-            return exc.get_response(request.environ)  # type: ignore[return-value]
+            return exc.get_response(request.environ)
         if not request.path.startswith(ADMIN_PREFIX):
             fault_response = self._inject_fault()
             if fault_response is not None:

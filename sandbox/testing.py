@@ -6,8 +6,8 @@ A conftest makes them available by importing them:
 
 `running_sandbox` starts all four simulators once per test session on free ports, with
 the CA and settings in a temporary directory; `sandbox` hands the same instance to one
-test and clears every fault it configured afterwards, so a failing fault test cannot
-leak 429s into the next one. Tests share the simulators' state: create records with
+test and afterwards clears every fault and restores the EcpPro credentials, so a
+failing test cannot leak 429s or 401s into the next one. Tests share the simulators' state: create records with
 unique values rather than assume the seed is untouched.
 """
 
@@ -35,6 +35,8 @@ def running_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 
 @pytest.fixture
 def sandbox(running_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The session's sandbox, with faults on every simulator reset after the test."""
+    """The session's sandbox; faults and EcpPro credentials are reset after the test."""
     yield running_sandbox
     running_sandbox.reset_faults()
+    config = running_sandbox.config
+    running_sandbox.ecppro.set_credentials(config.ecppro_customer_id, config.ecppro_secret_key)

@@ -146,7 +146,8 @@ def test_top_select_and_orderby(bc: Api, bc_probes: list[dict[str, Any]]) -> Non
         headers={"Prefer": "odata.maxpagesize=2"},
     )
     body = response.json()
-    assert [r["number"] for r in body["value"]] == ["P00044", "P00043"]
+    assert [r["number"] for r in body["value"]] == ["P00044", "P00043", "P00042"]
+    assert "Preference-Applied" not in response.headers  # $top wins over maxpagesize
     assert set(body["value"][0]) == {"@odata.etag", "number"}
     assert "@odata.nextLink" not in body
     assert body["@odata.context"].endswith("/pagingProbes(number)")
