@@ -1,4 +1,4 @@
-"""Fixtures for the sandbox's own tests: the session sandbox and ready-made clients."""
+"""Fixtures for the sandbox's own tests: ready-made clients for each simulator."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from sandbox import testing
 from sandbox.business_central import AUDIENCE as BC_AUDIENCE
 from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
 
-# The shared fixtures, also meant for the root conftest of other suites.
-running_sandbox = testing.running_sandbox
-sandbox = testing.sandbox
+# `running_sandbox` and `sandbox` come from sandbox.testing through the root conftest,
+# so these tests share the session's one sandbox with the adapter tests.
 
 
 @pytest.fixture
