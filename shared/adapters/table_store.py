@@ -76,7 +76,7 @@ def decode_key(value: str) -> str:
     return parts[0] + "".join(chr(int(part[:2], 16)) + part[2:] for part in parts[1:])
 
 
-def _to_table(entity: Entity) -> dict[str, Any]:
+def to_table_row(entity: Entity) -> dict[str, Any]:
     row: dict[str, Any] = {
         "PartitionKey": encode_key(entity.partition),
         "RowKey": encode_key(entity.row),
@@ -97,7 +97,7 @@ def _to_table(entity: Entity) -> dict[str, Any]:
     return row
 
 
-def _from_table(row: Mapping[str, Any]) -> Entity:
+def from_table_row(row: Mapping[str, Any]) -> Entity:
     data = {
         name: value.value if isinstance(value, EntityProperty) else value
         for name, value in row.items()
@@ -147,7 +147,9 @@ class TableStagingStore:
 
     def get(self, table: str, partition: str, row: str) -> Entity:
         with _translated(f"{table} {partition}/{row}"):
-            return _from_table(self.table(table).get_entity(encode_key(partition), encode_key(row)))
+            return from_table_row(
+                self.table(table).get_entity(encode_key(partition), encode_key(row))
+            )
 
     def query(
         self, table: str, *, partition: str | None = None, where: Mapping[str, Any] | None = None
@@ -160,7 +162,7 @@ class TableStagingStore:
                 else self.table(table).list_entities()
             )
             for row in rows:
-                yield _from_table(row)
+                yield from_table_row(row)
 
     def page(
         self,
@@ -179,7 +181,7 @@ class TableStagingStore:
                 .query_entities(text, parameters=params, results_per_page=min(size, 1000))
                 .by_page(continuation_token=token)
             )
-            entities = [_from_table(row) for row in next(pages)]
+            entities = [from_table_row(row) for row in next(pages)]
             next_token = pages.continuation_token
         encoded = (
             base64.urlsafe_b64encode(json.dumps(next_token).encode()).decode()
@@ -190,7 +192,7 @@ class TableStagingStore:
 
     def insert(self, table: str, entity: Entity) -> Entity:
         with _translated(f"{table} {entity.partition}/{entity.row}"):
-            result = self.table(table).create_entity(_to_table(entity))
+            result = self.table(table).create_entity(to_table_row(entity))
         return Entity(entity.partition, entity.row, dict(entity.data), result.get("etag"))
 
     def update(self, table: str, entity: Entity) -> Entity:
@@ -199,7 +201,7 @@ class TableStagingStore:
         )
         with _translated(f"{table} {entity.partition}/{entity.row}"):
             result = self.table(table).update_entity(
-                _to_table(entity),
+                to_table_row(entity),
                 mode=UpdateMode.REPLACE,
                 etag=entity.etag,
                 match_condition=condition,
@@ -211,7 +213,7 @@ class TableStagingStore:
         mode = UpdateMode.REPLACE if replace else UpdateMode.MERGE
         by_partition: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for entity in entities:
-            by_partition[entity.partition].append(_to_table(entity))
+            by_partition[entity.partition].append(to_table_row(entity))
         count = 0
         client = self.table(table)
         for rows in by_partition.values():
