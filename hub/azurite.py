@@ -106,10 +106,19 @@ def start_azurite(
         "--inMemoryPersistence",
         "--disableTelemetry",
         "--skipApiVersionCheck",
-        "--blobHost", "127.0.0.1", "--blobPort", str(chosen["blob"]),
-        "--queueHost", "127.0.0.1", "--queuePort", str(chosen["queue"]),
-        "--tableHost", "127.0.0.1", "--tablePort", str(chosen["table"]),
-    ]  # fmt: skip
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(chosen["blob"]),
+        "--queueHost",
+        "127.0.0.1",
+        "--queuePort",
+        str(chosen["queue"]),
+        "--tableHost",
+        "127.0.0.1",
+        "--tablePort",
+        str(chosen["table"]),
+    ]
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,

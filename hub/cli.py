@@ -227,10 +227,16 @@ def build_local_host(app_module: str, port: int | None, *, timers: bool) -> Loca
     bus = build_bus_from_settings() if build_index(app, lookup).queues else None
     keys, generated = keys_from_environment()
     host = LocalHost(
-        app, bus=bus, http_port=port if port is not None else local.local_http_port or DEFAULT_PORT,
-        function_key=keys.function_key, master_key=keys.master_key, settings_lookup=lookup,
-        concurrency=options.max_concurrent_calls, timers=timers, route_prefix=options.route_prefix,
-    )  # fmt: skip
+        app,
+        bus=bus,
+        http_port=port if port is not None else local.local_http_port or DEFAULT_PORT,
+        function_key=keys.function_key,
+        master_key=keys.master_key,
+        settings_lookup=lookup,
+        concurrency=options.max_concurrent_calls,
+        timers=timers,
+        route_prefix=options.route_prefix,
+    )
     if generated:
         path = write_keys_file(keys, root / KEYS_FILE)
         click.echo(f"Host keys generated for this run: {path.relative_to(root)} (owner-only)")

@@ -81,8 +81,10 @@ def call(
 def show_auth(host: LocalHost, say: Say) -> None:
     no_key = call(host, "POST", "ecppro/tenants/refresh", key=False)
     wrong = requests.post(host.url("ecppro/tenants/refresh"), params={"code": "wrong"}, timeout=30)
-    say(f"  POST /api/ecppro/tenants/refresh without a key -> {no_key.status_code}; "
-        f"with a wrong key -> {wrong.status_code} (nothing executed)")  # fmt: skip
+    say(
+        f"  POST /api/ecppro/tenants/refresh without a key -> {no_key.status_code}; "
+        f"with a wrong key -> {wrong.status_code} (nothing executed)"
+    )
     if (no_key.status_code, wrong.status_code) != (401, 401):
         raise click.ClickException("the local host did not enforce the function key")
 
@@ -95,8 +97,10 @@ def refresh_all(host: LocalHost, say: Say) -> dict[str, dict[str, Any]]:
         if response.status_code != 200:
             raise click.ClickException(f"refresh of {name.value} failed: {body}")
         results[name.value] = body
-        say(f"  {name.value:<9} inserted={body['inserted']:<5} active={body['active']:<5} "
-            f"{body['durationMs']} ms")  # fmt: skip
+        say(
+            f"  {name.value:<9} inserted={body['inserted']:<5} active={body['active']:<5} "
+            f"{body['durationMs']} ms"
+        )
     return results
 
 
@@ -106,15 +110,19 @@ def change_ecppro_and_run_timer(host: LocalHost, sandbox: RunningSandbox, say: S
     state.upsert("tenants", {**tenant, "secureScore": 99.9})
     gone = state.list("users")[0]
     state.delete("users", gone["id"])
-    say(f"  in EcpPro: tenant '{tenant['displayName']}' secure score -> 99.9, "
-        f"user '{gone['displayName']}' deleted")  # fmt: skip
+    say(
+        f"  in EcpPro: tenant '{tenant['displayName']}' secure score -> 99.9, "
+        f"user '{gone['displayName']}' deleted"
+    )
     fired_at = datetime.now(UTC)
     host.fire_timer("ecppro_refresh_timer")
     say("  timer fired: one refresh message per list queued; the queue worker ran each")
     statuses = wait_for_refreshes(host, since=fired_at)
     users, tenants = statuses["users"], statuses["tenants"]
-    say(f"  users: removed={users['removed']} unchanged={users['unchanged']}; "
-        f"tenants: updated={tenants['updated']} unchanged={tenants['unchanged']}")  # fmt: skip
+    say(
+        f"  users: removed={users['removed']} unchanged={users['unchanged']}; "
+        f"tenants: updated={tenants['updated']} unchanged={tenants['unchanged']}"
+    )
     if users["removed"] != 1 or tenants["updated"] != 1:
         raise click.ClickException(f"unexpected refresh counts: users={users} tenants={tenants}")
 
@@ -147,8 +155,10 @@ def refused_credentials(host: LocalHost, sandbox: RunningSandbox, say: Say) -> N
     finally:
         sandbox.ecppro.set_credentials(customer, secret)
     say(f"  secret rotated in EcpPro only -> {response.status_code}: {error}")
-    say(f"  groups still staged: {rows['status']['active']} rows, "
-        f"status shows lastResult={rows['status']['lastResult']}")  # fmt: skip
+    say(
+        f"  groups still staged: {rows['status']['active']} rows, "
+        f"status shows lastResult={rows['status']['lastResult']}"
+    )
     if response.status_code != 502 or rows["status"]["active"] == 0:
         raise click.ClickException("a refused credential must keep the staged rows")
 

@@ -74,9 +74,13 @@ class LocalHost:
             if bus is not None
         ]
         self._http = HttpServer(
-            self.functions.http, self._invoker, self.keys,
-            host=http_host, port=http_port, route_prefix=self._route_prefix,
-        )  # fmt: skip
+            self.functions.http,
+            self._invoker,
+            self.keys,
+            host=http_host,
+            port=http_port,
+            route_prefix=self._route_prefix,
+        )
         self._http_host = http_host
         self._state = "new"
 

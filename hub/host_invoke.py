@@ -66,16 +66,21 @@ class Invoker:
             duration = _elapsed_ms(started)
             logger.error(
                 "Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)",
-                spec.name, invocation_id, duration, exc_info=exc,
-            )  # fmt: skip
+                spec.name,
+                invocation_id,
+                duration,
+                exc_info=exc,
+            )
             return InvocationResult(spec.name, invocation_id, False, duration, error=exc)
         finally:
             self._leave()
         duration = _elapsed_ms(started)
         logger.info(
             "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%dms)",
-            spec.name, invocation_id, duration,
-        )  # fmt: skip
+            spec.name,
+            invocation_id,
+            duration,
+        )
         return InvocationResult(spec.name, invocation_id, True, duration, value=value)
 
     def wait_idle(self, timeout: float | None = None) -> bool:

@@ -117,8 +117,10 @@ class QueuePoller:
         except Exception as exc:  # the bus may be briefly unreachable: back off and retry
             logger.warning(
                 "Receiving from queue '%s' failed (%s: %s); retrying",
-                self.spec.queue, type(exc).__name__, exc,
-            )  # fmt: skip
+                self.spec.queue,
+                type(exc).__name__,
+                exc,
+            )
             return []
 
     def _wait_for_free_workers(self) -> int:

@@ -295,8 +295,12 @@ def test_storage_messages_are_base64_envelopes_and_keep_the_last_error(
     storage_bus.send("Wire.Format", [message(session_id="s1", properties={"k": "v"})])
     [peeked] = _raw_queue(connection, "Wire.Format").peek_messages()
     envelope = json.loads(base64.b64decode(peeked.content))
-    assert envelope == {"id": message().message_id, "sessionId": "s1", "properties": {"k": "v"},
-                        "body": message().body}  # fmt: skip
+    assert envelope == {
+        "id": message().message_id,
+        "sessionId": "s1",
+        "properties": {"k": "v"},
+        "body": message().body,
+    }
 
     for attempt in (1, 2):
         [got] = storage_bus.receive("Wire.Format")
@@ -387,8 +391,15 @@ def test_service_bus_schedules_with_schedule_messages(sdk: SdkBoundary) -> None:
     bus, client, clock = sdk.bus, sdk.client, sdk.clock
     at = clock() + timedelta(minutes=5)
     naive = (at + timedelta(minutes=5)).replace(tzinfo=None)  # naive times are UTC
-    bus.send("orders", [message("a", scheduled_at=at), message("b", scheduled_at=at),
-                        message("c", scheduled_at=naive), message("now")])  # fmt: skip
+    bus.send(
+        "orders",
+        [
+            message("a", scheduled_at=at),
+            message("b", scheduled_at=at),
+            message("c", scheduled_at=naive),
+            message("now"),
+        ],
+    )
 
     [sender] = client.senders
     assert sender.sends == [1]
@@ -448,13 +459,21 @@ def test_build_bus_follows_the_bus_kind() -> None:
     )
     local = "UseDevelopmentStorage=true"
     cases: list[tuple[dict[str, str | None], type]] = [
-        ({"bus_kind": "servicebus", "storage_connection": local, "servicebus_connection": key},
-         ServiceBusBus),
+        (
+            {"bus_kind": "servicebus", "storage_connection": local, "servicebus_connection": key},
+            ServiceBusBus,
+        ),
         ({"bus_kind": "storagequeue", "storage_connection": local}, StorageQueueBus),
         # managed identity: no connection string, the account name instead
-        ({"bus_kind": "storagequeue", "storage_connection": None,
-          "storage_account_name": "hubstore"}, StorageQueueBus),
-    ]  # fmt: skip
+        (
+            {
+                "bus_kind": "storagequeue",
+                "storage_connection": None,
+                "storage_account_name": "hubstore",
+            },
+            StorageQueueBus,
+        ),
+    ]
     for values, kind in cases:
         bus = build_bus(Settings(**values))  # type: ignore[arg-type]
         assert isinstance(bus, kind)

@@ -42,8 +42,9 @@ def test_bc_update_needs_a_current_etag(
 ) -> None:
     bc = build_business_central(sandbox_settings)
     customer = next(iter(bc.list("customers")))
-    updated = bc.update("customers", customer["id"], {"phoneNumber": "+1 555 0100"},
-                        etag=customer["@odata.etag"])  # fmt: skip
+    updated = bc.update(
+        "customers", customer["id"], {"phoneNumber": "+1 555 0100"}, etag=customer["@odata.etag"]
+    )
     assert updated["phoneNumber"] == "+1 555 0100"
     with pytest.raises(ConflictError):
         bc.update("customers", customer["id"], {"phoneNumber": "x"}, etag=customer["@odata.etag"])

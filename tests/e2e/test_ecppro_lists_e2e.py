@@ -78,8 +78,11 @@ def test_refresh_then_read_every_row(host: LocalHost, sandbox: RunningSandbox) -
     some = next(iter(expected.values()))
     staged = seen[some["id"]]
     assert (staged["displayName"], staged["code"], staged["consumedUnits"], staged["isFree"]) == (
-        some["displayName"], some["code"], some["consumedUnits"], some["isFree"],
-    )  # fmt: skip
+        some["displayName"],
+        some["code"],
+        some["consumedUnits"],
+        some["isFree"],
+    )
 
 
 def test_wrong_secret_gives_clear_error_and_keeps_rows(

@@ -31,10 +31,22 @@ def user_functions() -> dict[str, Callable[..., Any]]:
 @pytest.fixture
 def fake_deps() -> Iterator[Deps]:
     source = FakeEcpPro(
-        {"licenses": [{"id": "l1", "tenantId": "t1", "displayName": "Microsoft 365 E3",
-                       "code": "SPE_E3", "prepaidUnits": 10, "consumedUnits": 7,
-                       "availableUnits": 3, "percentageUsed": 70.0, "isFree": False}]}
-    )  # fmt: skip
+        {
+            "licenses": [
+                {
+                    "id": "l1",
+                    "tenantId": "t1",
+                    "displayName": "Microsoft 365 E3",
+                    "code": "SPE_E3",
+                    "prepaidUnits": 10,
+                    "consumedUnits": 7,
+                    "availableUnits": 3,
+                    "percentageUsed": 70.0,
+                    "isFree": False,
+                }
+            ]
+        }
+    )
     deps = Deps(
         store=InMemoryStagingStore(),
         bus=InMemoryBus(),

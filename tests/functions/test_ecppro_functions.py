@@ -30,9 +30,13 @@ def service_bus(body: bytes, message_id: str) -> ServiceBusMessage:
 
 def http(method: str, route: str, route_params: dict[str, str], **params: str) -> func.HttpRequest:
     return func.HttpRequest(
-        method, f"http://localhost/api/{route}", headers={"x-correlation-id": "corr-1"},
-        params=params, route_params=route_params, body=b"",
-    )  # fmt: skip
+        method,
+        f"http://localhost/api/{route}",
+        headers={"x-correlation-id": "corr-1"},
+        params=params,
+        route_params=route_params,
+        body=b"",
+    )
 
 
 def test_refresh_http_returns_counts(user_functions: Functions, fake_deps: Deps) -> None:

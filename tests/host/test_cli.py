@@ -44,8 +44,11 @@ def test_functions_lists_trigger_detail_and_auth(sample_settings: None) -> None:
     assert rows["startup_timer"][-4:] == ["(run", "on", "startup)", "-"]
     assert rows["orders_from_bus"][1:] == ["serviceBusTrigger", "sample-orders", "-"]
     assert rows["order_lines"][1:] == [
-        "httpTrigger", "GET,DELETE", "orders/{id:int}/lines/{line?}", "anonymous",
-    ]  # fmt: skip
+        "httpTrigger",
+        "GET,DELETE",
+        "orders/{id:int}/lines/{line?}",
+        "anonymous",
+    ]
     assert rows["reset_all"][-1] == "admin"
 
 
@@ -80,8 +83,12 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     environ.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", KEPT="from-env")
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--app", "tests.host.http_app", "--port", "0"],
-        cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert process.stdout is not None
     try:
         for line in process.stdout:

@@ -41,8 +41,10 @@ def test_timer_schedule_is_resolved_from_settings(index: FunctionIndex) -> None:
     timer = index.get("scheduled_timer")
     assert isinstance(timer, TimerFunction)
     assert (timer.schedule, timer.run_on_startup, timer.trigger_arg) == (
-        "0 */2 * * * *", False, "timer",
-    )  # fmt: skip
+        "0 */2 * * * *",
+        False,
+        "timer",
+    )
     startup = index.get("startup_timer")
     assert isinstance(startup, TimerFunction) and startup.run_on_startup
 
@@ -51,8 +53,10 @@ def test_queue_name_is_resolved_and_connection_kept(index: FunctionIndex) -> Non
     orders = index.get("orders_from_bus")
     assert isinstance(orders, QueueFunction)
     assert (orders.queue, orders.connection, orders.trigger_arg) == (
-        "sample-orders", "ServiceBusConnection", "message",
-    )  # fmt: skip
+        "sample-orders",
+        "ServiceBusConnection",
+        "message",
+    )
     jobs = index.get("jobs_from_storage")
     assert isinstance(jobs, QueueFunction) and jobs.queue == "sample-jobs"
 

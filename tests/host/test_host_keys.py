@@ -18,11 +18,18 @@ A, F, M = func.AuthLevel.ANONYMOUS, func.AuthLevel.FUNCTION, func.AuthLevel.ADMI
 @pytest.mark.parametrize(
     ("level", "presented", "allowed"),
     [
-        (A, None, True), (A, "wrong", True),
-        (F, "fk", True), (F, "mk", True), (F, None, False), (F, "", False), (F, "wrong", False),
-        (M, "mk", True), (M, "fk", False), (M, None, False),
+        (A, None, True),
+        (A, "wrong", True),
+        (F, "fk", True),
+        (F, "mk", True),
+        (F, None, False),
+        (F, "", False),
+        (F, "wrong", False),
+        (M, "mk", True),
+        (M, "fk", False),
+        (M, None, False),
     ],
-)  # fmt: skip
+)
 def test_auth_levels(level: func.AuthLevel, presented: str | None, allowed: bool) -> None:
     assert KEYS.allows(level, presented) is allowed
 

@@ -26,9 +26,12 @@ def write(path: Path, data: object) -> Path:
 def test_values_are_applied_without_overriding_the_environment(tmp_path: Path) -> None:
     path = write(
         tmp_path / "local.settings.json",
-        {"IsEncrypted": False, "Values": {"A": "from-file", "B": "from-file"},
-         "Host": {"LocalHttpPort": 7080}},
-    )  # fmt: skip
+        {
+            "IsEncrypted": False,
+            "Values": {"A": "from-file", "B": "from-file"},
+            "Host": {"LocalHttpPort": 7080},
+        },
+    )
     settings = read_local_settings(path)
     environ = {"A": "from-env"}
     assert apply_local_settings(settings, environ) == ["B"]

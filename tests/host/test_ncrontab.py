@@ -26,14 +26,17 @@ def upcoming(expression: str, base: datetime, count: int) -> list[datetime]:
 
 def test_every_two_minutes_on_second_zero() -> None:
     assert upcoming("0 */2 * * * *", at(2026, 1, 1, 0, 0, 30), 3) == [
-        at(2026, 1, 1, 0, 2), at(2026, 1, 1, 0, 4), at(2026, 1, 1, 0, 6),
-    ]  # fmt: skip
+        at(2026, 1, 1, 0, 2),
+        at(2026, 1, 1, 0, 4),
+        at(2026, 1, 1, 0, 6),
+    ]
 
 
 def test_seconds_come_first() -> None:
     assert upcoming("*/15 * * * * *", at(2026, 1, 1, 10, 0, 1), 2) == [
-        at(2026, 1, 1, 10, 0, 15), at(2026, 1, 1, 10, 0, 30),
-    ]  # fmt: skip
+        at(2026, 1, 1, 10, 0, 15),
+        at(2026, 1, 1, 10, 0, 30),
+    ]
 
 
 def test_day_of_month_and_day_of_week_must_both_match() -> None:

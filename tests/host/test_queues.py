@@ -57,8 +57,11 @@ def test_a_failing_message_is_abandoned_then_dead_lettered_after_max_deliveries(
     assert dead.message_id == "order-7"
     assert dead.dead_letter_reason == "MaxDeliveryCountExceeded"
     assert dead.dead_letter_description == "ValueError: order 7 is invalid"
-    attempts = [call["delivery_count"] for call in calls.of("orders_from_bus")
-                if call["message_id"] == "order-7"]  # fmt: skip
+    attempts = [
+        call["delivery_count"]
+        for call in calls.of("orders_from_bus")
+        if call["message_id"] == "order-7"
+    ]
     assert attempts == [1, 2, 3]
     assert eventually(lambda: bus.pending(ORDERS) == 0)
 

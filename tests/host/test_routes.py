@@ -12,9 +12,15 @@ from hub.host_routes import Router
 
 def http(name: str, route: str, *methods: str) -> HttpFunction:
     return HttpFunction(
-        name=name, kind=TriggerKind.HTTP, trigger_arg="req", user_function=lambda req: None,
-        wants_context=False, route=route, methods=methods, auth_level=func.AuthLevel.ANONYMOUS,
-    )  # fmt: skip
+        name=name,
+        kind=TriggerKind.HTTP,
+        trigger_arg="req",
+        user_function=lambda req: None,
+        wants_context=False,
+        route=route,
+        methods=methods,
+        auth_level=func.AuthLevel.ANONYMOUS,
+    )
 
 
 ROUTER = Router(
@@ -39,13 +45,17 @@ ROUTER = Router(
         ("/api/items/42", "PUT", "write", {"id": "42"}),
         ("/api/orders/-3", "GET", "typed", {"id": "-3"}),
         ("/api/orders/3/lines", "GET", "typed", {"id": "3", "part": "lines"}),
-        ("/api/docs/0f8fad5b-d9cb-469f-a165-70867728950e", "PATCH", "guid",
-         {"id": "0f8fad5b-d9cb-469f-a165-70867728950e"}),
+        (
+            "/api/docs/0f8fad5b-d9cb-469f-a165-70867728950e",
+            "PATCH",
+            "guid",
+            {"id": "0f8fad5b-d9cb-469f-a165-70867728950e"},
+        ),
         ("/api/files/report.v2.pdf", "GET", "file", {"name": "report.v2", "ext": "pdf"}),
         ("/api/static", "GET", "rest", {}),
         ("/api/static/css/site.css", "GET", "rest", {"path": "css/site.css"}),
     ],
-)  # fmt: skip
+)
 def test_paths_reach_their_function(
     path: str, method: str, name: str, params: dict[str, str]
 ) -> None:

@@ -19,9 +19,11 @@ PROBES_BC = EntitySetSpec(
     "pagingProbes", "Microsoft.NAV.pagingProbe", fields=("number", "name", "amount")
 )
 PROBES_DV = EntitySetSpec(
-    "new_probes", "Microsoft.Dynamics.CRM.new_probe", key="new_probeid",
+    "new_probes",
+    "Microsoft.Dynamics.CRM.new_probe",
+    key="new_probeid",
     fields=("new_name", "new_amount"),
-)  # fmt: skip
+)
 
 
 def probe_rows(count: int, key: str = "id") -> list[dict[str, Any]]:

@@ -33,19 +33,61 @@ TENANT = {
 
 def test_every_list_maps_every_field_the_product_names() -> None:
     targets = {name: {entry.target for entry in LIST_MAPPINGS[name]} for name in EcpProList}
-    assert {"DisplayName", "EntityType", "EntraLicense", "SecureScore", "TotalUsers",
-            "LicensedUsers", "InactiveUsers", "InactiveUsersPercent", "TotalContacts",
-            "TotalGroups", "TotalLicenses", "UnallocatedLicenses",
-            "UnallocatedLicensesPercent"} <= targets[EcpProList.TENANTS]  # fmt: skip
-    assert {"DisplayName", "UserPrincipalName", "UserRole", "UserType", "IsEnabled",
-            "MfaEnabled", "TenantName", "MspName", "LastSignedIn",
-            "CreatedOn"} <= targets[EcpProList.USERS]  # fmt: skip
-    assert {"DisplayName", "Email", "CompanyName", "OfficePhone", "MobilePhone", "IsEnabled",
-            "CreatedOn"} <= targets[EcpProList.CONTACTS]  # fmt: skip
-    assert {"DisplayName", "Email", "GroupType", "MembershipType", "IsDynamic", "IsEnabled",
-            "IsTeam", "Visibility"} <= targets[EcpProList.GROUPS]  # fmt: skip
-    assert {"DisplayName", "Code", "PrepaidUnits", "ConsumedUnits", "AvailableUnits",
-            "PercentageUsed", "IsFree"} <= targets[EcpProList.LICENSES]  # fmt: skip
+    assert {
+        "DisplayName",
+        "EntityType",
+        "EntraLicense",
+        "SecureScore",
+        "TotalUsers",
+        "LicensedUsers",
+        "InactiveUsers",
+        "InactiveUsersPercent",
+        "TotalContacts",
+        "TotalGroups",
+        "TotalLicenses",
+        "UnallocatedLicenses",
+        "UnallocatedLicensesPercent",
+    } <= targets[EcpProList.TENANTS]
+    assert {
+        "DisplayName",
+        "UserPrincipalName",
+        "UserRole",
+        "UserType",
+        "IsEnabled",
+        "MfaEnabled",
+        "TenantName",
+        "MspName",
+        "LastSignedIn",
+        "CreatedOn",
+    } <= targets[EcpProList.USERS]
+    assert {
+        "DisplayName",
+        "Email",
+        "CompanyName",
+        "OfficePhone",
+        "MobilePhone",
+        "IsEnabled",
+        "CreatedOn",
+    } <= targets[EcpProList.CONTACTS]
+    assert {
+        "DisplayName",
+        "Email",
+        "GroupType",
+        "MembershipType",
+        "IsDynamic",
+        "IsEnabled",
+        "IsTeam",
+        "Visibility",
+    } <= targets[EcpProList.GROUPS]
+    assert {
+        "DisplayName",
+        "Code",
+        "PrepaidUnits",
+        "ConsumedUnits",
+        "AvailableUnits",
+        "PercentageUsed",
+        "IsFree",
+    } <= targets[EcpProList.LICENSES]
 
 
 def test_tenant_record_is_mapped_with_types() -> None:
@@ -57,8 +99,15 @@ def test_tenant_record_is_mapped_with_types() -> None:
 
 
 def test_timestamps_become_utc_datetimes_and_null_stays_none() -> None:
-    user = {"id": "u1", "tenantId": "t-1", "displayName": "Ann", "userPrincipalName": "a@x",
-            "lastSignedIn": None, "createdOn": "2025-03-01T10:00:00Z", "isEnabled": True}  # fmt: skip
+    user = {
+        "id": "u1",
+        "tenantId": "t-1",
+        "displayName": "Ann",
+        "userPrincipalName": "a@x",
+        "lastSignedIn": None,
+        "createdOn": "2025-03-01T10:00:00Z",
+        "isEnabled": True,
+    }
     row = apply_mapping(LIST_MAPPINGS[EcpProList.USERS], user, record_label="user u1")
     assert row["CreatedOn"] == datetime(2025, 3, 1, 10, tzinfo=UTC)
     assert row["LastSignedIn"] is None

@@ -27,8 +27,14 @@ from tests.fakes.store import InMemoryStagingStore
 
 
 def group(record_id: str, name: str = "Sales", **extra: Any) -> dict[str, Any]:
-    return {"id": record_id, "tenantId": "t1", "displayName": name, "groupType": "Security",
-            "isTeam": False, **extra}  # fmt: skip
+    return {
+        "id": record_id,
+        "tenantId": "t1",
+        "displayName": name,
+        "groupType": "Security",
+        "isTeam": False,
+        **extra,
+    }
 
 
 class Clock:
@@ -67,16 +73,22 @@ def incoming(record_id: str, digest: str) -> Incoming:
 
 def test_planner_sorts_each_record_into_one_action() -> None:
     plan = plan_refresh(
-        {"new": incoming("new", "h"), "same": incoming("same", "h1"),
-         "changed": incoming("changed", "h3"), "back": incoming("back", "h4")},
-        {"same": Staged("same", "h1", RowStatus.ACTIVE),
-         "changed": Staged("changed", "h2", RowStatus.ACTIVE),
-         "back": Staged("back", "h4", RowStatus.REMOVED),
-         "gone": Staged("gone", "h5", RowStatus.ACTIVE),
-         "long-gone": Staged("long-gone", "h6", RowStatus.REMOVED),
-         "bad-now": Staged("bad-now", "h7", RowStatus.ACTIVE)},
+        {
+            "new": incoming("new", "h"),
+            "same": incoming("same", "h1"),
+            "changed": incoming("changed", "h3"),
+            "back": incoming("back", "h4"),
+        },
+        {
+            "same": Staged("same", "h1", RowStatus.ACTIVE),
+            "changed": Staged("changed", "h2", RowStatus.ACTIVE),
+            "back": Staged("back", "h4", RowStatus.REMOVED),
+            "gone": Staged("gone", "h5", RowStatus.ACTIVE),
+            "long-gone": Staged("long-gone", "h6", RowStatus.REMOVED),
+            "bad-now": Staged("bad-now", "h7", RowStatus.ACTIVE),
+        },
         protected=["bad-now"],
-    )  # fmt: skip
+    )
     assert [r.id for r in plan.inserts] == ["new"]
     assert [r.id for r in plan.updates] == ["changed"]
     assert [r.id for r in plan.restores] == ["back"]

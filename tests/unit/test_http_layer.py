@@ -63,10 +63,14 @@ class TokenAuth:
 def client(session: ScriptedSession, **kwargs: Any) -> tuple[HttpClient, list[float]]:
     waits: list[float] = []
     http = HttpClient(
-        "https://api.test/v1", kwargs.pop("auth", None), api_name="Test", session=session,  # type: ignore[arg-type]
-        sleep=waits.append, retry=kwargs.pop("retry", RetryPolicy(max_attempts=4, budget_seconds=60)),
+        "https://api.test/v1",
+        kwargs.pop("auth", None),
+        api_name="Test",
+        session=session,  # type: ignore[arg-type]
+        sleep=waits.append,
+        retry=kwargs.pop("retry", RetryPolicy(max_attempts=4, budget_seconds=60)),
         **kwargs,
-    )  # fmt: skip
+    )
     return http, waits
 
 
@@ -155,10 +159,21 @@ def test_absolute_next_links_are_used_as_given() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(400, ValidationError), (401, AuthError), (403, AuthError), (404, NotFound),
-     (409, ConflictError), (412, ConflictError), (422, PermanentError), (408, TransientError),
-     (429, ThrottledError), (503, ThrottledError), (500, TransientError), (599, TransientError)],
-)  # fmt: skip
+    [
+        (400, ValidationError),
+        (401, AuthError),
+        (403, AuthError),
+        (404, NotFound),
+        (409, ConflictError),
+        (412, ConflictError),
+        (422, PermanentError),
+        (408, TransientError),
+        (429, ThrottledError),
+        (503, ThrottledError),
+        (500, TransientError),
+        (599, TransientError),
+    ],
+)
 def test_status_table(status: int, error: type) -> None:
     assert error_class_for(status) is error
 
