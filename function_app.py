@@ -2,7 +2,8 @@
 
 import azure.functions as func
 
-from functions import ecppro_lists
+from functions import ecppro_lists, invoices
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(ecppro_lists.bp)
+app.register_functions(invoices.bp)

@@ -61,6 +61,8 @@ param logRetentionDays int = 30
 @description('Queues the hub uses; each flow that adds a queue trigger or sender adds its name here.')
 param queueNames array = [
   'ecppro-refresh'
+  'invoice-sales'
+  'invoice-purchase'
 ]
 
 @description('Deliveries before Service Bus dead-letters a message. Also written to HUB_MAX_DELIVERY_COUNT so the hub (and its storage-queue bus) uses the same number.')
@@ -147,6 +149,36 @@ param ecpproPageSize int = 500
 
 @description('NCRONTAB schedule (6 fields, seconds first, UTC: Flex Consumption has no WEBSITE_TIME_ZONE) of the timer refreshing all EcpPro lists (ECPPRO_REFRESH_SCHEDULE).')
 param ecpproRefreshSchedule string = '0 0 */4 * * *'
+
+@description('NCRONTAB schedule (6 fields, seconds first, UTC) of the timer importing EcpPro invoices into staging (ECPPRO_INVOICE_IMPORT_SCHEDULE).')
+param ecpproInvoiceImportSchedule string = '0 */15 * * * *'
+
+@description('Post sales documents right after creating them (ECPPRO_POST_SALES_DOCUMENTS).')
+param ecpproPostSalesDocuments bool = false
+
+@description('Create purchase documents for staged lines with a unit cost (ECPPRO_CREATE_PURCHASE_INVOICE).')
+param ecpproCreatePurchaseInvoice bool = false
+
+@description('Post purchase documents right after adding lines (ECPPRO_POST_PURCHASE_DOCUMENTS).')
+param ecpproPostPurchaseDocuments bool = false
+
+@description('Layer the staged cost centre on the customer default dimensions of purchase lines (ECPPRO_APPLY_COST_CENTRE_DIMENSION).')
+param ecpproApplyCostCentreDimension bool = false
+
+@description('Business Central dimension code holding EcpPro cost centres (ECPPRO_COST_CENTRE_DIMENSION).')
+param ecpproCostCentreDimension string = 'COSTCENTRE'
+
+@description('G/L account for sales lines whose product is not an item (ECPPRO_SALES_ACCOUNT_NUMBER); empty refuses them.')
+param ecpproSalesAccountNumber string = ''
+
+@description('G/L account for purchase lines whose product is not an item (ECPPRO_PURCHASE_ACCOUNT_NUMBER); empty refuses them.')
+param ecpproPurchaseAccountNumber string = ''
+
+@description('Business Central web client root for document links (BC_WEB_CLIENT_URL), e.g. https://businesscentral.dynamics.com/<tenant>/<environment>.')
+param bcWebClientUrl string = 'https://businesscentral.dynamics.com'
+
+@description('Business Central company name, used in document links (BC_COMPANY_NAME).')
+param bcCompanyName string = ''
 
 @description('Requests in flight to EcpPro per worker (ECPPRO_MAX_IN_FLIGHT).')
 @minValue(1)
@@ -616,6 +648,46 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'ECPPRO_MAX_IN_FLIGHT'
           value: string(ecpproMaxInFlight)
+        }
+        {
+          name: 'ECPPRO_INVOICE_IMPORT_SCHEDULE'
+          value: ecpproInvoiceImportSchedule
+        }
+        {
+          name: 'ECPPRO_POST_SALES_DOCUMENTS'
+          value: string(ecpproPostSalesDocuments)
+        }
+        {
+          name: 'ECPPRO_CREATE_PURCHASE_INVOICE'
+          value: string(ecpproCreatePurchaseInvoice)
+        }
+        {
+          name: 'ECPPRO_POST_PURCHASE_DOCUMENTS'
+          value: string(ecpproPostPurchaseDocuments)
+        }
+        {
+          name: 'ECPPRO_APPLY_COST_CENTRE_DIMENSION'
+          value: string(ecpproApplyCostCentreDimension)
+        }
+        {
+          name: 'ECPPRO_COST_CENTRE_DIMENSION'
+          value: ecpproCostCentreDimension
+        }
+        {
+          name: 'ECPPRO_SALES_ACCOUNT_NUMBER'
+          value: ecpproSalesAccountNumber
+        }
+        {
+          name: 'ECPPRO_PURCHASE_ACCOUNT_NUMBER'
+          value: ecpproPurchaseAccountNumber
+        }
+        {
+          name: 'BC_WEB_CLIENT_URL'
+          value: bcWebClientUrl
+        }
+        {
+          name: 'BC_COMPANY_NAME'
+          value: bcCompanyName
         }
         {
           name: 'HTTP_CONNECT_TIMEOUT'

@@ -16,13 +16,14 @@ from pydantic import SecretStr
 
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
+from shared.adapters.business_central import BusinessCentralClient
 from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
 from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, get_settings
-from shared.errors import AuthError
-from shared.flows.deps import Deps
+from shared.errors import AuthError, ValidationError
+from shared.flows.deps import Deps, InvoiceOptions
 from shared.ports import Bus, StagingStore
 
 _lock = threading.Lock()
@@ -111,18 +112,45 @@ def build_ecppro(settings: Settings) -> EcpProClient:
     return EcpProClient(http, page_size=settings.ecppro_page_size)
 
 
-def build_business_central(settings: Settings) -> ODataClient:
-    """OData client rooted at the configured BC company."""
+def build_bc_odata(settings: Settings) -> ODataClient:
+    """Plain OData access rooted at the configured BC company (master-data flows, tools)."""
     base = f"{settings.bc_api_url.rstrip('/')}/companies({settings.bc_company_id})/"
-    auth = _entra(settings, settings.bc_scope)
-    return ODataClient(
-        _http(
-            settings,
-            base,
-            api_name="Business Central",
-            max_in_flight=settings.bc_max_in_flight,
-            auth=auth,
+    return ODataClient(_bc_http(settings, base))
+
+
+def build_business_central(settings: Settings) -> BusinessCentralClient:
+    """The typed Business Central client of the invoice flows."""
+    api_url = settings.bc_api_url.rstrip("/")
+    if not api_url.endswith("/api/v2.0"):
+        raise ValidationError(
+            f"BC_API_URL must end in /api/v2.0 (got {api_url!r})", field="BC_API_URL"
         )
+    root = api_url.removesuffix("api/v2.0")
+    return BusinessCentralClient(_bc_http(settings, root), company_id=settings.bc_company_id)
+
+
+def _bc_http(settings: Settings, base_url: str) -> HttpClient:
+    auth = _entra(settings, settings.bc_scope)
+    return _http(
+        settings,
+        base_url,
+        api_name="Business Central",
+        max_in_flight=settings.bc_max_in_flight,
+        auth=auth,
+    )
+
+
+def invoice_options(settings: Settings) -> InvoiceOptions:
+    return InvoiceOptions(
+        post_sales_documents=settings.ecppro_post_sales_documents,
+        create_purchase_invoice=settings.ecppro_create_purchase_invoice,
+        post_purchase_documents=settings.ecppro_post_purchase_documents,
+        apply_cost_centre_dimension=settings.ecppro_apply_cost_centre_dimension,
+        cost_centre_dimension=settings.ecppro_cost_centre_dimension,
+        sales_account_number=settings.ecppro_sales_account_number,
+        purchase_account_number=settings.ecppro_purchase_account_number,
+        web_client_url=settings.bc_web_client_url,
+        company_name=settings.bc_company_name,
     )
 
 
@@ -161,7 +189,13 @@ def _secret(value: SecretStr | None, name: str = "ECPPRO_SECRET_KEY") -> SecretS
 
 def build_deps(settings: Settings | None = None) -> Deps:
     settings = settings or get_settings()
-    return Deps(store=build_store(settings), bus=build_bus(settings), ecppro=build_ecppro(settings))
+    return Deps(
+        store=build_store(settings),
+        bus=build_bus(settings),
+        ecppro=build_ecppro(settings),
+        bc=build_business_central(settings),
+        invoice_options=invoice_options(settings),
+    )
 
 
 def deps() -> Deps:

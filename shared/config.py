@@ -162,6 +162,63 @@ class Settings(BaseSettings):
         4, "ECPPRO_MAX_IN_FLIGHT", "Requests in flight to EcpPro per worker.", ge=1, le=50
     )
 
+    # --- EcpPro invoices → Business Central documents ------------------------------
+    ecppro_invoice_import_schedule: str = _setting(
+        "0 */15 * * * *",
+        "ECPPRO_INVOICE_IMPORT_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the timer that imports EcpPro invoices "
+        "into staging.",
+    )
+    ecppro_post_sales_documents: bool = _setting(
+        False,
+        "ECPPRO_POST_SALES_DOCUMENTS",
+        "Post sales invoices and credit memos right after creating them (create-and-post); "
+        "false creates them only.",
+    )
+    ecppro_create_purchase_invoice: bool = _setting(
+        False,
+        "ECPPRO_CREATE_PURCHASE_INVOICE",
+        "Create purchase invoices / credit memos for the staged lines that have a unit cost.",
+    )
+    ecppro_post_purchase_documents: bool = _setting(
+        False,
+        "ECPPRO_POST_PURCHASE_DOCUMENTS",
+        "Post purchase documents right after adding lines (a posted document can no longer "
+        "be reused by later invoices of the same provider invoice).",
+    )
+    ecppro_apply_cost_centre_dimension: bool = _setting(
+        False,
+        "ECPPRO_APPLY_COST_CENTRE_DIMENSION",
+        "Layer the staged cost centre on top of the customer's default dimensions on "
+        "purchase lines.",
+    )
+    ecppro_cost_centre_dimension: str = _setting(
+        "COSTCENTRE",
+        "ECPPRO_COST_CENTRE_DIMENSION",
+        "Business Central dimension code that holds EcpPro cost centres.",
+    )
+    ecppro_sales_account_number: str = _setting(
+        "",
+        "ECPPRO_SALES_ACCOUNT_NUMBER",
+        "G/L account for sales lines whose product is not a Business Central item "
+        "(services); empty refuses such lines.",
+    )
+    ecppro_purchase_account_number: str = _setting(
+        "",
+        "ECPPRO_PURCHASE_ACCOUNT_NUMBER",
+        "G/L account for purchase lines whose product is not a Business Central item; "
+        "empty refuses such lines.",
+    )
+    bc_web_client_url: str = _setting(
+        "https://businesscentral.dynamics.com",
+        "BC_WEB_CLIENT_URL",
+        "Business Central web client root used for document links, e.g. "
+        "https://businesscentral.dynamics.com/<tenant>/<environment>",
+    )
+    bc_company_name: str = _setting(
+        "", "BC_COMPANY_NAME", "Business Central company name, used in document links."
+    )
+
     # --- HTTP behaviour shared by every outbound client ------------------------------
     http_connect_timeout: float = _setting(
         5.0, "HTTP_CONNECT_TIMEOUT", "Seconds to wait for a TCP/TLS connection.", gt=0

@@ -1,4 +1,4 @@
-"""What handlers get from the composition root: ports and a clock, nothing concrete."""
+"""What handlers get from the composition root: ports, options and a clock, nothing concrete."""
 
 from __future__ import annotations
 
@@ -6,11 +6,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shared.ports import Bus, EcpProSource, StagingStore
+from shared.ports import Bus, BusinessCentral, EcpProSource, StagingStore
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class InvoiceOptions:
+    """The setup of the EcpPro invoice flows (from settings)."""
+
+    post_sales_documents: bool = False
+    create_purchase_invoice: bool = False
+    post_purchase_documents: bool = False
+    apply_cost_centre_dimension: bool = False
+    cost_centre_dimension: str = "COSTCENTRE"
+    sales_account_number: str = ""
+    purchase_account_number: str = ""
+    web_client_url: str = "https://businesscentral.dynamics.com"
+    company_name: str = ""
 
 
 @dataclass
@@ -20,4 +35,6 @@ class Deps:
     store: StagingStore
     bus: Bus
     ecppro: EcpProSource
+    bc: BusinessCentral
+    invoice_options: InvoiceOptions = field(default_factory=InvoiceOptions)
     clock: Callable[[], datetime] = field(default=utc_now)

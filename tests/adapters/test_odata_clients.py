@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from sandbox.run import RunningSandbox
 from shared.adapters.odata import eq_filter
-from shared.bootstrap import build_business_central, build_dataverse
+from shared.bootstrap import build_bc_odata, build_dataverse
 from shared.config import Settings
 from shared.errors import AuthError, ConflictError, NotFound
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.sandbox
 def test_bc_reads_with_token_paging_and_quoted_filters(
     sandbox: RunningSandbox, sandbox_settings: Settings
 ) -> None:
-    bc = build_business_central(sandbox_settings)
+    bc = build_bc_odata(sandbox_settings)
     customers = list(bc.list("customers", page_size=2))
     assert len(customers) >= 3
     assert bc.http.requests_sent >= 2  # followed @odata.nextLink
@@ -30,7 +30,7 @@ def test_bc_reads_with_token_paging_and_quoted_filters(
 def test_bc_tokens_are_cached_across_requests(
     sandbox: RunningSandbox, sandbox_settings: Settings
 ) -> None:
-    bc = build_business_central(sandbox_settings)
+    bc = build_bc_odata(sandbox_settings)
     before = sandbox.entra.tokens_issued
     list(bc.list("items"))
     list(bc.list("vendors"))
@@ -40,7 +40,7 @@ def test_bc_tokens_are_cached_across_requests(
 def test_bc_update_needs_a_current_etag(
     sandbox: RunningSandbox, sandbox_settings: Settings
 ) -> None:
-    bc = build_business_central(sandbox_settings)
+    bc = build_bc_odata(sandbox_settings)
     customer = next(iter(bc.list("customers")))
     updated = bc.update(
         "customers", customer["id"], {"phoneNumber": "+1 555 0100"}, etag=customer["@odata.etag"]
@@ -63,8 +63,6 @@ def test_dataverse_create_read_delete(sandbox: RunningSandbox, sandbox_settings:
 
 
 def test_wrong_client_secret_names_the_settings(sandbox_settings: Settings) -> None:
-    bc = build_business_central(
-        sandbox_settings.model_copy(update={"client_secret": SecretStr("bad")})
-    )
+    bc = build_bc_odata(sandbox_settings.model_copy(update={"client_secret": SecretStr("bad")}))
     with pytest.raises(AuthError, match="HUB_CLIENT_SECRET"):
         list(bc.list("customers"))

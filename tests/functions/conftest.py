@@ -11,6 +11,7 @@ import pytest
 from shared import bootstrap
 from shared.flows.deps import Deps
 from tests.fakes.bus import InMemoryBus
+from tests.fakes.business_central import FakeBusinessCentral
 from tests.fakes.ecppro import FakeEcpPro
 from tests.fakes.store import InMemoryStagingStore
 
@@ -51,6 +52,7 @@ def fake_deps() -> Iterator[Deps]:
         store=InMemoryStagingStore(),
         bus=InMemoryBus(),
         ecppro=source,
+        bc=FakeBusinessCentral(),
         clock=lambda: datetime(2026, 6, 1, 9, 30, tzinfo=UTC),
     )
     with bootstrap.override(deps):

@@ -22,6 +22,7 @@ from shared.flows.ecppro_lists import (
     refresh_all_lists,
 )
 from tests.fakes.bus import InMemoryBus
+from tests.fakes.business_central import FakeBusinessCentral
 from tests.fakes.ecppro import FakeEcpPro
 from tests.fakes.store import InMemoryStagingStore
 
@@ -56,7 +57,13 @@ def clock() -> Clock:
 @pytest.fixture
 def deps(clock: Clock) -> Deps:
     source = FakeEcpPro({"groups": [group("g1"), group("g2", "Finance"), group("g3", "IT")]})
-    return Deps(store=InMemoryStagingStore(), bus=InMemoryBus(), ecppro=source, clock=clock)
+    return Deps(
+        store=InMemoryStagingStore(),
+        bus=InMemoryBus(),
+        ecppro=source,
+        bc=FakeBusinessCentral(),
+        clock=clock,
+    )
 
 
 def refresh(deps: Deps, name: EcpProList = EcpProList.GROUPS):

@@ -1,0 +1,186 @@
+"""EcpPro invoice triggers: import, the two legs' queue workers, views, actions, mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import azure.functions as func
+import pydantic
+
+from functions.http_responses import handle_http, json_response
+from shared.adapters.http import correlation_id
+from shared.bootstrap import deps
+from shared.domain.invoices import (
+    InvoiceMappingBody,
+    InvoiceQuery,
+    InvoiceSelection,
+    ProcessInvoice,
+)
+from shared.errors import ConflictError, NotFound, TransientError, ValidationError
+from shared.flows.invoice_actions import (
+    PURCHASE_QUEUE,
+    SALES_QUEUE,
+    Queued,
+    force_delete,
+    queue_purchase,
+    queue_sales,
+    reprocess_purchase,
+    reprocess_sales,
+)
+from shared.flows.invoice_import import handle_import, load_mapping, save_mapping
+from shared.flows.invoice_purchase import handle_purchase
+from shared.flows.invoice_sales import handle_sales
+from shared.flows.invoice_staging import load_invoice
+from shared.flows.invoice_views import invoice_row, read_view
+from shared.flows.quarantine import quarantine_message
+from shared.mappings.invoice_mapping import MappingEntry
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()
+
+
+@bp.function_name("invoice_import_timer")
+@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_INVOICE_IMPORT_SCHEDULE%", use_monitor=True)
+def invoice_import_timer(timer: func.TimerRequest) -> None:
+    log.info("EcpPro invoices imported: %s", handle_import(deps()).as_dict())
+
+
+@bp.function_name("invoice_sales_worker")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name=SALES_QUEUE, connection="ServiceBusConnection"
+)
+def invoice_sales_worker(msg: func.ServiceBusMessage) -> None:
+    _work(msg, lambda command: handle_sales(command.invoice_id, deps()))
+
+
+@bp.function_name("invoice_purchase_worker")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name=PURCHASE_QUEUE, connection="ServiceBusConnection"
+)
+def invoice_purchase_worker(msg: func.ServiceBusMessage) -> None:
+    _work(msg, lambda command: handle_purchase(command.invoice_id, deps()))
+
+
+def _work(msg: func.ServiceBusMessage, run: Callable[[ProcessInvoice], object]) -> None:
+    body = msg.get_body().decode()
+    try:
+        command = ProcessInvoice.model_validate_json(body)
+    except pydantic.ValidationError as exc:
+        quarantine_message(
+            deps(), source="invoice-queues", key=msg.message_id or "", payload=body, error=str(exc)
+        )
+        return
+    correlation_id.set(command.correlation_id or msg.message_id)
+    try:
+        run(command)
+    except NotFound as exc:  # the staged invoice is gone: nothing left to do
+        log.warning("invoice %s: %s", command.invoice_id, exc.message)
+    except ConflictError as exc:  # the staged row changed meanwhile: read it again later
+        raise TransientError(exc.message) from exc
+
+
+@bp.function_name("invoice_view_http")
+@bp.route(route="invoices", methods=["GET"])
+def invoice_view_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        query = InvoiceQuery.model_validate(dict(req.params))
+        return json_response(
+            read_view(
+                deps(), query.view, size=query.page_size, continuation=query.continuation
+            ).as_dict()
+        )
+
+    return handle_http(req, run)
+
+
+@bp.function_name("invoice_get_http")
+@bp.route(route="invoices/{id}", methods=["GET"])
+def invoice_get_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        invoice = load_invoice(deps().store, req.route_params["id"])
+        return json_response(invoice_row(invoice, deps().invoice_options))
+
+    return handle_http(req, run)
+
+
+@bp.function_name("invoice_batch_action_http")
+@bp.route(route="invoices/actions/{action}", methods=["POST"])
+def invoice_batch_action_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        action = req.route_params["action"]
+        if action == "import":
+            return json_response(
+                handle_import(deps(), correlation_id=correlation_id.get() or "").as_dict()
+            )
+        if action == "create-sales-documents":
+            selection = InvoiceSelection.model_validate_json(req.get_body() or b"{}")
+            return _accepted(
+                queue_sales(
+                    deps(), selection.invoice_ids, correlation_id=correlation_id.get() or ""
+                ),
+                "sales",
+            )
+        if action == "create-purchase-documents":
+            return _accepted(
+                queue_purchase(deps(), correlation_id=correlation_id.get() or ""), "purchase"
+            )
+        raise ValidationError(
+            f"unknown action '{action}' (import, create-sales-documents, create-purchase-documents)",
+            field="action",
+        )
+
+    return handle_http(req, run)
+
+
+@bp.function_name("invoice_action_http")
+@bp.route(route="invoices/{id}/{action}", methods=["POST"])
+def invoice_action_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        invoice_id, action = req.route_params["id"], req.route_params["action"]
+        if action == "force-delete":
+            return json_response(
+                {"invoiceId": invoice_id, "markedForReprocess": force_delete(deps(), invoice_id)}
+            )
+        actions = {"reprocess-sales": reprocess_sales, "reprocess-purchase": reprocess_purchase}
+        if action not in actions:
+            raise ValidationError(
+                f"unknown action '{action}' (reprocess-sales, reprocess-purchase, force-delete)",
+                field="action",
+            )
+        return json_response(
+            invoice_row(actions[action](deps(), invoice_id), deps().invoice_options)
+        )
+
+    return handle_http(req, run)
+
+
+@bp.function_name("invoice_mapping_http")
+@bp.route(route="invoice-mapping", methods=["GET", "PUT"])
+def invoice_mapping_http(req: func.HttpRequest) -> func.HttpResponse:
+    def run() -> func.HttpResponse:
+        if req.method == "PUT":
+            entries = InvoiceMappingBody.model_validate_json(req.get_body() or b"{}")
+            save_mapping(
+                deps().store, [MappingEntry(e.ecppro_field, e.bc_field) for e in entries.mapping]
+            )
+        rows = [
+            {"ecpproField": e.ecppro_field, "bcField": e.bc_field}
+            for e in load_mapping(deps().store)
+        ]
+        return json_response({"mapping": rows})
+
+    return handle_http(req, run)
+
+
+def _accepted(queued: Queued, leg: str) -> func.HttpResponse:
+    view = f"/api/invoices?view={leg}-created"
+    body = {
+        "queued": len(queued.invoice_ids),
+        "accepted": queued.accepted,
+        "queue": queued.queue,
+        "invoiceIds": queued.invoice_ids,
+        "created": view,
+        "errors": f"/api/invoices?view={leg}-error",
+    }
+    return json_response(body, 202, {"Location": view})

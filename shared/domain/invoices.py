@@ -1,0 +1,188 @@
+"""EcpPro invoices in staging: the two legs' status machines, document kinds and records.
+
+Sales leg:    New → Created | Posted Sales Invoice | Posted Sales Credit Memo, or → Error
+Purchase leg: New → Created | Posted Purchase Invoice | Posted Purchase Credit Memo, or → Error
+Reprocess Sales / Reprocess Purchase send a leg back to New (the rules live in the flows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SalesStatus(StrEnum):
+    NEW = "New"
+    CREATED = "Created"
+    POSTED_INVOICE = "Posted Sales Invoice"
+    POSTED_CREDIT_MEMO = "Posted Sales Credit Memo"
+    ERROR = "Error"
+
+
+class PurchaseStatus(StrEnum):
+    NEW = "New"
+    CREATED = "Created"
+    POSTED_INVOICE = "Posted Purchase Invoice"
+    POSTED_CREDIT_MEMO = "Posted Purchase Credit Memo"
+    ERROR = "Error"
+
+
+SALES_DONE = frozenset(
+    {SalesStatus.CREATED, SalesStatus.POSTED_INVOICE, SalesStatus.POSTED_CREDIT_MEMO}
+)
+PURCHASE_DONE = frozenset(
+    {PurchaseStatus.CREATED, PurchaseStatus.POSTED_INVOICE, PurchaseStatus.POSTED_CREDIT_MEMO}
+)
+
+
+class DocumentKind(StrEnum):
+    """The four Business Central documents an EcpPro invoice can become."""
+
+    SALES_INVOICE = "Sales Invoice"
+    SALES_CREDIT_MEMO = "Sales Credit Memo"
+    PURCHASE_INVOICE = "Purchase Invoice"
+    PURCHASE_CREDIT_MEMO = "Purchase Credit Memo"
+
+    @property
+    def is_sales(self) -> bool:
+        return self in (DocumentKind.SALES_INVOICE, DocumentKind.SALES_CREDIT_MEMO)
+
+    @property
+    def is_credit(self) -> bool:
+        return self in (DocumentKind.SALES_CREDIT_MEMO, DocumentKind.PURCHASE_CREDIT_MEMO)
+
+    @classmethod
+    def for_total(cls, total: float, *, sales: bool) -> DocumentKind:
+        """Invoice for a positive total, credit memo for a negative one."""
+        if sales:
+            return cls.SALES_CREDIT_MEMO if total < 0 else cls.SALES_INVOICE
+        return cls.PURCHASE_CREDIT_MEMO if total < 0 else cls.PURCHASE_INVOICE
+
+
+def created_sales_status(kind: DocumentKind, *, posted: bool) -> SalesStatus:
+    if not posted:
+        return SalesStatus.CREATED
+    return (
+        SalesStatus.POSTED_CREDIT_MEMO
+        if kind is DocumentKind.SALES_CREDIT_MEMO
+        else SalesStatus.POSTED_INVOICE
+    )
+
+
+def created_purchase_status(kind: DocumentKind, *, posted: bool) -> PurchaseStatus:
+    if not posted:
+        return PurchaseStatus.CREATED
+    return (
+        PurchaseStatus.POSTED_CREDIT_MEMO
+        if kind is DocumentKind.PURCHASE_CREDIT_MEMO
+        else PurchaseStatus.POSTED_INVOICE
+    )
+
+
+@dataclass(frozen=True)
+class StagedLine:
+    """One staged invoice line (BC field names in the comments)."""
+
+    line_no: int  # Line No.
+    number: str  # No. (item or G/L account)
+    description: str
+    quantity: float
+    unit_price: float | None
+    unit_cost: float | None
+    amount: float | None
+
+
+@dataclass
+class StagedInvoice:
+    """A staged EcpPro invoice header with both legs' state."""
+
+    id: str
+    invoice_number: str
+    customer_number: str
+    posting_date: date | None
+    due_date: date | None
+    currency_code: str
+    total: float
+    vendor_number: str = ""
+    vendor_invoice_number: str = ""
+    cost_centre: str = ""
+    customer_name: str = ""
+    tenant_id: str = ""
+    lines: list[StagedLine] = field(default_factory=list)
+    sales_status: SalesStatus = SalesStatus.NEW
+    sales_document_kind: DocumentKind | None = None
+    sales_document_id: str = ""
+    sales_document_number: str = ""
+    sales_error: str = ""
+    sales_attempts: int = 0
+    purchase_status: PurchaseStatus = PurchaseStatus.NEW
+    purchase_document_kind: DocumentKind | None = None
+    purchase_document_id: str = ""
+    purchase_document_number: str = ""
+    purchase_error: str = ""
+    purchase_attempts: int = 0
+    processed: bool = False
+    correlation_id: str = ""
+    etag: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the invoice: its EcpPro number and id."""
+        return f"EcpPro invoice {self.invoice_number or '?'} ({self.id})"
+
+
+class ProcessInvoice(BaseModel):
+    """Queue message: run one leg for one staged invoice."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    invoice_id: str = Field(min_length=1, max_length=200)
+    leg: Literal["sales", "purchase"]
+    correlation_id: str = Field(default="", max_length=128)
+
+
+class InvoiceSelection(BaseModel):
+    """Body of the create-* actions: which invoices (none = every eligible one)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    invoice_ids: list[str] = Field(default_factory=list, alias="invoiceIds", max_length=5000)
+
+
+class InvoiceView(StrEnum):
+    SALES_CREATED = "sales-created"
+    SALES_ERROR = "sales-error"
+    PURCHASE_CREATED = "purchase-created"
+    PURCHASE_ERROR = "purchase-error"
+    ALL = "all"
+
+
+class InvoiceQuery(BaseModel):
+    """Query of `GET /api/invoices`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    view: InvoiceView = InvoiceView.ALL
+    page_size: int = Field(50, ge=1, le=1000, alias="pageSize")
+    continuation: str | None = None
+
+
+class InvoiceMappingRow(BaseModel):
+    """One row of `PUT /api/invoice-mapping`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    ecppro_field: str = Field(alias="ecpproField", min_length=1, max_length=100)
+    bc_field: str = Field(alias="bcField", min_length=1, max_length=100)
+
+
+class InvoiceMappingBody(BaseModel):
+    """Body of `PUT /api/invoice-mapping`: the whole mapping."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mapping: list[InvoiceMappingRow] = Field(min_length=1, max_length=200)

@@ -1,0 +1,226 @@
+"""EcpPro invoices → staging, through the BC Invoice Mapping.
+
+gather: the mapping, every EcpPro invoice, the staged headers' hashes and statuses.
+decide: per invoice: insert, refresh (only while both legs are New), leave alone, or
+        stage as Error when the mapping cannot be applied (the message names the
+        invoice, the line and the field).
+apply:  lines first (one transaction per invoice), then the header, so a crash in
+        between leaves lines that the next import overwrites, never a header without lines.
+
+The EcpPro invoice id is the row key: importing the same invoice again never creates a
+second staging record.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.domain.invoices import PurchaseStatus, SalesStatus, StagedInvoice, StagedLine
+from shared.errors import ConflictError, ValidationError
+from shared.flows.deps import Deps
+from shared.flows.ecppro_lists import content_hash
+from shared.flows.invoice_staging import (
+    INVOICE_LINES,
+    INVOICES,
+    PARTITION,
+    header_entity,
+    line_entities,
+)
+from shared.flows.quarantine import quarantine_message
+from shared.mappings.invoice_mapping import (
+    DEFAULT_MAPPING,
+    MappingEntry,
+    map_invoice,
+    validate_mapping,
+)
+from shared.ports import Entity, StagingStore
+
+MAPPING_TABLE = "invoicemapping"
+MAPPING_PARTITION = "ecppro"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: int = 0
+    refreshed: int = 0
+    unchanged: int = 0
+    locked: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "imported": self.imported,
+            "refreshed": self.refreshed,
+            "unchanged": self.unchanged,
+            "locked": self.locked,
+            "failed": self.failed,
+        }
+
+
+def load_mapping(store: StagingStore) -> list[MappingEntry]:
+    """The stored mapping, or the shipped defaults when none was saved."""
+    rows = list(store.query(MAPPING_TABLE, partition=MAPPING_PARTITION))
+    if not rows:
+        return list(DEFAULT_MAPPING)
+    return [MappingEntry(str(row.data["EcpProField"]), row.row) for row in rows]
+
+
+def save_mapping(store: StagingStore, entries: Sequence[MappingEntry]) -> None:
+    """Replace the mapping. Raises ValidationError (unknown field, duplicate, missing)."""
+    validate_mapping(entries)
+    keep = {entry.bc_field for entry in entries}
+    for row in store.query(MAPPING_TABLE, partition=MAPPING_PARTITION):
+        if row.row not in keep:
+            store.delete(MAPPING_TABLE, MAPPING_PARTITION, row.row)
+    store.upsert_many(
+        MAPPING_TABLE,
+        [Entity(MAPPING_PARTITION, e.bc_field, {"EcpProField": e.ecppro_field}) for e in entries],
+        replace=True,
+    )
+
+
+def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
+    """Stage every EcpPro invoice. Raises AuthError / TransientError from EcpPro."""
+    correlation = correlation_id or str(uuid.uuid4())
+    mapping = load_mapping(deps.store)
+    staged = {e.row: e.data for e in deps.store.query(INVOICES, partition=PARTITION)}
+    counts = {"imported": 0, "refreshed": 0, "unchanged": 0, "locked": 0, "failed": 0}
+    for raw in deps.ecppro.list_records("invoices"):
+        outcome = _import_one(deps, mapping, raw, staged, correlation)
+        counts[outcome] += 1
+    return ImportResult(**counts)
+
+
+def _import_one(
+    deps: Deps,
+    mapping: Sequence[MappingEntry],
+    raw: Mapping[str, Any],
+    staged: Mapping[str, dict[str, Any]],
+    correlation: str,
+) -> str:
+    invoice_id = str(raw.get("id") or "")
+    if not invoice_id:
+        payload = json.dumps(raw, default=str)
+        quarantine_message(
+            deps,
+            source="ecppro.invoices",
+            key="",
+            payload=payload,
+            error="EcpPro invoice without an id",
+            field="id",
+        )
+        return "failed"
+    current = staged.get(invoice_id)
+    editable = current is None or (
+        current.get("SalesStatus") in (SalesStatus.NEW, SalesStatus.ERROR)
+        and current.get("PurchaseStatus") == PurchaseStatus.NEW
+        and not current.get("SalesDocumentId")
+    )
+    try:
+        invoice = _staged_invoice(invoice_id, mapping, raw)
+    except ValidationError as exc:
+        if not editable:
+            return "locked"
+        _stage_failure(deps, invoice_id, raw, exc, current, correlation)
+        return "failed"
+    digest = content_hash(_hashable(invoice))
+    if current is not None and current.get("ContentHash") == digest:
+        return "unchanged"
+    if not editable:
+        return "locked"
+    _write(deps, invoice, digest, current, correlation)
+    return "imported" if current is None else "refreshed"
+
+
+def _staged_invoice(
+    invoice_id: str, mapping: Sequence[MappingEntry], raw: Mapping[str, Any]
+) -> StagedInvoice:
+    header, lines = map_invoice(mapping, raw)
+    defaults = {
+        "currency_code": "",
+        "customer_name": "",
+        "vendor_number": "",
+        "vendor_invoice_number": "",
+        "cost_centre": "",
+        "tenant_id": "",
+    }
+    values = {**defaults, **{k: v for k, v in header.items() if v is not None}}
+    staged_lines = [
+        StagedLine(
+            line_no=line["line_no"],
+            number=line["number"],
+            description=line.get("description") or "",
+            quantity=line["quantity"],
+            unit_price=line.get("unit_price"),
+            unit_cost=line.get("unit_cost"),
+            amount=line.get("amount"),
+        )
+        for line in lines
+    ]
+    return StagedInvoice(id=invoice_id, lines=staged_lines, **values)
+
+
+def _hashable(invoice: StagedInvoice) -> dict[str, Any]:
+    entity = header_entity(invoice)
+    fields = {k: v for k, v in entity.data.items() if not k.startswith(("Sales", "Purchase"))}
+    fields.pop("CorrelationId", None)
+    fields["Lines"] = [line.data for line in line_entities(invoice)]
+    return fields
+
+
+def _write(
+    deps: Deps,
+    invoice: StagedInvoice,
+    digest: str,
+    current: dict[str, Any] | None,
+    correlation: str,
+) -> None:
+    store = deps.store
+    now = deps.clock()
+    new_rows = line_entities(invoice)
+    wanted = {row.row for row in new_rows}
+    for old in store.query(INVOICE_LINES, partition=invoice.id):
+        if old.row not in wanted:
+            store.delete(INVOICE_LINES, invoice.id, old.row)
+    store.upsert_many(INVOICE_LINES, new_rows, replace=True)
+    invoice.correlation_id = correlation
+    header = header_entity(invoice, ContentHash=digest, UpdatedOn=now)
+    header.data["ImportedOn"] = (current or {}).get("ImportedOn") or now
+    if current is None:
+        try:
+            store.insert(INVOICES, header)
+        except ConflictError:  # another import staged it a moment ago: theirs stands
+            return
+    else:
+        store.upsert_many(INVOICES, [header], replace=True)
+
+
+def _stage_failure(
+    deps: Deps,
+    invoice_id: str,
+    raw: Mapping[str, Any],
+    error: ValidationError,
+    current: dict[str, Any] | None,
+    correlation: str,
+) -> None:
+    """Stage (or mark) an invoice whose fields cannot be mapped, with the reason."""
+    now = deps.clock()
+    data = {
+        "InvoiceNumber": str(
+            raw.get("invoiceNumber") or (current or {}).get("InvoiceNumber") or ""
+        ),
+        "SalesStatus": SalesStatus.ERROR.value,
+        "SalesView": "error",
+        "SalesError": error.message,
+        "PurchaseStatus": (current or {}).get("PurchaseStatus", PurchaseStatus.NEW.value),
+        "PurchaseView": "new",
+        "ContentHash": "",
+        "CorrelationId": correlation,
+        "UpdatedOn": now,
+        "ImportedOn": (current or {}).get("ImportedOn") or now,
+    }
+    deps.store.upsert_many(INVOICES, [Entity(PARTITION, invoice_id, data)])

@@ -1,0 +1,184 @@
+"""`FakeBusinessCentral`: the BusinessCentral port on dicts, with BC's document rules.
+
+Documents get numbers from per-kind series, start as Draft, become Open (posted, new
+number, same id) when posted and are read-only afterwards; creates are all-or-nothing;
+`calls` records every write so tests can assert nothing was created twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from shared.domain.invoices import DocumentKind
+from shared.errors import TransientError, ValidationError
+from shared.ports import BcDocument, BcParty, NewDocument, NewLine
+
+_PREFIX = {
+    DocumentKind.SALES_INVOICE: ("S-INV", "PS-INV"),
+    DocumentKind.SALES_CREDIT_MEMO: ("S-CR", "PS-CR"),
+    DocumentKind.PURCHASE_INVOICE: ("P-INV", "PP-INV"),
+    DocumentKind.PURCHASE_CREDIT_MEMO: ("P-CR", "PP-CR"),
+}
+
+
+@dataclass
+class FakeDocument:
+    kind: DocumentKind
+    id: str
+    number: str
+    party_number: str
+    reference: str
+    currency_code: str
+    status: str = "Draft"
+    posting_number: str = ""
+    lines: list[NewLine] = field(default_factory=list)
+
+    def view(self) -> BcDocument:
+        markers = frozenset(line.marker for line in self.lines if line.marker)
+        return BcDocument(self.kind, self.id, self.number, self.status, self.reference, markers)
+
+
+class FakeBusinessCentral:
+    """One company's master data and documents."""
+
+    def __init__(self) -> None:
+        self.customers: dict[str, BcParty] = {}
+        self.vendors: dict[str, BcParty] = {}
+        self.currencies: set[str] = set()
+        self.items: set[str] = set()
+        self.accounts: dict[str, bool] = {}  # number → blocked
+        self.default_dimensions: dict[str, dict[str, str]] = {}  # customer id → code → value
+        self.dimension_values: set[tuple[str, str]] = set()
+        self.documents: dict[str, FakeDocument] = {}
+        self.calls: list[str] = []
+        self.fail_next: list[Exception] = []  # raised by the next writes, in order
+        self._numbers = {kind: itertools.count(1001) for kind in DocumentKind}
+        self._posted_numbers = {kind: itertools.count(1001) for kind in DocumentKind}
+
+    # --- set-up helpers -------------------------------------------------------------------
+    def add_customer(
+        self, number: str, *, blocked: bool = False, dimensions: dict[str, str] | None = None
+    ) -> BcParty:
+        party = BcParty(str(uuid.uuid4()), number, f"Customer {number}", blocked)
+        self.customers[number] = party
+        self.default_dimensions[party.id] = dict(dimensions or {})
+        return party
+
+    def add_vendor(self, number: str, *, blocked: bool = False) -> BcParty:
+        party = BcParty(str(uuid.uuid4()), number, f"Vendor {number}", blocked)
+        self.vendors[number] = party
+        return party
+
+    def of_kind(self, kind: DocumentKind) -> list[FakeDocument]:
+        return [d for d in self.documents.values() if d.kind is kind]
+
+    # --- the port ---------------------------------------------------------------------------
+    def find_customer(self, number: str) -> BcParty | None:
+        return self.customers.get(number)
+
+    def find_vendor(self, number: str) -> BcParty | None:
+        return self.vendors.get(number)
+
+    def currency_exists(self, code: str) -> bool:
+        return code in self.currencies
+
+    def existing_items(self, numbers: Iterable[str]) -> set[str]:
+        return {n for n in numbers if n in self.items}
+
+    def account_usable(self, number: str) -> bool:
+        return number in self.accounts and not self.accounts[number]
+
+    def customer_default_dimensions(self, customer_id: str) -> dict[str, str]:
+        return dict(self.default_dimensions.get(customer_id, {}))
+
+    def dimension_value_exists(self, dimension: str, value: str) -> bool:
+        return (dimension, value) in self.dimension_values
+
+    def find_sales_document(
+        self, kind: DocumentKind, external_document_number: str
+    ) -> BcDocument | None:
+        found = [d for d in self.of_kind(kind) if d.reference == external_document_number]
+        return found[0].view() if found else None
+
+    def find_open_purchase_document(
+        self, kind: DocumentKind, vendor_number: str, vendor_invoice_number: str, currency_code: str
+    ) -> BcDocument | None:
+        for document in self.of_kind(kind):
+            if (
+                document.party_number,
+                document.reference,
+                document.currency_code,
+                document.status,
+            ) == (vendor_number, vendor_invoice_number, currency_code, "Draft"):
+                return document.view()
+        return None
+
+    def get_document(self, kind: DocumentKind, document_id: str) -> BcDocument | None:
+        document = self.documents.get(document_id)
+        return document.view() if document and document.kind is kind else None
+
+    def create_document(self, document: NewDocument) -> BcDocument:
+        self._write(f"create {document.kind.value} {document.external_document_number}")
+        parties = self.customers if document.kind.is_sales else self.vendors
+        if document.party_number not in parties:
+            raise ValidationError(f"The party does not exist. No.='{document.party_number}'")
+        self._check_lines(document.lines)
+        number = f"{_PREFIX[document.kind][0]}{next(self._numbers[document.kind])}"
+        created = FakeDocument(document.kind, str(uuid.uuid4()), number, document.party_number,
+                               document.external_document_number, document.currency_code,
+                               lines=list(document.lines))  # fmt: skip
+        self.documents[created.id] = created
+        return created.view()
+
+    def add_lines(self, document: BcDocument, lines: Sequence[NewLine]) -> BcDocument:
+        self._write(f"add lines {document.number}")
+        stored = self.documents[document.id]
+        if stored.status != "Draft":
+            raise ValidationError(f"{document.number} is posted and cannot be changed")
+        self._check_lines(lines)
+        stored.lines.extend(lines)
+        return stored.view()
+
+    def post_document(self, document: BcDocument) -> BcDocument:
+        self._write(f"post {document.number}")
+        stored = self.documents[document.id]
+        if stored.status != "Draft":
+            raise ValidationError(f"{stored.number} is already posted")
+        stored.number = f"{_PREFIX[stored.kind][1]}{next(self._posted_numbers[stored.kind])}"
+        stored.status = "Open"
+        return stored.view()
+
+    def force_delete_purchase_document(self, document: BcDocument) -> None:
+        self._write(f"force delete {document.number}")
+        stored = self.documents.get(document.id)
+        if stored is None:
+            raise ValidationError(f"{document.number} does not exist")
+        if stored.status != "Draft":
+            raise ValidationError(f"{stored.number} is posted")
+        del self.documents[document.id]
+
+    # --- internals --------------------------------------------------------------------------
+    def _write(self, call: str) -> None:
+        self.calls.append(call)
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+
+    def _check_lines(self, lines: Sequence[NewLine]) -> None:
+        for line in lines:
+            known = (
+                line.number in self.items
+                if line.line_type == "Item"
+                else line.number in self.accounts
+            )
+            if not known:
+                raise ValidationError(f"{line.line_type} '{line.number}' does not exist")
+            for code, value in line.dimensions.items():
+                if (code, value) not in self.dimension_values:
+                    raise ValidationError(f"Dimension Value {code} {value} does not exist")
+
+
+def throttled() -> TransientError:
+    return TransientError("Business Central answered 429", status=429)
