@@ -55,6 +55,9 @@ class FakeBusinessCentral:
         self.documents: dict[str, FakeDocument] = {}
         self.calls: list[str] = []
         self.fail_next: list[Exception] = []  # raised by the next writes, in order
+        self.fail_on: dict[
+            str, Exception
+        ] = {}  # operation ("create", "add", "post", "force") → error
         self._numbers = {kind: itertools.count(1001) for kind in DocumentKind}
         self._posted_numbers = {kind: itertools.count(1001) for kind in DocumentKind}
 
@@ -165,6 +168,9 @@ class FakeBusinessCentral:
         self.calls.append(call)
         if self.fail_next:
             raise self.fail_next.pop(0)
+        error = self.fail_on.pop(call.split()[0], None)
+        if error is not None:
+            raise error
 
     def _check_lines(self, lines: Sequence[NewLine]) -> None:
         for line in lines:
