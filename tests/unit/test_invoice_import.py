@@ -27,7 +27,7 @@ def test_import_stages_header_and_lines_once() -> None:
         "V00010-202505-1",
     )
     assert str(staged.posting_date) == "2025-05-10" and str(staged.due_date) == "2025-06-09"
-    assert [(l.line_no, l.number, l.unit_cost) for l in staged.lines] == [
+    assert [(ln.line_no, ln.number, ln.unit_cost) for ln in staged.lines] == [
         (10000, "SPE_E3", 30.38),
         (20000, "SUPPORT-HRS", None),
     ]
@@ -101,7 +101,7 @@ def test_bad_mappings_are_refused_with_a_clear_message(change: MappingEntry, rea
 def test_duplicate_and_missing_required_fields_are_refused() -> None:
     with pytest.raises(ValidationError, match="mapped twice"):
         validate_mapping([*DEFAULT_MAPPING, replace(DEFAULT_MAPPING[0], ecppro_field="other")])
-    with pytest.raises(ValidationError, match="Sell-to Customer No."):
+    with pytest.raises(ValidationError, match=r"Sell-to Customer No\."):
         validate_mapping([e for e in DEFAULT_MAPPING if e.bc_field != "Sell-to Customer No."])
 
 

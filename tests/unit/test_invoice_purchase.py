@@ -59,7 +59,7 @@ def test_positive_total_buys_on_a_purchase_invoice_with_cost_lines_only() -> Non
     document = bc_of(deps).documents[staged.purchase_document_id]
     assert document.kind is DocumentKind.PURCHASE_INVOICE
     assert (document.party_number, document.reference) == ("V00010", "V00010-202505-1")
-    assert [(l.number, l.quantity, l.unit_amount, l.marker) for l in document.lines] == [
+    assert [(ln.number, ln.quantity, ln.unit_amount, ln.marker) for ln in document.lines] == [
         ("SPE_E3", 10, 30.38, "INV-1")
     ]
 
@@ -88,7 +88,7 @@ def test_open_document_is_reused_when_vendor_number_type_and_currency_match() ->
     assert docs["i1"] == docs["i2"]
     assert len({docs["i1"], docs["i3"], docs["i4"], docs["i5"]}) == 4
     shared = bc_of(deps).documents[docs["i1"]]
-    assert [l.marker for l in shared.lines] == ["INV-1", "INV-2"]
+    assert [ln.marker for ln in shared.lines] == ["INV-1", "INV-2"]
 
 
 def test_a_posted_document_is_not_reused() -> None:
@@ -164,7 +164,7 @@ def test_crash_after_adding_lines_links_the_document_without_adding_them_again()
     deps.store.update = update  # type: ignore[method-assign]
     staged = handle_purchase("i2", deps)
     lines = bc_of(deps).documents[staged.purchase_document_id].lines
-    assert [l.marker for l in lines] == ["INV-1", "INV-2"]
+    assert [ln.marker for ln in lines] == ["INV-1", "INV-2"]
 
 
 def test_duplicate_delivery_adds_nothing() -> None:

@@ -27,7 +27,7 @@ def test_positive_total_becomes_a_sales_invoice_with_copied_fields() -> None:
         "INV-1",
         "EUR",
     )
-    assert [(l.line_type, l.number, l.quantity, l.unit_amount) for l in document.lines] == [
+    assert [(ln.line_type, ln.number, ln.quantity, ln.unit_amount) for ln in document.lines] == [
         ("Item", "SPE_E3", 10, 33.75),
         ("Account", "6100", 2, 85.0),
     ]
