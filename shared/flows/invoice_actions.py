@@ -44,16 +44,20 @@ def queue_sales(deps: Deps, invoice_ids: Sequence[str] = (), *, correlation_id: 
     return _send(deps, SALES_QUEUE, "sales", chosen, correlation_id)
 
 
-def queue_purchase(deps: Deps, *, correlation_id: str = "") -> Queued:
-    """Queue the purchase leg for every eligible invoice (not only a selection)."""
+def eligible_for_purchase(deps: Deps) -> list[StagedInvoice]:
+    """Every staged invoice the purchase leg would process now."""
     options = deps.invoice_options
-    chosen = [
+    return [
         invoice
         for status in (PurchaseStatus.NEW, PurchaseStatus.ERROR)
         for invoice in iter_headers(deps.store, PurchaseStatus=status.value)
         if not purchase_eligibility(invoice, options)
     ]
-    return _send(deps, PURCHASE_QUEUE, "purchase", chosen, correlation_id)
+
+
+def queue_purchase(deps: Deps, *, correlation_id: str = "") -> Queued:
+    """Queue the purchase leg for every eligible invoice (not only a selection)."""
+    return _send(deps, PURCHASE_QUEUE, "purchase", eligible_for_purchase(deps), correlation_id)
 
 
 def _send(

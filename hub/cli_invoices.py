@@ -1,0 +1,167 @@
+"""`hub invoices …`: import, process, inspect and repair staged EcpPro invoices.
+
+Runs the same handlers as the Functions, against the configured storage, EcpPro and BC.
+`sales` and `purchase` process in this process (one invoice at a time, like the queue
+workers); `--queue` hands them to the queue workers instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from shared.errors import HubError
+
+T = TypeVar("T")
+
+
+def _deps() -> Any:
+    from shared.bootstrap import deps
+
+    return deps()
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except HubError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@click.group("invoices")
+def invoices() -> None:
+    """EcpPro invoices → Business Central sales and purchase documents."""
+
+
+@invoices.command("import")
+def import_command() -> None:
+    """Stage every EcpPro invoice (applies the invoice mapping)."""
+    from shared.flows.invoice_import import handle_import
+
+    click.echo(json.dumps(_guard(lambda: handle_import(_deps()).as_dict())))
+
+
+@invoices.command("sales")
+@click.option("--queue", "use_queue", is_flag=True, help="Queue instead of processing here.")
+def sales_command(use_queue: bool) -> None:
+    """Create sales documents for every staged invoice with sales status New."""
+    from shared.flows.invoice_actions import queue_sales
+    from shared.flows.invoice_sales import handle_sales
+    from shared.flows.invoice_staging import iter_headers
+
+    if use_queue:
+        queued = _guard(lambda: queue_sales(_deps()))
+        click.echo(f"queued {len(queued.invoice_ids)} invoices on {queued.queue}")
+        return
+    for header in list(iter_headers(_deps().store, SalesStatus="New")):
+        result = _guard(partial(handle_sales, header.id, _deps()))
+        click.echo(
+            f"{header.invoice_number:<20} {result.sales_status.value:<24} "
+            f"{result.sales_document_number or result.sales_error}"
+        )
+
+
+@invoices.command("purchase")
+@click.option("--queue", "use_queue", is_flag=True, help="Queue instead of processing here.")
+def purchase_command(use_queue: bool) -> None:
+    """Create purchase documents for every eligible staged invoice."""
+    from shared.flows.invoice_actions import eligible_for_purchase, queue_purchase
+    from shared.flows.invoice_purchase import handle_purchase
+
+    if use_queue:
+        queued = _guard(lambda: queue_purchase(_deps()))
+        click.echo(f"queued {len(queued.invoice_ids)} invoices on {queued.queue}")
+        return
+    for invoice in _guard(lambda: eligible_for_purchase(_deps())):
+        result = _guard(partial(handle_purchase, invoice.id, _deps()))
+        click.echo(
+            f"{result.invoice_number:<20} {result.purchase_status.value:<28} "
+            f"{result.purchase_document_number or result.purchase_error}"
+        )
+
+
+@invoices.command("list")
+@click.option(
+    "--view",
+    type=click.Choice(
+        ["sales-created", "sales-error", "purchase-created", "purchase-error", "all"]
+    ),
+    default="all",
+    show_default=True,
+)
+@click.option("--limit", default=50, show_default=True)
+def list_command(view: str, limit: int) -> None:
+    """Staged invoices of one view with both legs' status, document and error."""
+    from shared.domain.invoices import InvoiceView
+    from shared.flows.invoice_views import read_view
+
+    page = _guard(lambda: read_view(_deps(), InvoiceView(view), size=limit))
+    for row in page.rows:
+        sales, purchase = row["sales"], row["purchase"]
+        click.echo(
+            f"{row['invoiceNumber']:<18} sales={sales['status']:<24} {sales['documentNumber'] or '':<12} "
+            f"purchase={purchase['status']:<28} {purchase['documentNumber'] or ''} "
+            f"{sales['error'] or purchase['error'] or ''}"
+        )
+
+
+@invoices.command("reprocess-sales")
+@click.argument("invoice_id")
+def reprocess_sales_command(invoice_id: str) -> None:
+    """Clear the sales link and set the sales status back to New."""
+    from shared.flows.invoice_actions import reprocess_sales
+
+    result = _guard(lambda: reprocess_sales(_deps(), invoice_id))
+    click.echo(f"{result.invoice_number}: sales status {result.sales_status.value}")
+
+
+@invoices.command("reprocess-purchase")
+@click.argument("invoice_id")
+def reprocess_purchase_command(invoice_id: str) -> None:
+    """Clear the purchase link and set the purchase status back to New."""
+    from shared.flows.invoice_actions import reprocess_purchase
+
+    result = _guard(lambda: reprocess_purchase(_deps(), invoice_id))
+    click.echo(f"{result.invoice_number}: purchase status {result.purchase_status.value}")
+
+
+@invoices.command("force-delete")
+@click.argument("invoice_id")
+def force_delete_command(invoice_id: str) -> None:
+    """Delete the invoice's unposted purchase document (clearing its posting number)."""
+    from shared.flows.invoice_actions import force_delete
+
+    affected = _guard(lambda: force_delete(_deps(), invoice_id))
+    click.echo(f"deleted; invoices to reprocess: {', '.join(affected)}")
+
+
+@invoices.group("mapping")
+def mapping() -> None:
+    """The BC Invoice Mapping (EcpPro field → BC field)."""
+
+
+@mapping.command("show")
+def mapping_show() -> None:
+    from shared.flows.invoice_import import load_mapping
+
+    for entry in _guard(lambda: load_mapping(_deps().store)):
+        click.echo(f"{entry.ecppro_field:<28} -> {entry.bc_field}")
+
+
+@mapping.command("set")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def mapping_set(file: Path) -> None:
+    """Replace the mapping from a JSON file: {"mapping": [{"ecpproField", "bcField"}, ...]}."""
+    from shared.domain.invoices import InvoiceMappingBody
+    from shared.flows.invoice_import import save_mapping
+    from shared.mappings.invoice_mapping import MappingEntry
+
+    body = InvoiceMappingBody.model_validate_json(file.read_text())
+    entries = [MappingEntry(row.ecppro_field, row.bc_field) for row in body.mapping]
+    _guard(lambda: save_mapping(_deps().store, entries))
+    click.echo(f"mapping saved: {len(entries)} fields")
