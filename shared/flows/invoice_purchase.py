@@ -172,8 +172,9 @@ def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
     invoice.purchase_attempts += 1
     try:
         plan = plan_purchase(invoice, gather_purchase(invoice, deps), options)
-        if plan is None:
-            return invoice  # nothing bought for this invoice: no line has a Unit Cost
+        if plan is None:  # nothing to buy; say so, and keep it New in case lines change
+            invoice.purchase_error = "no staged line has a Unit Cost: nothing to purchase"
+            return save_invoice(deps.store, invoice)
         if isinstance(plan, Fail):
             return _fail(invoice, deps, plan.message)
         document = _reuse_or_create(invoice, plan.document, deps)
