@@ -1,51 +1,69 @@
-"""Business Central API v2.0 simulator.
+"""Business Central API v2.0 simulator, with the hub's companion API.
 
-Routes: `/v2.0/{tenant}/{environment}/api/v2.0/companies`, `.../companies({id})` and
-`.../companies({id})/{entitySet}[({id})]`. Every entity set registered in `state` (an
-`EntityStore`, key `id`) is served by the shared OData engine; seeds: customers,
-vendors, items, currencies (see `business_central_seed`).
+Routes (below `/v2.0/{tenant}/{environment}/`):
 
-BC quirks reproduced:
+- `api/v2.0/companies`, `.../companies({id})/{set}[({id})][/{navigation}[({id})]...]`,
+  `.../{set}({id})/Microsoft.NAV.post` and `api/v2.0/$batch`; the company may also be
+  given as `?company=` (id or name) or a `Company` header (name),
+- `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md).
+
+Entity sets (seeded from `sandbox.catalog`): customers, vendors, items, currencies,
+accounts, dimensions, dimensionValues, defaultDimensions, and the four document kinds
+with their lines and dimension set lines (see `business_central_documents`). BC's
+rules for documents live in `business_central_headers`, `_lines`, `_dimensions` and
+`_posting`; the OData behaviour in `business_central_dialect`.
+
+BC quirks reproduced here:
 
 - bearer token for audience `https://api.businesscentral.dynamics.com` whose `tid` is the
   URL's tenant; otherwise 401 `Authentication_InvalidCredentials` with a
-  `WWW-Authenticate: Bearer authorization_uri=...` challenge,
-- pages of at most 20,000 rows (`Prefer: odata.maxpagesize` lowers it),
-- text comparisons are case-sensitive (`tolower`/`toupper` make them insensitive),
-- `or` across different fields is refused (400): BC cannot turn it into an AL filter,
-- nested function calls (`contains(tolower(x),'y')`) need `$schemaversion=2.1` (400 without),
-- PATCH and DELETE require `If-Match` (missing → 400 `BadRequest_InvalidToken`); a stale
-  ETag → 409 `Request_EntityChanged`; `If-Match: *` overwrites,
-- POST → 201 with the entity and its `@odata.etag`; PATCH → 200 with the entity,
-- ETags look like BC's (`W/"JzE5Oz...Jw=="`, base64 of a quoted version string),
-- a missing `number` on POST is drawn from the entity's number series,
-- `companies` is read-only (405 `BadRequest_MethodNotAllowed`),
-- every error message ends with `CorrelationId:  <guid>.` like BC's,
+  `WWW-Authenticate: Bearer authorization_uri=...` challenge (for both API routes),
+- every write request is one transaction: a deep insert that fails on its third line
+  leaves nothing behind; reads never see half a write,
+- `companies`, accounts, dimensions, dimension values and default dimensions are
+  read-only (405 `BadRequest_MethodNotAllowed`),
 - injected faults: 429 `Application_TooManyRequests`, 503 `Unavailable`.
 """
 
 from __future__ import annotations
 
-import base64
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from sandbox import business_central_seed as seed
+from sandbox.business_central_admin import BusinessCentralAdmin
+from sandbox.business_central_custom_api import (
+    CUSTOM_API_PATH,
+    CUSTOM_SETS,
+    LINE_DIMENSIONS,
+    PURCHASE_DOCUMENTS,
+    LineDimensionRules,
+    force_delete,
+    line_dimension_rows,
+    purchase_document_rows,
+)
+from sandbox.business_central_dialect import BusinessCentralDialect, bc_error
+from sandbox.business_central_documents import DIMENSION_SET_LINES, KINDS
+from sandbox.business_central_headers import HeaderRules
+from sandbox.business_central_posting import post_document
+from sandbox.business_central_routes import ApiSurface, Router
 from sandbox.faults import Fault, FaultInjector
-from sandbox.odata import ODataEngine, split_segments
-from sandbox.odata_dialect import ODATA_HEADERS, ODataDialect, Target
-from sandbox.odata_query import QueryOptions
-from sandbox.odata_store import EntitySetSpec, EntityStore, Record
-from sandbox.server import ServiceError, Simulator, json_response
+from sandbox.odata import ODataEngine
+from sandbox.odata_batch import run_batch
+from sandbox.odata_dialect import Target, split_segments
+from sandbox.odata_store import EntitySetSpec, EntityStore, EntityWrites, Record
+from sandbox.server import ServiceError, Simulator
 from sandbox.tokens import BearerError, TokenMint, bearer_challenge
 
 AUDIENCE = "https://api.businesscentral.dynamics.com"
 DEFAULT_COMPANY_ID = "9c4f2b1a-7d3e-4f60-8a21-5b6c7d8e9f01"
+STANDARD_API_PATH = "api/v2.0"
+_READ_ONLY = frozenset({"accounts", "dimensions", "dimensionValues", "defaultDimensions"})
 
 
 @dataclass(frozen=True)
@@ -57,90 +75,29 @@ class BusinessCentralConfig:
     authority_host: str = "https://login.microsoftonline.com"
 
 
-def bc_etag(version: int) -> str:
-    digits = str(version)
-    return 'W/"' + base64.b64encode(f"'{len(digits)};{digits};00;'".encode()).decode() + '"'
+class BusinessCentralWrites:
+    """The engine's writes: BC's rules for documents, the plain store for the rest."""
 
-
-class BusinessCentralDialect(ODataDialect):
-    service = "Business Central"
-    max_page_size = 20_000
-    require_if_match = True
-    extra_options = frozenset({"$schemaversion"})
-
-    def etag(self, version: int) -> str:
-        return bc_etag(version)
-
-    def error(self, status: int, code: str, message: str) -> ServiceError:
-        return ServiceError(
-            status, code, f"{message}  CorrelationId:  {uuid.uuid4()}.", ODATA_HEADERS
-        )
-
-    def check_filter(self, request: Request, options: QueryOptions) -> None:
-        if options.filter is None:
-            return
-        fields = options.filter.or_across_fields()
-        if fields is not None:
-            raise self.error(
-                400, "BadRequest",
-                "The 'or' operator cannot combine filters on different fields "
-                f"({', '.join(fields)}); use it on one field only.",
-            )  # fmt: skip
-        if options.filter.has_nested_call() and request.args.get("$schemaversion") != "2.1":
-            raise self.error(
-                400, "BadRequest",
-                "Nested function calls in $filter require $schemaversion=2.1.",
-            )  # fmt: skip
-
-    def not_found(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        name = spec.entity_type.rsplit(".", 1)[-1]
-        return self.error(
-            404, "BadRequest_NotFound",
-            f"The {name} does not exist. Identification fields and values: Id='{key}'",
-        )  # fmt: skip
-
-    def unknown_segment(self, segment: str) -> ServiceError:
-        return self.error(
-            404, "BadRequest_ResourceNotFound", f"Resource not found for the segment '{segment}'."
-        )
-
-    def bad_query(self, message: str) -> ServiceError:
-        return self.error(400, "BadRequest", message)
-
-    def bad_body(self, spec: EntitySetSpec, message: str) -> ServiceError:
-        return self.error(400, "BadRequest", f"Invalid Request Body. {message}")
-
-    def missing_if_match(self) -> ServiceError:
-        return self.error(
-            400, "BadRequest_InvalidToken",
-            "Could not validate the client concurrency token required by the service. "
-            "Please provide a valid token in the client request.",
-        )  # fmt: skip
-
-    def stale(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        return self.error(
-            409, "Request_EntityChanged", "Another user has already changed the record."
-        )
-
-    def duplicate(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        name = spec.entity_type.rsplit(".", 1)[-1]
-        return self.error(
-            400, "Internal_EntityWithSameKeyExists",
-            f"The {name} already exists. Identification fields and values: Id='{key}'",
-        )  # fmt: skip
-
-    def created(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        body = {"@odata.context": f"{target.context_url}/$entity", **entity}
-        headers = {
-            **ODATA_HEADERS,
-            "ETag": entity["@odata.etag"],
-            "Location": target.entity_url(key),
+    def __init__(self, store: EntityStore) -> None:
+        self.store = store
+        self.headers = HeaderRules(store)
+        self.rules: dict[str, EntityWrites] = {
+            **{kind.header_set: self.headers for kind in KINDS},
+            **{kind.line_set: self.headers.lines for kind in KINDS},
+            DIMENSION_SET_LINES: self.headers.dimensions,
+            LINE_DIMENSIONS: LineDimensionRules(store),
         }
-        return json_response(body, 201, headers)
 
-    def updated(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        body = {"@odata.context": f"{target.context_url}/$entity", **entity}
-        return json_response(body, 200, {**ODATA_HEADERS, "ETag": entity["@odata.etag"]})
+    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
+        return self.rules.get(name, self.store).insert(name, record)
+
+    def update(
+        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
+    ) -> tuple[Record, str]:
+        return self.rules.get(name, self.store).update(name, key, changes, if_match=if_match)
+
+    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
+        self.rules.get(name, self.store).delete(name, key, if_match=if_match)
 
 
 class BusinessCentralSimulator(Simulator):
@@ -160,8 +117,34 @@ class BusinessCentralSimulator(Simulator):
         )
         for spec, rows in seed.seed_sets():
             self.state.register(spec, rows)
-        self.engine = ODataEngine(self.state, self.dialect)
+        for spec in CUSTOM_SETS:
+            self.state.register(spec)
+        self.writes = BusinessCentralWrites(self.state)
+        self.engine = ODataEngine(self.state, self.dialect, self.writes)
+        self.router = Router(self.engine)
+        self.admin = BusinessCentralAdmin(self.state)
+        self.standard_api, self.custom_api = self._surfaces()
         super().__init__(faults)
+
+    def _surfaces(self) -> tuple[ApiSurface, ApiSurface]:
+        store = self.state
+        standard = ApiSurface(
+            STANDARD_API_PATH, excluded=frozenset({PURCHASE_DOCUMENTS, LINE_DIMENSIONS}),
+            read_only=_READ_ONLY,
+            nested_only={DIMENSION_SET_LINES: "You must get to the parent first to get to "
+                                              "the dimension set line."},
+            actions={(kind.header_set, "post"): partial(post_document, store, kind)
+                     for kind in KINDS},
+        )  # fmt: skip
+        custom = ApiSurface(
+            CUSTOM_API_PATH, sets=frozenset({PURCHASE_DOCUMENTS, LINE_DIMENSIONS}),
+            read_only=frozenset({PURCHASE_DOCUMENTS}), no_patch=frozenset({LINE_DIMENSIONS}),
+            views={PURCHASE_DOCUMENTS: partial(purchase_document_rows, store),
+                   LINE_DIMENSIONS: partial(line_dimension_rows, store)},
+            actions={(PURCHASE_DOCUMENTS, "forceDelete"):
+                     partial(force_delete, store, self.writes.headers)},
+        )  # fmt: skip
+        return standard, custom
 
     def register_entity_set(
         self, spec: EntitySetSpec, rows: Iterable[Mapping[str, Any]] = ()
@@ -170,13 +153,13 @@ class BusinessCentralSimulator(Simulator):
         self.state.register(spec, rows)
 
     def rules(self) -> Iterable[Rule]:
+        methods = ["GET", "POST", "PATCH", "DELETE"]
         return [
-            Rule(
-                "/v2.0/<tenant>/<environment>/api/v2.0/<path:resource>",
-                endpoint=self.on_api,
-                methods=["GET", "POST", "PATCH", "DELETE"],
-            )
-        ]
+            Rule(f"/v2.0/<tenant>/<environment>/{STANDARD_API_PATH}/<path:resource>",
+                 endpoint=partial(self.on_api, self.standard_api), methods=methods),
+            Rule(f"/v2.0/<tenant>/<environment>/{CUSTOM_API_PATH}/<path:resource>",
+                 endpoint=partial(self.on_api, self.custom_api), methods=methods),
+        ]  # fmt: skip
 
     def fault_error(self, fault: Fault) -> ServiceError:
         if fault.status == 429:
@@ -189,41 +172,57 @@ class BusinessCentralSimulator(Simulator):
             fault.status, "Unavailable", "The service is temporarily unavailable. Please try again."
         )
 
-    def on_api(self, request: Request, tenant: str, environment: str, resource: str) -> Response:
+    def on_api(
+        self, surface: ApiSurface, request: Request, tenant: str, environment: str, resource: str
+    ) -> Response:
         self._authenticate(request, tenant)
         if tenant != self.config.tenant_id or environment != self.config.environment:
             raise self.dialect.error(
                 404, "BadRequest_ResourceNotFound",
                 f"Environment '{environment}' of tenant '{tenant}' does not exist.",
             )  # fmt: skip
-        root = f"{request.host_url}v2.0/{tenant}/{environment}/api/v2.0"
+        api_path = f"/v2.0/{tenant}/{environment}/{surface.path}"
+        if resource.strip("/") == "$batch":
+            if request.method != "POST":
+                raise self._not_allowed(request.method, "$batch")
+            return run_batch(request, self, self.state, api_path, bc_error)
         segments = split_segments(resource)
-        if not segments or segments[0][0] != "companies":
-            raise self.dialect.unknown_segment(segments[0][0] if segments else resource)
-        company_key = segments[0][1]
-        if len(segments) == 1:
+        if not segments:
+            raise self.dialect.unknown_segment(resource)
+        root = f"{request.host_url.rstrip('/')}{api_path}"
+        if segments[0][0] == "companies" and len(segments) == 1:
             if request.method != "GET":
                 raise self._not_allowed(request.method, "companies")
             target = Target("companies", f"{root}/companies", f"{root}/$metadata#companies")
-            return self.engine.handle(request, target, company_key)
-        company_id = self._company(company_key)
-        if len(segments) > 2:
-            raise self.dialect.unknown_segment(segments[2][0])
-        entity_set, key = segments[1]
-        if entity_set == "companies":
-            raise self.dialect.unknown_segment(entity_set)
-        path = f"companies({company_id})/{entity_set}"
-        target = Target(entity_set, f"{root}/{path}", f"{root}/$metadata#{path}")
-        return self.engine.handle(request, target, key)
+            return self.engine.handle(request, target, segments[0][1])
+        company_id, rest = self._company(request, segments)
+        base = f"{root}/companies({company_id})"
+        if request.method == "GET":
+            return self.router.handle(request, surface, base, rest)
+        with self.state.atomic():  # one request, one transaction
+            return self.router.handle(request, surface, base, rest)
 
-    def _company(self, raw_key: str | None) -> str:
+    def _company(
+        self, request: Request, segments: list[tuple[str, str | None]]
+    ) -> tuple[str, list[tuple[str, str | None]]]:
+        """The company id and the segments below it (`companies(id)/...` or `?company=`)."""
         spec = self.state.spec("companies")
-        if raw_key is None:
-            raise self.dialect.bad_query("A company id is required: companies({id})/...")
-        key = self.engine.key(spec, raw_key)
-        if key != self.config.company_id.lower():
-            raise self.dialect.not_found(spec, key)
-        return key
+        if segments[0][0] == "companies":
+            if segments[0][1] is None:
+                raise self.dialect.bad_query("A company id is required: companies({id})/...")
+            key = self.engine.key(spec, segments[0][1])
+            if key != self.config.company_id.lower():
+                raise self.dialect.not_found(spec, key)
+            return key, segments[1:]
+        wanted = request.args.get("company") or request.headers.get("Company")
+        if wanted and wanted.lower() in (self.config.company_id.lower(),
+                                         self.config.company_name.lower()):  # fmt: skip
+            return self.config.company_id.lower(), segments
+        raise self.dialect.error(
+            400, "Internal_CompanyNotFound",
+            "Cannot process the request because the default company cannot be found. "
+            "Specify the company as companies({id})/..., ?company= or a Company header.",
+        )  # fmt: skip
 
     def _not_allowed(self, method: str, entity_set: str) -> ServiceError:
         return self.dialect.error(

@@ -4,7 +4,9 @@ Fields follow the API v2.0 resource pages (customers, vendors, items, currencies
 companies). Ids are stable GUIDs derived from the business key, and seed timestamps lie
 in the past, so a `lastModifiedDateTime gt <now>` poll returns nothing until something
 is written. Customers, vendors and items draw numbers from a number series when a POST
-leaves `number` out, as BC's No. Series do.
+leaves `number` out, as BC's No. Series do. Items are the catalog's license SKUs
+(Non-Inventory) and its service lines (Service). G/L accounts and dimensions come from
+`business_central_finance_seed`; the document sets start empty.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox.catalog import CURRENCIES, CUSTOMERS, LICENSE_SKUS, VENDORS, stable_id
+from sandbox.business_central_documents import document_sets
+from sandbox.business_central_finance_seed import finance_sets
+from sandbox.catalog import CURRENCIES, CUSTOMERS, LICENSE_SKUS, SERVICE_LINES, VENDORS, stable_id
 from sandbox.odata_store import EntitySetSpec, NumberSeries
 
 MODIFIED = "lastModifiedDateTime"
@@ -142,19 +146,22 @@ def vendor_rows() -> list[dict[str, Any]]:
 
 
 def item_rows() -> list[dict[str, Any]]:
+    products = [(sku.code, sku.name, "Non-Inventory", sku.unit_price, sku.unit_cost)
+                for sku in LICENSE_SKUS]  # fmt: skip
+    products += [(code, name, "Service", price, 0.0) for code, name, price in SERVICE_LINES]
     return [
         {
-            "id": stable_id("bc", "items", sku.code),
-            "number": sku.code, "displayName": sku.name, "displayName2": "",
-            "type": "Non-Inventory", "itemCategoryId": stable_id("bc", "itemCategories", "LIC"),
+            "id": stable_id("bc", "items", code),
+            "number": code, "displayName": name, "displayName2": "",
+            "type": item_type, "itemCategoryId": stable_id("bc", "itemCategories", "LIC"),
             "itemCategoryCode": "LICENSE", "blocked": False, "gtin": "", "inventory": 0,
-            "unitPrice": sku.unit_price, "priceIncludesTax": False, "unitCost": sku.unit_cost,
+            "unitPrice": price, "priceIncludesTax": False, "unitCost": cost,
             "taxGroupId": "00000000-0000-0000-0000-000000000000", "taxGroupCode": "",
             "baseUnitOfMeasureId": stable_id("bc", "unitsOfMeasure", "PCS"),
             "baseUnitOfMeasureCode": "PCS", "generalProductPostingGroupCode": "SERVICES",
             "inventoryPostingGroupCode": "", MODIFIED: _stamp(20 + i),
         }
-        for i, sku in enumerate(LICENSE_SKUS)
+        for i, (code, name, item_type, price, cost) in enumerate(products)
     ]  # fmt: skip
 
 
@@ -171,7 +178,7 @@ def currency_rows() -> list[dict[str, Any]]:
 
 
 def seed_sets() -> list[tuple[EntitySetSpec, list[dict[str, Any]]]]:
-    """The company-scoped entity sets with their seed rows."""
+    """The company-scoped entity sets of the standard API with their seed rows."""
     customers, vendors, items, currencies = (
         customer_rows(),
         vendor_rows(),
@@ -184,4 +191,6 @@ def seed_sets() -> list[tuple[EntitySetSpec, list[dict[str, Any]]]]:
         (VENDORS_SET.with_blanks_like(vendors[0], blocked=" "), vendors),
         (ITEMS_SET.with_blanks_like(items[0], type="Inventory"), items),
         (CURRENCIES_SET.with_blanks_like(currencies[0]), currencies),
+        *finance_sets(),
+        *((spec, []) for spec in document_sets()),
     ]

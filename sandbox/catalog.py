@@ -5,6 +5,12 @@ numbers exist in the Business Central seed (customers, vendors, currencies, item
 flow that turns an EcpPro invoice into a BC sales document finds everything it needs.
 Names include an apostrophe and non-ASCII letters on purpose: they are what breaks
 hand-built OData filters and naive encodings.
+
+BC also has G/L accounts (6100 for service sales and 7100 for service purchases, as the
+hub's settings expect, plus a blocked one and one closed to direct posting) and the
+dimensions the flows use. EcpPro invoices name cost centres CC-100, CC-200 and CC-300,
+but BC knows only CC-100 and CC-200 (and a blocked CC-900), so the flows meet a cost
+centre that is missing in BC. Customers carry default dimensions (one carries none).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class Party:
     city: str
     country: str
     email: str
+    dimensions: tuple[tuple[str, str], ...] = ()  # default dimensions: (code, value)
 
 
 @dataclass(frozen=True)
@@ -60,19 +67,73 @@ class Currency:
     symbol: str
 
 
+@dataclass(frozen=True)
+class GlAccount:
+    number: str
+    name: str
+    category: str  # the API's account category: Assets, Income, CostOfGoodsSold, ...
+    blocked: bool = False
+    direct_posting: bool = True
+
+
+@dataclass(frozen=True)
+class DimensionValue:
+    dimension: str
+    code: str
+    name: str
+    blocked: bool = False
+
+
 CUSTOMERS = (
-    Party("C00010", "Adatum Corporation", "", "London", "GB", "accounts@adatum.example"),
-    Party("C00020", "O'Neil Plumbing Ltd.", "", "Cork", "IE", "office@oneil-plumbing.example"),
-    Party("C00030", "Müller & Söhne GmbH", "EUR", "München", "DE", "buchhaltung@mueller.example"),
+    Party("C00010", "Adatum Corporation", "", "London", "GB", "accounts@adatum.example",
+          (("CUSTOMERGROUP", "LARGE"), ("AREA", "UK"))),
+    Party("C00020", "O'Neil Plumbing Ltd.", "", "Cork", "IE", "office@oneil-plumbing.example",
+          (("AREA", "EU"),)),
+    Party("C00030", "Müller & Söhne GmbH", "EUR", "München", "DE", "buchhaltung@mueller.example",
+          (("CUSTOMERGROUP", "MEDIUM"), ("AREA", "EU"))),
     Party("C00040", "Trey Research Inc.", "USD", "Seattle", "US", "ap@treyresearch.example"),
-    Party("C00050", "Société Générale de Café", "EUR", "Lyon", "FR", "compta@cafe.example"),
-)
+    Party("C00050", "Société Générale de Café", "EUR", "Lyon", "FR", "compta@cafe.example",
+          (("CUSTOMERGROUP", "SMALL"),)),
+)  # fmt: skip
 
 VENDORS = (
     Party("V00010", "Microsoft Ireland Operations Ltd", "EUR", "Dublin", "IE", "ar@msft.example"),
     Party("V00020", "Pax8 UK Ltd", "", "Manchester", "GB", "billing@pax8.example"),
-    Party("V00030", "TD SYNNEX Corporation", "USD", "Clearwater", "US", "ar@tdsynnex.example"),
+    Party("V00030", "TD SYNNEX Corporation", "USD", "Clearwater", "US", "ar@tdsynnex.example",
+          (("AREA", "US"),)),
+)  # fmt: skip
+
+GL_ACCOUNTS = (
+    GlAccount("2310", "Customers Domestic", "Assets", direct_posting=False),
+    GlAccount("6100", "Sales, services", "Income"),
+    GlAccount("6110", "Sales, licences", "Income"),
+    GlAccount("7100", "Purchases, services", "CostOfGoodsSold"),
+    GlAccount("7190", "Purchases, discontinued", "CostOfGoodsSold", blocked=True),
 )
+
+DIMENSIONS = (
+    ("AREA", "Area"),
+    ("COSTCENTRE", "Cost Centre"),
+    ("CUSTOMERGROUP", "Customer Group"),
+    ("DEPARTMENT", "Department"),
+)
+
+DIMENSION_VALUES = (
+    DimensionValue("AREA", "EU", "European Union"),
+    DimensionValue("AREA", "UK", "United Kingdom"),
+    DimensionValue("AREA", "US", "United States"),
+    DimensionValue("COSTCENTRE", "CC-100", "Managed services"),
+    DimensionValue("COSTCENTRE", "CC-200", "Licensing"),
+    DimensionValue("COSTCENTRE", "CC-900", "Closed cost centre", blocked=True),
+    DimensionValue("CUSTOMERGROUP", "LARGE", "Large accounts"),
+    DimensionValue("CUSTOMERGROUP", "MEDIUM", "Medium accounts"),
+    DimensionValue("CUSTOMERGROUP", "SMALL", "Small accounts"),
+    DimensionValue("DEPARTMENT", "ADM", "Administration"),
+    DimensionValue("DEPARTMENT", "SALES", "Sales"),
+)
+
+# How BC checks a default dimension when posting (the API's postingValidation).
+POSTING_VALIDATION = {"CUSTOMERGROUP": "Same Code", "AREA": " "}
 
 CURRENCIES = (
     Currency("CAD", "Canadian dollar", "$"),

@@ -36,8 +36,8 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.dataverse_seed import LOOKUPS, seed_sets
 from sandbox.faults import Fault, FaultInjector
-from sandbox.odata import ODataEngine, split_segments
-from sandbox.odata_dialect import ODATA_HEADERS, ODataDialect, Target
+from sandbox.odata import ODataEngine
+from sandbox.odata_dialect import ODATA_HEADERS, ODataDialect, Target, split_segments
 from sandbox.odata_store import EntitySetSpec, EntityStore, Record, RecordNotFound
 from sandbox.server import ServiceError, Simulator, json_response
 from sandbox.tokens import BearerError, TokenMint, bearer_challenge

@@ -10,18 +10,31 @@ common to both (OData v4):
 - every record carries `@odata.etag` (`W/"..."`), which changes on every write; a read
   by key also answers the `ETag` header, and `If-None-Match` with the current ETag → 304,
 - `If-Match: *` is unconditional; another ETag must be current or the write is refused,
-- a body must be a JSON object of known properties (annotations such as `@odata.etag`
-  are ignored); the key cannot be changed,
+- a body must be a JSON object of known, writable properties (annotations such as
+  `@odata.etag` are ignored); the key cannot be changed,
+- a request addressed through a navigation (`documents(1)/lines`) sees only the rows in
+  its scope, and a POST there gets the parent link filled in,
 - every answer carries `OData-Version: 4.0`.
+
+Services plug in their business rules as the engine's `writes` (an object with the
+store's insert/update/delete signatures that validates, resolves and cascades) and their
+`$expand` as the `expander`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.odata_dialect import ODATA_HEADERS, ODataDialect, Target
+from sandbox.odata_dialect import (
+    ODATA_HEADERS,
+    ODataDialect,
+    Target,
+    in_scope,
+    parse_prefer,
+    same_value,
+)
 from sandbox.odata_filter import FilterSyntaxError
 from sandbox.odata_query import (
     QueryError,
@@ -31,10 +44,12 @@ from sandbox.odata_query import (
     run_query,
     select_fields,
 )
+from sandbox.odata_spec import is_guid
 from sandbox.odata_store import (
     DuplicateKey,
     EntitySetSpec,
     EntityStore,
+    EntityWrites,
     EtagMismatch,
     Record,
     RecordNotFound,
@@ -42,38 +57,24 @@ from sandbox.odata_store import (
 )
 from sandbox.server import json_response, read_json
 
-_SEGMENT = re.compile(r"^([A-Za-z_$][\w.$]*)(?:\((.*)\))?$")
-_GUID = re.compile(r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
-
-
-def split_segments(path: str) -> list[tuple[str, str | None]]:
-    """`companies(1)/customers` → [("companies", "1"), ("customers", None)]; [] if malformed."""
-    segments: list[tuple[str, str | None]] = []
-    for part in path.strip("/").split("/"):
-        match = _SEGMENT.match(part)
-        if match is None:
-            return []
-        segments.append((match.group(1), match.group(2)))
-    return segments
-
-
-def parse_prefer(request: Request) -> dict[str, str | None]:
-    """`Prefer: odata.maxpagesize=50, return=representation` → {name: value}."""
-    preferences: dict[str, str | None] = {}
-    for header in request.headers.getlist("Prefer"):
-        for item in header.split(","):
-            name, _, value = item.strip().partition("=")
-            if name:
-                preferences[name.strip().lower()] = value.strip().strip('"') or None
-    return preferences
+# (stored row, rendered entity) pairs; the expander adds navigation arrays to the latter.
+Expander = Callable[[EntitySetSpec, list[tuple[Record, Record]], str], None]
 
 
 class ODataEngine:
     """Serves an `EntityStore` through one dialect."""
 
-    def __init__(self, store: EntityStore, dialect: ODataDialect) -> None:
+    def __init__(
+        self,
+        store: EntityStore,
+        dialect: ODataDialect,
+        writes: EntityWrites | None = None,
+        expander: Expander | None = None,
+    ) -> None:
         self.store = store
         self.dialect = dialect
+        self.writes: EntityWrites = writes or store
+        self.expander = expander
 
     def spec(self, name: str) -> EntitySetSpec:
         try:
@@ -84,7 +85,7 @@ class ODataEngine:
     def key(self, spec: EntitySetSpec, raw: str) -> str:
         """The key inside `set(...)`: a GUID, or a quoted string for text keys."""
         raw = raw.strip()
-        if _GUID.match(raw):
+        if is_guid(raw):
             return raw.lower()
         if len(raw) >= 2 and raw[0] == raw[-1] == "'":
             return raw[1:-1].replace("''", "'")
@@ -117,7 +118,60 @@ class ODataEngine:
         self, spec: EntitySetSpec, record: Record, etag: str, options: QueryOptions
     ) -> Record:
         always = (spec.key,) if self.dialect.select_always_key else ()
-        return {"@odata.etag": etag, **select_fields(record, options.select, always)}
+        shown = select_fields(record, options.select, always)
+        if spec.hidden:
+            shown = {name: value for name, value in shown.items() if name not in spec.hidden}
+        return {"@odata.etag": etag, **shown}
+
+    def render_rows(
+        self, spec: EntitySetSpec, rows: list[tuple[Record, str]], options: QueryOptions
+    ) -> list[Record]:
+        """Rendered entities of (row, etag) pairs, with `$expand` applied."""
+        rendered = [self.render(spec, row, etag, options) for row, etag in rows]
+        if options.expand:
+            pairs = [(row, entity) for (row, _), entity in zip(rows, rendered, strict=True)]
+            self.expand(spec, pairs, options)
+        return rendered
+
+    def expand(
+        self, spec: EntitySetSpec, pairs: list[tuple[Record, Record]], options: QueryOptions
+    ) -> None:
+        if self.expander is None or options.expand is None:
+            raise self.dialect.bad_query("The query option '$expand' is not supported here.")
+        self.expander(spec, pairs, options.expand)
+
+    def rows(self, target: Target) -> list[tuple[Record, str]]:
+        """The (row, etag) pairs visible through `target`."""
+        if target.source is not None:
+            rows = target.source()
+        elif target.scope:  # the first scope field is indexed; the others filter
+            name, value = next(iter(target.scope.items()))
+            rows = self.store.find(target.entity_set, name, value)
+        else:
+            rows = self.store.snapshot(target.entity_set)
+        if target.scope:
+            rows = [item for item in rows if in_scope(item[0], target.scope)]
+        return rows
+
+    def locate(self, spec: EntitySetSpec, target: Target, key: str) -> tuple[Record, str, str]:
+        """The row a URL key names through `target`: (copy, etag, storage key)."""
+        storage = target.storage_key(key) if target.storage_key else key
+        if target.source is not None:
+            found = [
+                (row, etag)
+                for row, etag in self.rows(target)
+                if str(row[spec.key]).lower() == storage.lower()
+            ]
+            if not found:
+                raise self.dialect.not_found(spec, key)
+            return dict(found[0][0]), found[0][1], storage
+        try:
+            record, etag = self.store.get(spec.name, storage)
+        except RecordNotFound:
+            raise self.dialect.not_found(spec, key) from None
+        if not in_scope(record, target.scope):
+            raise self.dialect.not_found(spec, key)
+        return record, etag, storage
 
     def list(self, request: Request, target: Target) -> Response:
         spec = self.spec(target.entity_set)
@@ -128,14 +182,14 @@ class ODataEngine:
         page_size = min(requested or self.dialect.max_page_size, self.dialect.max_page_size)
         try:
             page = run_query(
-                self.store.snapshot(spec.name), spec, options, page_size,
+                self.rows(target), spec, options, page_size,
                 case_insensitive=self.dialect.case_insensitive,
             )  # fmt: skip
         except QueryError as exc:
             raise self.dialect.bad_query(str(exc)) from None
         body: Record = {
             "@odata.context": _context(target, options),
-            "value": [self.render(spec, row, etag, options) for row, etag in page.rows],
+            "value": self.render_rows(spec, page.rows, options),
         }
         if page.next_token is not None:
             body["@odata.nextLink"] = next_link(
@@ -149,51 +203,61 @@ class ODataEngine:
     def read(self, request: Request, target: Target, key: str) -> Response:
         spec = self.spec(target.entity_set)
         options = self.options(request, spec)
-        try:
-            record, etag = self.store.get(spec.name, key)
-        except RecordNotFound:
-            raise self.dialect.not_found(spec, key) from None
+        record, etag, _ = self.locate(spec, target, key)
         headers = {**ODATA_HEADERS, "ETag": etag}
         if request.headers.get("If-None-Match", "").strip() == etag:
             return Response(status=304, headers=headers)
         body = {"@odata.context": f"{_context(target, options)}/$entity"}
-        body.update(self.render(spec, record, etag, options))
+        body.update(self.render_rows(spec, [(record, etag)], options)[0])
         return json_response(body, 200, headers)
 
-    def body(self, request: Request, spec: EntitySetSpec) -> Record:
+    def body(self, request: Request, spec: EntitySetSpec, *, creating: bool) -> Record:
         data = read_json(request)
         if not isinstance(data, dict):
             raise self.dialect.bad_body(spec, "The request body is not a JSON object.")
         fields = self.dialect.prepare_body(self.store, spec, data)
         for name in fields:
+            if creating and name in spec.navigations:
+                continue
             if not spec.known(name):
                 raise self.dialect.bad_body(
                     spec, f"The property '{name}' does not exist on type '{spec.entity_type}'."
                 )
+            if name in spec.read_only:
+                raise self.dialect.read_only(spec, name)
         return fields
 
     def create(self, request: Request, target: Target) -> Response:
         spec = self.spec(target.entity_set)
-        fields = self.body(request, spec)
+        fields = self.body(request, spec, creating=True)
+        for name, value in target.scope.items():
+            if name in fields and not same_value(fields[name], value):
+                raise self.dialect.bad_body(spec, f"The property '{name}' must be '{value}'.")
+            fields[name] = value
         try:
-            record, etag = self.store.insert(spec.name, fields)
+            record, etag = self.writes.insert(spec.name, fields)
         except DuplicateKey:
             raise self.dialect.duplicate(spec, str(fields.get(spec.key))) from None
         entity = self.render(spec, record, etag, QueryOptions())
-        return self.dialect.created(target, entity, str(record[spec.key]), parse_prefer(request))
+        nested = [name for name in spec.navigations if name in fields]
+        if nested:  # a deep insert answers with what it created, as if expanded
+            self.expand(spec, [(record, entity)], QueryOptions(expand=",".join(nested)))
+        url_key = str(record[target.url_key or spec.key])
+        return self.dialect.created(target, entity, url_key, parse_prefer(request))
 
     def update(self, request: Request, target: Target, key: str) -> Response:
         spec = self.spec(target.entity_set)
         if_match = request.headers.get("If-Match")
         if if_match is None and self.dialect.require_if_match:
             raise self.dialect.missing_if_match()
-        fields = self.body(request, spec)
+        fields = self.body(request, spec, creating=False)
         if spec.key in fields and str(fields[spec.key]).lower() != key.lower():
             raise self.dialect.bad_body(spec, f"The key property '{spec.key}' cannot be changed.")
         if self.dialect.patch_upserts and if_match is None:
             return self._upsert(request, target, spec, key, fields)
+        _, _, storage = self.locate(spec, target, key)
         try:
-            record, etag = self.store.update(spec.name, key, fields, if_match=if_match)
+            record, etag = self.writes.update(spec.name, storage, fields, if_match=if_match)
         except RecordNotFound:
             raise self.dialect.not_found(spec, key) from None
         except EtagMismatch:
@@ -209,10 +273,10 @@ class ODataEngine:
         try:
             if create_only:
                 raise RecordNotFound(key)
-            record, etag = self.store.update(spec.name, key, fields)
+            record, etag = self.writes.update(spec.name, key, fields)
         except RecordNotFound:
             try:
-                record, etag = self.store.insert(spec.name, {**fields, spec.key: key})
+                record, etag = self.writes.insert(spec.name, {**fields, spec.key: key})
             except DuplicateKey:
                 raise self.dialect.duplicate(spec, key) from None
         entity = self.render(spec, record, etag, QueryOptions())
@@ -223,8 +287,9 @@ class ODataEngine:
         if_match = request.headers.get("If-Match")
         if if_match is None and self.dialect.require_if_match:
             raise self.dialect.missing_if_match()
+        _, _, storage = self.locate(spec, target, key)
         try:
-            self.store.delete(spec.name, key, if_match=if_match)
+            self.writes.delete(spec.name, storage, if_match=if_match)
         except RecordNotFound:
             raise self.dialect.not_found(spec, key) from None
         except EtagMismatch:

@@ -12,8 +12,10 @@ What it reproduces (OData v4 as BC and Dataverse serve it):
 - rows are ordered by the `$orderby` fields then the key; nulls sort first ascending,
 - `$top` returns at most that many rows (up to the service maximum) in one page with no
   next link; `odata.maxpagesize` is then ignored, as Dataverse documents,
-- other system query options (`$expand`, `$count`, `$search`, ...) are refused with 400
-  rather than silently ignored, so a client relying on them notices in the sandbox.
+- `$expand` is kept as text for the service to apply (see `ODataEngine`'s expander) and
+  only accepted where the dialect allows it; other system query options (`$count`,
+  `$search`, ...) are refused with 400 rather than silently ignored, so a client relying
+  on them notices in the sandbox.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class QueryOptions:
     top: int | None = None
     skip: int = 0
     skiptoken: str | None = None
+    expand: str | None = None
 
 
 def parse_options(
@@ -75,6 +78,7 @@ def parse_options(
         top=_non_negative(args, "$top"),
         skip=_non_negative(args, "$skip") or 0,
         skiptoken=args.get("$skiptoken"),
+        expand=args.get("$expand") or None,
     )
 
 

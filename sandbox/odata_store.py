@@ -12,7 +12,12 @@ What it reproduces:
 - a missing business number is drawn from a number series (BC's No. Series: the
   highest existing number with the prefix, plus the increment),
 - a created row has every field: what the client left out takes the set's default
-  (BC answers blanks such as "" and 0, Dataverse answers null).
+  (BC answers blanks such as "" and 0, Dataverse answers null),
+- `atomic()` makes a block of writes one transaction: if it raises, every row written or
+  deleted inside is restored, and so are the named counters (`next_number`) it drew, as
+  SQL rolls back a No. Series line; nested blocks are savepoints. The block holds the
+  store's lock, so other threads never see half of it,
+- `find(set, field, value)` answers from an index on that field (see `odata_index`).
 
 Rows are replaced, never mutated in place, so `snapshot()` can hand out references that
 stay consistent while other threads write. Everything handed to callers is a copy.
@@ -24,10 +29,17 @@ import copy
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+
+from sandbox.odata_index import FieldIndex
+
+# Re-exported: the store is where callers have always found the spec types.
+from sandbox.odata_spec import EntitySetSpec as EntitySetSpec
+from sandbox.odata_spec import NumberSeries as NumberSeries
 
 Record = dict[str, Any]
 
@@ -52,40 +64,6 @@ class EtagMismatch(StoreError):
     pass
 
 
-@dataclass(frozen=True)
-class NumberSeries:
-    """Numbers like C00010, C00020: prefix + zero-padded counter stepping by `increment`."""
-
-    field: str
-    prefix: str
-    width: int = 5
-    increment: int = 10
-
-
-@dataclass(frozen=True)
-class EntitySetSpec:
-    """One entity set: its name, key, known properties and what the store stamps."""
-
-    name: str
-    entity_type: str
-    key: str = "id"
-    fields: tuple[str, ...] = ()
-    modified_field: str | None = None
-    created_field: str | None = None
-    number_series: NumberSeries | None = None
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-
-    def known(self, name: str) -> bool:
-        return name == self.key or name in self.fields
-
-    def with_blanks_like(self, sample: Mapping[str, Any], **overrides: Any) -> EntitySetSpec:
-        """This spec with defaults shaped like `sample`: "" for text, 0, False, the empty
-        GUID for ids, None otherwise (key and stamped fields excluded)."""
-        stamped = {self.key, self.modified_field, self.created_field}
-        defaults = {name: _blank(value) for name, value in sample.items() if name not in stamped}
-        return replace(self, defaults={**defaults, **overrides})
-
-
 @dataclass
 class _Row:
     data: Record
@@ -96,6 +74,30 @@ class _Row:
 class _Set:
     spec: EntitySetSpec
     rows: dict[str, _Row] = field(default_factory=dict)
+    indexes: dict[str, FieldIndex] = field(default_factory=dict)
+
+    def put(self, key: str, row: _Row | None) -> None:
+        """Replace (or, with None, remove) the row at `key`, keeping the indexes right."""
+        previous = self.rows.pop(key, None)
+        for index in self.indexes.values():
+            if previous is not None:
+                index.remove(key, previous.data)
+            if row is not None:
+                index.add(key, row.data)
+        if row is not None:
+            self.rows[key] = row
+
+
+class EntityWrites(Protocol):
+    """Where the engine's writes go: the store itself, or a service's rules around it."""
+
+    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]: ...
+
+    def update(
+        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
+    ) -> tuple[Record, str]: ...
+
+    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None: ...
 
 
 def utc_now() -> str:
@@ -112,6 +114,8 @@ class EntityStore:
         self._lock = threading.RLock()
         self._sets: dict[str, _Set] = {}
         self._version = 0
+        self._counters: dict[str, int] = {}
+        self._journal: list[Callable[[], None]] | None = None
 
     def register(self, spec: EntitySetSpec, rows: Iterable[Mapping[str, Any]] = ()) -> None:
         """Add an entity set with seed rows (kept as given: their timestamps are history)."""
@@ -122,7 +126,7 @@ class EntityStore:
             self._sets[spec.name] = entity_set
             for row in rows:
                 data = copy.deepcopy(dict(row))
-                entity_set.rows[_norm(data[spec.key])] = _Row(data, self._next_etag())
+                entity_set.put(_norm(data[spec.key]), _Row(data, self._next_etag()))
 
     def names(self) -> list[str]:
         with self._lock:
@@ -137,6 +141,17 @@ class EntityStore:
         """All rows with their ETags, as shared references: read, never modify."""
         with self._lock:
             return [(row.data, row.etag) for row in self._set(name).rows.values()]
+
+    def find(self, name: str, field: str, value: Any) -> list[tuple[Record, str]]:
+        """Rows (shared references: read, never modify) whose `field` equals `value`."""
+        with self._lock:
+            entity_set = self._set(name)
+            index = entity_set.indexes.get(field)
+            if index is None:
+                rows = ((key, row.data) for key, row in entity_set.rows.items())
+                index = entity_set.indexes[field] = FieldIndex(field, rows)
+            found = [entity_set.rows[key] for key in index.keys(value)]
+            return [(row.data, row.etag) for row in found]
 
     def get(self, name: str, key: str) -> tuple[Record, str]:
         """A copy of one row and its ETag. Raises UnknownEntitySet, RecordNotFound."""
@@ -187,7 +202,35 @@ class EntityStore:
         with self._lock:
             row = self._row(name, key)
             _check_etag(row, if_match)
-            del self._set(name).rows[_norm(key)]
+            self._remember(self._set(name), _norm(key))
+            self._set(name).put(_norm(key), None)
+
+    def next_number(self, counter: str, first: int) -> int:
+        """The next value of a named counter: `first`, then +1 each call (undone by a rollback)."""
+        with self._lock:
+            previous = self._counters.get(counter)
+            self._counters[counter] = first if previous is None else previous + 1
+            if self._journal is not None:
+                self._journal.append(lambda: self._restore_counter(counter, previous))
+            return self._counters[counter]
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run a block of writes as one transaction (a savepoint when nested)."""
+        with self._lock:
+            outermost = self._journal is None
+            journal: list[Callable[[], None]] = [] if self._journal is None else self._journal
+            self._journal = journal
+            mark = len(journal)
+            try:
+                yield
+            except BaseException:
+                while len(journal) > mark:
+                    journal.pop()()
+                raise
+            finally:
+                if outermost:
+                    self._journal = None
 
     def upsert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
         """Create, or merge into the row with the same key (the sandbox's admin write)."""
@@ -216,8 +259,23 @@ class EntityStore:
 
     def _store(self, entity_set: _Set, data: Record) -> tuple[Record, str]:
         row = _Row(data, self._next_etag())
-        entity_set.rows[_norm(data[entity_set.spec.key])] = row
+        key = _norm(data[entity_set.spec.key])
+        self._remember(entity_set, key)
+        entity_set.put(key, row)
         return copy.deepcopy(data), row.etag
+
+    def _remember(self, entity_set: _Set, key: str) -> None:
+        """Journal how to put back the row at `key` (rows are replaced, never mutated)."""
+        if self._journal is None:
+            return
+        previous = entity_set.rows.get(key)
+        self._journal.append(lambda: entity_set.put(key, previous))
+
+    def _restore_counter(self, counter: str, previous: int | None) -> None:
+        if previous is None:
+            self._counters.pop(counter, None)
+        else:
+            self._counters[counter] = previous
 
     def _assign_number(self, entity_set: _Set, data: Record) -> None:
         series = entity_set.spec.number_series
@@ -231,19 +289,6 @@ class EntityStore:
         ]
         number = max(used, default=0) + series.increment
         data[series.field] = f"{series.prefix}{number:0{series.width}d}"
-
-
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-
-
-def _blank(value: Any) -> Any:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return 0
-    if isinstance(value, str):
-        return "00000000-0000-0000-0000-000000000000" if _GUID.match(value) else ""
-    return None
 
 
 def _norm(key: str) -> str:

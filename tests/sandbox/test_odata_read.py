@@ -214,9 +214,15 @@ def test_unknown_properties_are_refused(bc: Api, dataverse: Api, option: str) ->
 
 
 def test_unsupported_query_options_are_refused_not_ignored(bc: Api) -> None:
+    response = bc.get("/customers", params={"$count": "true"})
+    assert response.status_code == 400
+    assert "$count" in response.json()["error"]["message"]
+
+
+def test_expanding_a_navigation_the_sandbox_lacks_is_refused(bc: Api) -> None:
     response = bc.get("/customers", params={"$expand": "paymentTerm"})
     assert response.status_code == 400
-    assert "$expand" in response.json()["error"]["message"]
+    assert "paymentTerm" in response.json()["error"]["message"]
 
 
 def test_read_by_key_returns_the_etag(bc: Api, dataverse: Api) -> None:
