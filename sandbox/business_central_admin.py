@@ -57,6 +57,19 @@ class BusinessCentralAdmin:
             "currencyCode": currency_code, "type": "Company", "blocked": " ", **fields,
         })  # fmt: skip
 
+    def add_dimension_value(
+        self, dimension: str, code: str, name: str, *, blocked: bool = False
+    ) -> Record:
+        """A new value of an existing dimension (e.g. the missing cost centre CC-300)."""
+        found = [row for row, _ in self.store.find("dimensions", "code", dimension)]
+        if not found:
+            raise KeyError(f"no dimension {dimension}")
+        return self.upsert("dimensionValues", {
+            "id": stable_id("bc", "dimensionValues", dimension, code), "code": code,
+            "dimensionId": found[0]["id"], "dimensionCode": dimension, "displayName": name,
+            "consolidationCode": "", "blocked": blocked,
+        })  # fmt: skip
+
     def block(self, entity_set: str, number: str, blocked: Any = "All") -> Record:
         """Block a customer (" ", Ship, Invoice, All), vendor (" ", Payment, All) or item/account (bool)."""
         record = self.by_number(entity_set, number)

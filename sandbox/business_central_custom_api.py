@@ -92,7 +92,7 @@ def force_delete(store: EntityStore, headers: HeaderRules, document_id: str) -> 
             )
         headers.delete(kind.header_set, document_id, force=True)
         return
-    raise record_not_found("Purchase Header", Id=document_id)
+    raise record_not_found("Purchase Header", {"Id": document_id})
 
 
 class LineDimensionRules:
@@ -108,11 +108,11 @@ class LineDimensionRules:
         try:
             self.store.get(PURCHASE_CREDIT_MEMO.header_set, document_id)
         except RecordNotFound:
-            raise record_not_found("Purchase Header", Id=document_id) from None
+            raise record_not_found("Purchase Header", {"Id": document_id}) from None
         try:
             line, _ = self.store.get(PURCHASE_CREDIT_MEMO.line_set, line_id)
         except RecordNotFound:
-            raise record_not_found("Purchase Line", Id=line_id) from None
+            raise record_not_found("Purchase Line", {"Id": line_id}) from None
         if line["documentId"] != document_id:
             raise dialog(f"The line {line_id} is not a line of the credit memo {document_id}.")
         row, etag = self.dimensions.insert(DIMENSION_SET_LINES, {

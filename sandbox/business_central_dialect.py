@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -52,9 +53,9 @@ def dialog(message: str) -> ServiceError:
     return bc_error(400, "Application_DialogException", message)
 
 
-def record_not_found(table: str, **keys: str) -> ServiceError:
+def record_not_found(table: str, keys: Mapping[str, str]) -> ServiceError:
     """`The Customer does not exist. Identification fields and values: No.='C99999'`."""
-    fields = ",".join(f"{name.replace('_', ' ')}='{value}'" for name, value in keys.items())
+    fields = ",".join(f"{name}='{value}'" for name, value in keys.items())
     return bc_error(
         400, "Internal_RecordNotFound",
         f"The {table} does not exist. Identification fields and values: {fields}",

@@ -60,7 +60,7 @@ def resolve_dimension(store: EntityStore, fields: Mapping[str, Any]) -> Record:
         return dimension
     found = [row for row, _ in store.find("dimensions", "code", code) if row["code"] == code]
     if not found:
-        raise record_not_found("Dimension", Code=code)
+        raise record_not_found("Dimension", {"Code": code})
     return dict(found[0])
 
 
@@ -85,7 +85,9 @@ def resolve_value(store: EntityStore, dimension: Record, fields: Mapping[str, An
         rows = store.find("dimensionValues", "dimensionId", dimension["id"])
         found = [row for row, _ in rows if row["code"] == code]
         if not found:
-            raise record_not_found("Dimension Value", Dimension_Code=dimension["code"], Code=code)
+            raise record_not_found(
+                "Dimension Value", {"Dimension Code": dimension["code"], "Code": code}
+            )
         value = dict(found[0])
     if value.get("blocked"):
         raise dialog(f"Dimension Value {dimension['code']} - {value['code']} is blocked.")

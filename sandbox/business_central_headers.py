@@ -96,14 +96,14 @@ def resolve_party(store: EntityStore, kind: DocumentKind, fields: Mapping[str, A
         try:
             party, _ = store.get(entity_set, str(party_id))
         except RecordNotFound:
-            raise record_not_found(table, Id=str(party_id)) from None
+            raise record_not_found(table, {"Id": str(party_id)}) from None
         if number and str(number).upper() != party["number"]:
             raise dialog(f"The {kind.party} values do not match to a specific {table}.")
         return party
     code = str(number).upper()
     found = [row for row, _ in store.find(entity_set, "number", code) if row["number"] == code]
     if not found:
-        raise record_not_found(table, No=code)
+        raise record_not_found(table, {"No.": code})
     return dict(found[0])
 
 

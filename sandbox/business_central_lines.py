@@ -125,11 +125,11 @@ def _find(store: EntityStore, entity_set: str, table: str, by_id: Any, by_number
         try:
             return store.get(entity_set, str(by_id))[0]
         except RecordNotFound:
-            raise record_not_found(table, Id=str(by_id)) from None
+            raise record_not_found(table, {"Id": str(by_id)}) from None
     code = str(by_number or "").upper()
     found = [row for row, _ in store.find(entity_set, "number", code) if row["number"] == code]
     if not found:
-        raise record_not_found(table, No=code)
+        raise record_not_found(table, {"No.": code})
     return dict(found[0])
 
 
@@ -142,7 +142,7 @@ def resolve_object(store: EntityStore, kind: DocumentKind, fields: Mapping[str, 
     if line_type == "Item" and fields.get("accountId") not in (None, "", EMPTY_GUID):
         raise dialog('Both "itemId" and "accountId" are specified. Specify only one of them.')
     if line_type not in ("Item", "Account"):
-        raise record_not_found(line_type, No=str(fields.get("lineObjectNumber", "")))
+        raise record_not_found(line_type, {"No.": str(fields.get("lineObjectNumber", ""))})
     if line_type == "Item":
         item = _find(store, "items", "Item", fields.get("itemId"), fields.get("lineObjectNumber"))
         if item["blocked"]:

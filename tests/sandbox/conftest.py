@@ -30,6 +30,25 @@ def bc(sandbox: RunningSandbox, http: requests.Session) -> Api:
 
 
 @pytest.fixture
+def bc_api(sandbox: RunningSandbox, http: requests.Session) -> Api:
+    """Business Central at the API root (`.../api/v2.0`): for `$batch`."""
+    token = sandbox.mint_token(BC_AUDIENCE)
+    return Api(sandbox.urls["business_central"], {"Authorization": f"Bearer {token}"}, http)
+
+
+@pytest.fixture
+def bc_custom(sandbox: RunningSandbox, http: requests.Session) -> Api:
+    """The companion API (`.../api/ecppro/hub/v1.0`), scoped to the sandbox company."""
+    root = sandbox.urls["business_central"].replace("/api/v2.0", "/api/ecppro/hub/v1.0")
+    token = sandbox.mint_token(BC_AUDIENCE)
+    return Api(
+        f"{root}/companies({sandbox.config.bc_company_id})",
+        {"Authorization": f"Bearer {token}"},
+        http,
+    )
+
+
+@pytest.fixture
 def dataverse(sandbox: RunningSandbox, http: requests.Session) -> Api:
     token = sandbox.mint_token(sandbox.urls["dataverse"])
     return Api(
