@@ -4,16 +4,15 @@
 - `StorageQueueBus` (`storagequeue`, locally on Azurite): Storage queues with Service Bus
   semantics added (peek-lock, delivery count, dead-letter queue, duplicate detection).
 
-Both implement `shared.ports.Bus`; each module's docstring lists the quirks it handles.
+Both implement `shared.ports.Bus` and enforce the Service Bus rules in `bus_rules`; the
+storage bus keeps its message envelope in `bus_envelope` and its duplicate detection in
+`bus_duplicates`. Each module's docstring lists the quirks it handles.
 """
 
 from __future__ import annotations
 
-from shared.adapters.bus_service_bus import (
-    MAX_DELIVERY_COUNT_EXCEEDED,
-    MAX_ID_LENGTH,
-    ServiceBusBus,
-)
+from shared.adapters.bus_rules import MAX_DELIVERY_COUNT_EXCEEDED, MAX_ID_LENGTH
+from shared.adapters.bus_service_bus import ServiceBusBus
 from shared.adapters.bus_storage_queue import StorageQueueBus, storage_queue_name
 
 __all__ = [

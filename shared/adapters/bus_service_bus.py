@@ -1,11 +1,11 @@
 """Message bus on Azure Service Bus queues, implementing `shared.ports.Bus`.
 
-Also holds the Service Bus rules every bus enforces (id lengths, the dead-letter reason for
-too many deliveries), so a message accepted locally is accepted in Azure too.
+The Service Bus rules every bus enforces (id lengths, the dead-letter reason for too many
+deliveries) live in `bus_rules`.
 
 Quirks handled:
 - MessageId and SessionId are limited to 128 characters; the SDK raises a bare ValueError
-  without naming the message, so ids are checked first (ValidationError naming the id).
+  without naming the message, so ids are checked first (`bus_rules.check_message_ids`).
 - Duplicate detection happens in the service (enabled on the queue in infra, only possible
   at creation) and the SDK does not report dropped duplicates: `send` returns len(messages).
 - Messages go out in `create_message_batch` batches; one that does not fit an empty batch
@@ -58,46 +58,17 @@ from azure.servicebus.exceptions import (
     SessionLockLostError,
 )
 
+from shared.adapters.bus_rules import (
+    MAX_DELIVERY_COUNT_EXCEEDED,
+    MAX_DESCRIPTION_CHARS,
+    MAX_REASON_CHARS,
+    check_message_ids,
+    check_receive_args,
+)
 from shared.errors import ConflictError, ValidationError
 from shared.ports import OutgoingMessage, ReceivedMessage
 
-MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
-"""The dead-letter reason Service Bus gives a message delivered MaxDeliveryCount times."""
-MAX_ID_LENGTH = 128
-MAX_REASON_CHARS = 128
-MAX_DESCRIPTION_CHARS = 4096
 _DEAD_LETTER_PROPERTIES = {"DeadLetterReason", "DeadLetterErrorDescription"}
-
-
-def check_message_ids(message: OutgoingMessage) -> None:
-    """Refuse ids Service Bus would refuse. Raises ValidationError naming the message."""
-    if not message.message_id or len(message.message_id) > MAX_ID_LENGTH:
-        raise ValidationError(
-            f"message id '{message.message_id[:60]}' must be 1 to {MAX_ID_LENGTH} characters "
-            f"(it has {len(message.message_id)})",
-            record=message.message_id,
-            field="message_id",
-        )
-    if message.session_id is not None and not 0 < len(message.session_id) <= MAX_ID_LENGTH:
-        raise ValidationError(
-            f"session id of message {message.message_id} must be 1 to {MAX_ID_LENGTH} "
-            f"characters (it has {len(message.session_id)})",
-            record=message.message_id,
-            field="session_id",
-        )
-
-
-def check_receive_args(max_messages: int, lock_seconds: int = 1) -> None:
-    """Raises ValueError on a count or lock time below 1."""
-    if max_messages < 1 or lock_seconds < 1:
-        raise ValueError(
-            f"max_messages and lock_seconds must be at least 1 (got {max_messages}, {lock_seconds})"
-        )
-
-
-def too_many_deliveries(deliveries: int) -> str:
-    """The description Service Bus gives MaxDeliveryCountExceeded when no error is known."""
-    return f"Message could not be consumed after {deliveries} delivery attempts."
 
 
 @dataclass(frozen=True)

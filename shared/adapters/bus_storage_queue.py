@@ -2,7 +2,8 @@
 
 Implements `shared.ports.Bus`, so flows and the local host run unchanged without a Service
 Bus namespace. Service Bus rules (128-character ids, MaxDeliveryCountExceeded) come from
-`bus_service_bus`.
+`bus_rules`, the message envelope from `bus_envelope`, duplicate detection from
+`bus_duplicates`.
 
 Quirks handled:
 - Names: Service Bus allows upper case, `.`, `_`, `/` and 260 characters; Storage queues
@@ -11,19 +12,13 @@ Quirks handled:
 - Queues must exist before use: created lazily, once per process and bus (Azurite answers an
   existing queue with 409 where Azure answers 204; both are fine).
 - The Functions queue trigger expects base64: messages are base64 text (Text policies).
-- A queue message is only text: an envelope JSON {"id", "sessionId", "properties", "body"}
-  carries the message id, session id and properties; `lastError` and the dead-letter fields
-  (`deadLetterReason`, `deadLetterDescription`, `deliveryCount`) are added on the way.
-  Text that is not an envelope is read as a plain body with the queue's message id.
-- 64 KiB per message after base64. Sends over 64 KiB less 512 characters (kept for the
-  dead-letter fields) are refused with a ValidationError naming the message; error texts
-  added later are shortened to fit.
+- A queue message is only text and holds 64 KiB after base64: the message id, session id,
+  properties, last error and dead-letter fields travel in an envelope (see `bus_envelope`).
 - Messages expire after 7 days by default: sent with time_to_live=-1 (never), as on Service Bus.
 - `scheduled_at` → `visibility_timeout` on send (whole seconds, at most 7 days ahead).
-- No duplicate detection: the table `<prefix>busdedupe` (PartitionKey = mapped queue, RowKey
-  = encoded message id, SentAt) claims each id with create_entity before the send; an
-  existing row younger than the window drops the message, an older one is taken over (ETag
-  checked), a failed send releases the claim. `prune_duplicate_history` deletes old rows.
+- No duplicate detection: each id is claimed in the table `<prefix>busdedupe` before the
+  send and a failed send releases the claim (see `bus_duplicates`).
+  `prune_duplicate_history` deletes rows older than the window.
 - No delivery limit: `dequeue_count` is the delivery count. A message received more than
   `max_delivery_count` times (locks ran out) is dead-lettered on receive; `abandon` of its
   last delivery dead-letters it with the error. Reason: MaxDeliveryCountExceeded.
@@ -38,31 +33,32 @@ Quirks handled:
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from azure.core import MatchConditions
-from azure.core.exceptions import (
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
-from azure.data.tables import TableClient, UpdateMode
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableClient
 from azure.storage.queue import (
     QueueClient,
-    QueueMessage,
     StorageErrorCode,
     TextBase64DecodePolicy,
     TextBase64EncodePolicy,
 )
 
-from shared.adapters.bus_service_bus import (
+from shared.adapters.bus_duplicates import Clock, DuplicateHistory, account_table
+from shared.adapters.bus_envelope import (
+    dead_lettered_message,
+    encode_message,
+    fit_envelope,
+    queue_message_of,
+    read_envelope,
+    received_message,
+)
+from shared.adapters.bus_rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     MAX_DESCRIPTION_CHARS,
     MAX_REASON_CHARS,
@@ -70,14 +66,10 @@ from shared.adapters.bus_service_bus import (
     check_receive_args,
     too_many_deliveries,
 )
-from shared.adapters.table_store import encode_key
-from shared.errors import ConflictError, TransientError, ValidationError
+from shared.errors import ConflictError, ValidationError
 from shared.ports import OutgoingMessage, ReceivedMessage
 
-Clock = Callable[[], datetime]
 DEAD_LETTER_SUFFIX = "-deadletter"
-MAX_MESSAGE_CHARS = 64 * 1024  # of base64 text
-MAX_SEND_CHARS = MAX_MESSAGE_CHARS - 512  # room for the dead-letter fields
 MAX_DELAY = timedelta(days=7)
 _NAME_LIMIT = 63 - len(DEAD_LETTER_SUFFIX)
 
@@ -133,10 +125,16 @@ class StorageQueueBus:
         self._credential = credential
         self._api_version = api_version
         self._max_delivery_count = max_delivery_count
-        self._window = duplicate_window
         self._clock = clock
-        self._table = dedupe_table or self._default_table(f"{table_prefix}busdedupe")
-        self._table_ready = dedupe_table is not None
+        table = dedupe_table or account_table(
+            f"{table_prefix}busdedupe",
+            connection_string=connection_string,
+            account_url=account_url,
+            credential=credential,
+        )
+        self._duplicates = DuplicateHistory(
+            table, window=duplicate_window, clock=clock, table_exists=dedupe_table is not None
+        )
         self._clients: dict[str, QueueClient] = {}
 
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> int:
@@ -149,14 +147,14 @@ class StorageQueueBus:
         client = self._client(name)
         accepted = 0
         for message, text, delay in prepared:
-            if not self._claim(name, message.message_id):
+            if not self._duplicates.claim(name, message.message_id):
                 continue
             try:
                 client.send_message(text, visibility_timeout=delay, time_to_live=-1)
             except Exception:
                 # Free the id so a retry is not dropped; should the message have gone after
                 # all, the retry delivers it twice (at least once, as on Service Bus).
-                self._release(name, message.message_id)
+                self._duplicates.release(name, message.message_id)
                 raise
             accepted += 1
         return accepted
@@ -173,7 +171,7 @@ class StorageQueueBus:
             visibility_timeout=lock_seconds,
             max_messages=max_messages,
         ):
-            message = _received(queue, item)
+            message = received_message(queue, item)
             if (item.dequeue_count or 1) > self._max_delivery_count:
                 self._dead_letter_over_delivered(message)
             else:
@@ -182,7 +180,7 @@ class StorageQueueBus:
 
     def complete(self, message: ReceivedMessage) -> None:
         """Delete the message. Raises ConflictError when its lock was lost."""
-        item = _receipt(message)
+        item = queue_message_of(message)
         with _lock_held(message):
             self._client(storage_queue_name(message.queue)).delete_message(
                 item.id, item.pop_receipt
@@ -196,11 +194,14 @@ class StorageQueueBus:
         if message.delivery_count >= self._max_delivery_count:
             self._move_to_dead_letter(message, MAX_DELIVERY_COUNT_EXCEEDED, error)
             return
-        item = _receipt(message)
-        envelope = {**_read(item), "lastError": error[:MAX_DESCRIPTION_CHARS]}
+        item = queue_message_of(message)
+        envelope = {**read_envelope(item), "lastError": error[:MAX_DESCRIPTION_CHARS]}
         with _lock_held(message):
             self._client(storage_queue_name(message.queue)).update_message(
-                item.id, pop_receipt=item.pop_receipt, content=_fit(envelope), visibility_timeout=0
+                item.id,
+                pop_receipt=item.pop_receipt,
+                content=fit_envelope(envelope),
+                visibility_timeout=0,
             )
 
     def dead_letter(self, message: ReceivedMessage, *, reason: str, description: str) -> None:
@@ -211,42 +212,25 @@ class StorageQueueBus:
         """The oldest dead-lettered messages (at most 32, the Storage peek limit), left in place."""
         check_receive_args(max_messages)
         client = self._client(storage_queue_name(queue) + DEAD_LETTER_SUFFIX)
-        return [_dead_lettered(queue, item) for item in client.peek_messages(min(32, max_messages))]
+        return [
+            dead_lettered_message(queue, item)
+            for item in client.peek_messages(min(32, max_messages))
+        ]
 
     def prune_duplicate_history(self) -> int:
         """Delete dedupe rows older than the window (they no longer drop anything)."""
-        self._ensure_table()
-        cutoff = self._clock() - self._window
-        pruned = 0
-        for row in self._table.query_entities("SentAt lt @cutoff", parameters={"cutoff": cutoff}):
-            try:
-                self._table.delete_entity(
-                    row, etag=row.metadata["etag"], match_condition=MatchConditions.IfNotModified
-                )
-            except ResourceModifiedError:
-                continue  # claimed again meanwhile: it is young now
-            pruned += 1
-        return pruned
+        return self._duplicates.prune()
 
     def close(self) -> None:
         """Close the queue clients and the dedupe table client."""
         for client in self._clients.values():
             client.close()
         self._clients.clear()
-        self._table.close()
+        self._duplicates.close()
 
     def _prepare(self, message: OutgoingMessage) -> tuple[str, int | None]:
         check_message_ids(message)
-        text = _dump(_envelope(message))
-        size = _encoded_size(text)
-        if size > MAX_SEND_CHARS:
-            raise ValidationError(
-                f"message {message.message_id} is {size} characters once base64-encoded; a "
-                f"Storage queue message holds at most {MAX_SEND_CHARS} here",
-                record=message.message_id,
-                field="body",
-            )
-        return text, self._delay(message)
+        return encode_message(message), self._delay(message)
 
     def _delay(self, message: OutgoingMessage) -> int | None:
         if message.scheduled_at is None:
@@ -262,56 +246,24 @@ class StorageQueueBus:
             )
         return max(0, math.ceil(delay.total_seconds())) or None
 
-    def _claim(self, queue: str, message_id: str) -> bool:
-        """True when the id was not sent to `queue` within the window (and is now claimed)."""
-        self._ensure_table()
-        now = self._clock()
-        key = encode_key(message_id)
-        row = {"PartitionKey": queue, "RowKey": key, "SentAt": now}
-        for _ in range(3):  # a claim released or taken over between two calls: look again
-            try:
-                self._table.create_entity(row)
-                return True
-            except ResourceExistsError:
-                pass  # no error code from Azurite: the class is the signal
-            try:
-                seen = self._table.get_entity(queue, key)
-                if now - seen["SentAt"] < self._window:
-                    return False
-                self._table.update_entity(
-                    row,
-                    mode=UpdateMode.REPLACE,
-                    etag=seen.metadata["etag"],
-                    match_condition=MatchConditions.IfNotModified,
-                )
-                return True
-            except (ResourceNotFoundError, ResourceModifiedError):
-                continue
-        raise TransientError(f"duplicate check of message {message_id} kept changing; send again")
-
-    def _release(self, queue: str, message_id: str) -> None:
-        # The send error is the one to report; a row left behind only delays a resend.
-        with suppress(HttpResponseError):
-            self._table.delete_entity(queue, encode_key(message_id))
-
     def _dead_letter_over_delivered(self, message: ReceivedMessage) -> None:
         message.delivery_count -= 1  # this receive is not a delivery to a handler
-        last_error = _read(_receipt(message)).get("lastError")
+        last_error = read_envelope(queue_message_of(message)).get("lastError")
         description = str(last_error or too_many_deliveries(message.delivery_count))
         with suppress(ConflictError):  # another receiver holds it now and will see it again
             self._move_to_dead_letter(message, MAX_DELIVERY_COUNT_EXCEEDED, description)
 
     def _move_to_dead_letter(self, message: ReceivedMessage, reason: str, description: str) -> None:
-        item = _receipt(message)
+        item = queue_message_of(message)
         record = {
-            **_read(item),
+            **read_envelope(item),
             "deadLetterReason": reason[:MAX_REASON_CHARS],
             "deadLetterDescription": description[:MAX_DESCRIPTION_CHARS],
             "deliveryCount": message.delivery_count,
         }
         name = storage_queue_name(message.queue)
         dead_letters = self._client(name + DEAD_LETTER_SUFFIX)
-        copy = dead_letters.send_message(_fit(record), time_to_live=-1)
+        copy = dead_letters.send_message(fit_envelope(record), time_to_live=-1)
         try:
             with _lock_held(message):
                 self._client(name).delete_message(item.id, item.pop_receipt)
@@ -339,94 +291,6 @@ class StorageQueueBus:
             return QueueClient.from_connection_string(self._connection_string, name, **options)
         assert self._account_url is not None
         return QueueClient(self._account_url, name, credential=self._credential, **options)
-
-    def _default_table(self, table_name: str) -> TableClient:
-        if self._connection_string:
-            return TableClient.from_connection_string(self._connection_string, table_name)
-        assert self._account_url is not None
-        if ".queue." not in self._account_url:
-            raise ValueError(
-                f"cannot derive the table endpoint from {self._account_url}: pass dedupe_table"
-            )
-        endpoint = self._account_url.replace(".queue.", ".table.", 1)
-        return TableClient(endpoint, table_name, credential=self._credential)
-
-    def _ensure_table(self) -> None:
-        if not self._table_ready:
-            with suppress(ResourceExistsError):
-                self._table.create_table()
-            self._table_ready = True
-
-
-def _envelope(message: OutgoingMessage) -> dict[str, Any]:
-    return {
-        "id": message.message_id,
-        "sessionId": message.session_id,
-        "properties": dict(message.properties),
-        "body": message.body,
-    }
-
-
-def _dump(envelope: dict[str, Any]) -> str:
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-
-
-def _encoded_size(text: str) -> int:
-    return 4 * math.ceil(len(text.encode("utf-8")) / 3)
-
-
-def _fit(envelope: dict[str, Any]) -> str:
-    """The envelope as text, its error texts halved until it fits one queue message."""
-    text = _dump(envelope)
-    for key in ("lastError", "deadLetterDescription"):
-        while _encoded_size(text) > MAX_MESSAGE_CHARS and envelope.get(key):
-            envelope[key] = envelope[key][: len(envelope[key]) // 2]
-            text = _dump(envelope)
-    return text
-
-
-def _read(item: QueueMessage) -> dict[str, Any]:
-    """The envelope in a queue message; foreign text becomes the body under the queue's id."""
-    content = item.content if isinstance(item.content, str) else ""
-    try:
-        envelope = json.loads(content)
-    except ValueError:
-        envelope = None
-    if isinstance(envelope, dict) and isinstance(envelope.get("body"), str) and envelope.get("id"):
-        return envelope
-    return {"id": item.id, "sessionId": None, "properties": {}, "body": content}
-
-
-def _received(queue: str, item: QueueMessage) -> ReceivedMessage:
-    envelope = _read(item)
-    return ReceivedMessage(
-        queue=queue,
-        body=envelope["body"],
-        message_id=str(envelope["id"]),
-        delivery_count=item.dequeue_count or 1,
-        session_id=envelope.get("sessionId"),
-        properties={str(k): str(v) for k, v in (envelope.get("properties") or {}).items()},
-        receipt=item,
-    )
-
-
-def _dead_lettered(queue: str, item: QueueMessage) -> ReceivedMessage:
-    envelope = _read(item)
-    message = _received(queue, item)
-    message.receipt = None
-    message.delivery_count = int(envelope.get("deliveryCount") or 0)
-    message.dead_letter_reason = envelope.get("deadLetterReason")
-    message.dead_letter_description = envelope.get("deadLetterDescription")
-    return message
-
-
-def _receipt(message: ReceivedMessage) -> QueueMessage:
-    if not isinstance(message.receipt, QueueMessage):
-        raise ValueError(
-            f"message {message.message_id} was not received from this storage-queue bus "
-            "(peeked messages cannot be settled)"
-        )
-    return message.receipt
 
 
 @contextmanager

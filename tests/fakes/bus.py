@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from shared.adapters.bus_service_bus import (
+from shared.adapters.bus_rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     check_message_ids,
     check_receive_args,
