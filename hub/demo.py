@@ -28,6 +28,14 @@ from shared.config import Settings, get_settings
 from shared.domain.ecppro import EcpProList
 
 Say = Callable[[str], None]
+DEMO_INVOICE_SETTINGS = {
+    "ECPPRO_POST_SALES_DOCUMENTS": "true",
+    "ECPPRO_CREATE_PURCHASE_INVOICE": "true",
+    "ECPPRO_APPLY_COST_CENTRE_DIMENSION": "true",
+    "ECPPRO_SALES_ACCOUNT_NUMBER": "6100",
+    "ECPPRO_PURCHASE_ACCOUNT_NUMBER": "7100",
+    "ECPPRO_INVOICE_IMPORT_SCHEDULE": "0 */15 * * * *",
+}
 
 
 @contextmanager
@@ -44,6 +52,8 @@ def demo_environment(state_dir: Path) -> Iterator[tuple[LocalHost, RunningSandbo
             "HUB_STORAGE_CONNECTION": azurite.connection_string,
             "HUB_BUS_KIND": "storagequeue",
             "ECPPRO_REFRESH_SCHEDULE": "0 0 */4 * * *",
+            "BC_COMPANY_NAME": sandbox.config.bc_company_name,
+            **DEMO_INVOICE_SETTINGS,
         }
         stack.enter_context(_environment(values))
         get_settings.cache_clear()
@@ -72,10 +82,18 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def call(
-    host: LocalHost, method: str, route: str, *, key: bool = True, **params: Any
+    host: LocalHost,
+    method: str,
+    route: str,
+    *,
+    key: bool = True,
+    json_body: Any = None,
+    **params: Any,
 ) -> requests.Response:
     headers = {"x-functions-key": host.function_key} if key else {}
-    return requests.request(method, host.url(route), headers=headers, params=params, timeout=120)
+    return requests.request(
+        method, host.url(route), headers=headers, params=params, json=json_body, timeout=120
+    )
 
 
 def show_auth(host: LocalHost, say: Say) -> None:
@@ -206,5 +224,9 @@ def run_demo(say: Say = click.echo) -> None:
             refused_credentials(host, sandbox, say)
             say("5. Staged rows (GET /api/ecppro/{list}, paged)")
             rows = print_table(host, say)
+            say("6. EcpPro invoices -> Business Central sales and purchase documents")
+            from hub.demo_invoices import run_invoice_demo
+
+            invoices = run_invoice_demo(host, sandbox, say)
     seconds = time.monotonic() - started
-    say(f"demo: ok lists={len(EcpProList)} rows={rows} seconds={seconds:.1f}")
+    say(f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} seconds={seconds:.1f}")

@@ -6,17 +6,17 @@ Quirks handled:
   request fails, so a bad line never leaves half a document. Ids are chosen here
   (BC accepts a client SystemId), so later requests in the batch can address the header
   and lines created before them. A batch holds at most 100 requests.
-- Inner batch failures come back inside a 200: the first failing response is turned into
-  the same typed error a direct call would raise.
-- The posted invoice keeps the unposted invoice's id in the API, so a document is
-  re-read by id after `Microsoft.NAV.post`; Draft / In Review mean unposted.
+- A new line starts with its document's dimensions (the customer's or vendor's defaults)
+  plus its item's defaults, and BC refuses to add a dimension the line already has: such
+  dimensions are PATCHed (by dimension id), the others POSTed.
+- Dimension values in API v2.0 carry the dimension's id, not its code.
 - Purchase credit memos (and their lines) have no `dimensionSetLines` in API v2.0: their
   line dimensions go through the companion API (`api/ecppro/hub/v1.0`, see
   sandbox/BC_CUSTOM_API.md) in a second transaction, and the lines just created are
-  deleted again if that one fails.
-- Force delete (clear the posting number, then delete) exists only in the companion API.
-- Master data (customers, vendors, currencies, items, accounts, dimension values) is
-  cached for a minute per worker: thousands of invoices share a handful of them.
+  deleted again if that one fails. Force delete exists only in the companion API.
+- Master data is cached for a minute per worker (thousands of invoices share a handful
+  of customers and items); a miss is never cached, so a customer created in BC to fix a
+  failed invoice is seen at once.
 """
 
 from __future__ import annotations
@@ -24,45 +24,25 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
-from functools import partial
+from dataclasses import replace
 from typing import Any, TypeVar
 
-from shared.adapters.http import HttpClient, error_class_for
+from shared.adapters.business_central_wire import (
+    MAX_BATCH,
+    SHAPES,
+    batch_request,
+    document_from,
+    first_failure,
+    iso,
+)
+from shared.adapters.http import HttpClient
 from shared.adapters.odata import ODataClient, eq_filter
 from shared.domain.invoices import DocumentKind
 from shared.errors import NotFound, ValidationError
 from shared.ports import BcDocument, BcParty, NewDocument, NewLine
 
 T = TypeVar("T")
-MAX_BATCH = 100
 CACHE_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """Where a document kind lives in the API and what its fields are called."""
-
-    entity_set: str
-    lines: str
-    party: str  # customerNumber / vendorNumber
-    reference: str  # externalDocumentNumber / vendorInvoiceNumber / vendorCreditMemoNumber
-    date_field: str  # invoiceDate / creditMemoDate
-    unit_field: str  # unitPrice / unitCost
-
-
-SHAPES = {
-    DocumentKind.SALES_INVOICE: _Shape("salesInvoices", "salesInvoiceLines", "customerNumber",
-                                       "externalDocumentNumber", "invoiceDate", "unitPrice"),
-    DocumentKind.SALES_CREDIT_MEMO: _Shape("salesCreditMemos", "salesCreditMemoLines", "customerNumber",
-                                           "externalDocumentNumber", "creditMemoDate", "unitPrice"),
-    DocumentKind.PURCHASE_INVOICE: _Shape("purchaseInvoices", "purchaseInvoiceLines", "vendorNumber",
-                                          "vendorInvoiceNumber", "invoiceDate", "unitCost"),
-    DocumentKind.PURCHASE_CREDIT_MEMO: _Shape("purchaseCreditMemos", "purchaseCreditMemoLines",
-                                              "vendorNumber", "vendorCreditMemoNumber",
-                                              "creditMemoDate", "unitCost"),
-}  # fmt: skip
 
 
 class BusinessCentralClient:
@@ -96,11 +76,7 @@ class BusinessCentralClient:
         return self._cached("currencies", code, lambda: self._exists("currencies", code=code))
 
     def existing_items(self, numbers: Iterable[str]) -> set[str]:
-        found = set()
-        for number in numbers:
-            if self._cached("items", number, partial(self._exists, "items", number=number)):
-                found.add(number)
-        return found
+        return {number for number in numbers if self._item_id(number)}
 
     def account_usable(self, number: str) -> bool:
         def read() -> bool:
@@ -121,9 +97,15 @@ class BusinessCentralClient:
         return dict(self._cached("defaultDimensions", customer_id, read))
 
     def dimension_value_exists(self, dimension: str, value: str) -> bool:
+        # API v2.0 dimension values carry the dimension's id, not its code: find the id first.
         def read() -> bool:
-            rows = self._list("dimensionValues", eq_filter(dimensionCode=dimension, code=value))
-            return bool(rows) and not rows[0].get("blocked")
+            dimensions = self._list("dimensions", eq_filter(code=dimension))
+            if not dimensions:
+                return False
+            values = self._list(
+                f"dimensions({dimensions[0]['id']})/dimensionValues", eq_filter(code=value)
+            )
+            return bool(values) and not values[0].get("blocked")
 
         return self._cached("dimensionValues", f"{dimension}/{value}", read)
 
@@ -135,7 +117,7 @@ class BusinessCentralClient:
         rows = self._list(
             shape.entity_set, eq_filter(externalDocumentNumber=external_document_number)
         )
-        return _document(kind, rows[0]) if rows else None
+        return document_from(kind, rows[0]) if rows else None
 
     def find_open_purchase_document(
         self, kind: DocumentKind, vendor_number: str, vendor_invoice_number: str, currency_code: str
@@ -144,7 +126,7 @@ class BusinessCentralClient:
         filter_ = eq_filter(**{"vendorNumber": vendor_number, shape.reference: vendor_invoice_number,
                                "currencyCode": currency_code, "status": "Draft"})  # fmt: skip
         rows = self._list(shape.entity_set, filter_, expand=shape.lines)
-        return _document(kind, rows[0]) if rows else None
+        return document_from(kind, rows[0]) if rows else None
 
     def get_document(self, kind: DocumentKind, document_id: str) -> BcDocument | None:
         shape = SHAPES[kind]
@@ -152,37 +134,41 @@ class BusinessCentralClient:
             row = self.odata.get(self._path(shape.entity_set), document_id, expand=shape.lines)
         except NotFound:
             return None
-        return _document(kind, row)
+        return document_from(kind, row)
 
     def create_document(self, document: NewDocument) -> BcDocument:
         shape = SHAPES[document.kind]
         header_id = str(uuid.uuid4())
         header = {"id": header_id, shape.party: document.party_number,
                   shape.reference: document.external_document_number,
-                  shape.date_field: _iso(document.posting_date), "postingDate": _iso(document.posting_date),
-                  "dueDate": _iso(document.due_date), "currencyCode": document.currency_code}  # fmt: skip
-        requests = [
-            _request(
-                "POST",
-                f"{self.company}/{shape.entity_set}",
-                {k: v for k, v in header.items() if v is not None},
-            )
-        ]
+                  shape.date_field: iso(document.posting_date), "postingDate": iso(document.posting_date),
+                  "dueDate": iso(document.due_date), "currencyCode": document.currency_code}  # fmt: skip
+        url = f"{self.company}/{shape.entity_set}"
+        requests = [batch_request("POST", url, {k: v for k, v in header.items() if v is not None})]
         line_ids = [str(uuid.uuid4()) for _ in document.lines]
-        requests += self._line_requests(document.kind, header_id, document.lines, line_ids)
+        inherited = (
+            self._party_default_codes(document) if _has_dimensions(document.lines) else set()
+        )
+        requests += self._line_requests(
+            document.kind, header_id, document.lines, line_ids, inherited
+        )
         answers = self._batch(requests)
         self._companion_dimensions(
             document.kind, header_id, document.lines, line_ids, created_header=True
         )
         # The batch answered with the created header: no read-back request needed.
         markers = frozenset(line.marker for line in document.lines if line.marker)
-        return replace(
-            _document(document.kind, answers[0].get("body") or {"id": header_id}), markers=markers
-        )
+        created = document_from(document.kind, answers[0].get("body") or {"id": header_id})
+        return replace(created, markers=markers)
 
     def add_lines(self, document: BcDocument, lines: Sequence[NewLine]) -> BcDocument:
         line_ids = [str(uuid.uuid4()) for _ in lines]
-        self._batch(self._line_requests(document.kind, document.id, lines, line_ids))
+        # Credit memo line dimensions go through the companion API, which replaces values.
+        needs_codes = (
+            _has_dimensions(lines) and document.kind is not DocumentKind.PURCHASE_CREDIT_MEMO
+        )
+        inherited = self._header_codes(document) if needs_codes else set()
+        self._batch(self._line_requests(document.kind, document.id, lines, line_ids, inherited))
         self._companion_dimensions(
             document.kind, document.id, lines, line_ids, created_header=False
         )
@@ -200,12 +186,17 @@ class BusinessCentralClient:
         return posted
 
     def force_delete_purchase_document(self, document: BcDocument) -> None:
-        path = f"{self.companion_path}/{self.company}/purchaseDocuments({document.id})/Microsoft.NAV.forceDelete"
-        self.http.request("POST", path)
+        path = f"{self.companion_path}/{self.company}/purchaseDocuments({document.id})"
+        self.http.request("POST", f"{path}/Microsoft.NAV.forceDelete")
 
-    # --- helpers ------------------------------------------------------------------------
+    # --- lines and their dimensions --------------------------------------------------------
     def _line_requests(
-        self, kind: DocumentKind, header_id: str, lines: Sequence[NewLine], line_ids: Sequence[str]
+        self,
+        kind: DocumentKind,
+        header_id: str,
+        lines: Sequence[NewLine],
+        line_ids: Sequence[str],
+        inherited: set[str],
     ) -> list[dict[str, Any]]:
         shape = SHAPES[kind]
         base = f"{self.company}/{shape.entity_set}({header_id})/{shape.lines}"
@@ -214,33 +205,37 @@ class BusinessCentralClient:
             body = {"id": line_id, "lineType": line.line_type, "lineObjectNumber": line.number,
                     "description": line.description[:100], "description2": line.marker[:50],
                     "quantity": line.quantity, shape.unit_field: line.unit_amount}  # fmt: skip
-            requests.append(_request("POST", base, body))
+            requests.append(batch_request("POST", base, body))
             if kind is not DocumentKind.PURCHASE_CREDIT_MEMO:
-                requests += [
-                    _request(
-                        "POST",
-                        f"{base}({line_id})/dimensionSetLines",
-                        {"code": code, "valueCode": value},
-                    )
-                    for code, value in line.dimensions.items()
-                ]
+                codes = inherited | self._item_default_codes(line)
+                requests += self._dimension_requests(
+                    f"{base}({line_id})/dimensionSetLines", line, codes
+                )
+        return requests
+
+    def _dimension_requests(
+        self, url: str, line: NewLine, inherited: set[str]
+    ) -> list[dict[str, Any]]:
+        requests = []
+        for code, value in line.dimensions.items():
+            if code in inherited:  # already on the line: BC refuses a second one, so change it
+                target = f"{url}({self._dimension_id(code)})"
+                requests.append(batch_request("PATCH", target, {"valueCode": value}, if_match="*"))
+            else:
+                requests.append(batch_request("POST", url, {"code": code, "valueCode": value}))
         return requests
 
     def _companion_dimensions(
-        self,
-        kind: DocumentKind,
-        header_id: str,
-        lines: Sequence[NewLine],
-        line_ids: Sequence[str],
-        *,
-        created_header: bool,
-    ) -> None:
+        self, kind: DocumentKind, header_id: str, lines: Sequence[NewLine], line_ids: Sequence[str],
+        *, created_header: bool,
+    ) -> None:  # fmt: skip
         """Line dimensions of purchase credit memos, which API v2.0 cannot set."""
         if kind is not DocumentKind.PURCHASE_CREDIT_MEMO:
             return
+        url = f"{self.company}/purchaseCreditMemoLineDimensions"
         requests = [
-            _request("POST", f"{self.company}/purchaseCreditMemoLineDimensions",
-                     {"documentId": header_id, "lineId": line_id, "dimensionCode": code, "valueCode": value})
+            batch_request("POST", url, {"documentId": header_id, "lineId": line_id,
+                                        "dimensionCode": code, "valueCode": value})
             for line, line_id in zip(lines, line_ids, strict=True)
             for code, value in line.dimensions.items()
         ]  # fmt: skip
@@ -261,12 +256,59 @@ class BusinessCentralClient:
                 "DELETE", self._path(f"{shape.entity_set}({header_id})"), headers={"If-Match": "*"}
             )
             return
-        self._batch([
-            {**_request("DELETE", f"{self.company}/{shape.entity_set}({header_id})/{shape.lines}({line_id})", None),
-             "headers": {"If-Match": "*"}}
-            for line_id in line_ids
-        ])  # fmt: skip
+        base = f"{self.company}/{shape.entity_set}({header_id})/{shape.lines}"
+        self._batch(
+            [batch_request("DELETE", f"{base}({line_id})", if_match="*") for line_id in line_ids]
+        )
 
+    def _party_default_codes(self, document: NewDocument) -> set[str]:
+        """Dimension codes a new document (and so each of its lines) starts with."""
+        sales = document.kind.is_sales
+        party = (
+            self.find_customer(document.party_number)
+            if sales
+            else self.find_vendor(document.party_number)
+        )
+        if party is None:
+            return set()
+        entity_set = "customers" if sales else "vendors"
+        return self._default_codes(f"{entity_set}({party.id})/defaultDimensions")
+
+    def _header_codes(self, document: BcDocument) -> set[str]:
+        rows = self._list(f"{SHAPES[document.kind].entity_set}({document.id})/dimensionSetLines")
+        return {row["code"] for row in rows}
+
+    def _item_default_codes(self, line: NewLine) -> set[str]:
+        item_id = self._item_id(line.number) if line.line_type == "Item" and line.dimensions else ""
+        return self._default_codes(f"items({item_id})/defaultDimensions") if item_id else set()
+
+    def _default_codes(self, path: str) -> set[str]:
+        def read() -> frozenset[str]:
+            return frozenset(
+                r["dimensionCode"] for r in self._list(path) if r.get("dimensionValueCode")
+            )
+
+        return set(self._cached("defaults", path, read))
+
+    def _item_id(self, number: str) -> str:
+        def read() -> str:
+            rows = self._list("items", eq_filter(number=number))
+            return str(rows[0]["id"]) if rows else ""
+
+        return self._cached("items", number, read)
+
+    def _dimension_id(self, code: str) -> str:
+        def read() -> str:
+            rows = self._list("dimensions", eq_filter(code=code))
+            if not rows:
+                raise ValidationError(
+                    f"dimension {code} does not exist in Business Central", field=code
+                )
+            return str(rows[0]["id"])
+
+        return self._cached("dimensions", code, read)
+
+    # --- plumbing ---------------------------------------------------------------------------
     def _batch(
         self, requests: list[dict[str, Any]], *, root: str | None = None
     ) -> list[dict[str, Any]]:
@@ -284,12 +326,9 @@ class BusinessCentralClient:
             headers={"Isolation": "snapshot", "Content-Type": "application/json"},
         )  # fmt: skip
         answers: list[dict[str, Any]] = response.json().get("responses", [])
-        for answer in answers:
-            status = int(answer.get("status", 500))
-            if status >= 400 and status != 424:
-                error = (answer.get("body") or {}).get("error") or {}
-                text = f"Business Central refused request {answer.get('id')} of the transaction: {status} {error.get('code', '')}: {error.get('message', '')}"
-                raise error_class_for(status)(text, status=status)
+        failure = first_failure(answers)
+        if failure is not None:
+            raise failure
         return answers
 
     def _path(self, path: str) -> str:
@@ -313,41 +352,16 @@ class BusinessCentralClient:
         return bool(self._list(entity_set, eq_filter(**fields)))
 
     def _cached(self, kind: str, key: str, read: Callable[[], T]) -> T:
+        """`read()` once a minute per key; misses (None, False, "") are never kept."""
         now = self._clock()
         hit = self._cache.get((kind, key))
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]  # type: ignore[no-any-return]
         value = read()
-        self._cache[(kind, key)] = (now, value)
+        if value is not None and value is not False and value != "":
+            self._cache[(kind, key)] = (now, value)
         return value
 
 
-def _request(method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "headers": {"Content-Type": "application/json"},
-    }
-    if body is not None:
-        request["body"] = body
-    return request
-
-
-def _document(kind: DocumentKind, row: dict[str, Any]) -> BcDocument:
-    shape = SHAPES[kind]
-    lines = row.get(shape.lines) or []
-    return BcDocument(
-        kind=kind,
-        id=row["id"],
-        number=row.get("number", ""),
-        status=row.get("status", ""),
-        external_document_number=row.get(shape.reference, ""),
-        markers=frozenset(
-            line.get("description2", "") for line in lines if line.get("description2")
-        ),
-        etag=row.get("@odata.etag", "*"),
-    )
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def _has_dimensions(lines: Sequence[NewLine]) -> bool:
+    return any(line.dimensions for line in lines)
