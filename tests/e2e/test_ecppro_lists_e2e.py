@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from hub.azurite import Azurite
 from hub.demo import wait_for_refreshes
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 from shared import bootstrap
-from shared.config import Settings
 from shared.domain.ecppro import EcpProList
 from shared.flows.ecppro_list_view import read_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite, pytest.mark.sandbox]
 _prefixes = itertools.count()
-
-
-@pytest.fixture
-def host(
-    azurite: Azurite, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LocalHost]:
-    values = {
-        **sandbox.client_settings(),
-        "HUB_STORAGE_CONNECTION": azurite.connection_string,
-        "HUB_BUS_KIND": "storagequeue",
-        "HUB_TABLE_PREFIX": f"e2e{next(_prefixes)}",
-        "ECPPRO_REFRESH_SCHEDULE": "0 0 */4 * * *",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    deps = bootstrap.build_deps(Settings())
-    with (
-        bootstrap.override(deps),
-        LocalHost(
-            "function_app", bus=deps.bus, timers=False, function_key="fk", master_key="mk"
-        ) as running,
-    ):
-        yield running
 
 
 def post(host: LocalHost, route: str, **headers: str) -> requests.Response:

@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 
-from hub.azurite import Azurite
-from hub.demo import DEMO_INVOICE_SETTINGS
 from hub.demo_invoices import rows, run_action, wait_until_settled
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 from shared import bootstrap
-from shared.config import Settings
 from shared.domain.invoices import ProcessInvoice
 from shared.flows.invoice_actions import SALES_QUEUE
 from shared.ports import OutgoingMessage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite, pytest.mark.sandbox]
 _prefixes = itertools.count()
-
-
-@pytest.fixture
-def host(
-    azurite: Azurite, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LocalHost]:
-    values = {
-        **sandbox.client_settings(),
-        **DEMO_INVOICE_SETTINGS,
-        "HUB_STORAGE_CONNECTION": azurite.connection_string,
-        "HUB_BUS_KIND": "storagequeue",
-        "HUB_TABLE_PREFIX": f"inv{next(_prefixes)}",
-        "ECPPRO_REFRESH_SCHEDULE": "0 0 */4 * * *",
-        "ECPPRO_POST_SALES_DOCUMENTS": "false",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    deps = bootstrap.build_deps(Settings())
-    with bootstrap.override(deps), LocalHost("function_app", bus=deps.bus, timers=False) as running:
-        yield running
 
 
 def sales_documents(sandbox: RunningSandbox, reference: str) -> list[dict]:
