@@ -18,6 +18,8 @@ BC behaviour reproduced:
   P-CR1001...), `status` is Draft; a client may choose the `id`,
 - a POST may nest the lines (and dimension set lines): one deep insert, all or nothing,
 - the document starts with the customer's or vendor's default dimensions,
+- a credit memo's `invoiceId` (or `invoiceNumber`) must name a posted invoice
+  ('The "invoiceId" does not match to an Invoice.'); the other field is filled in,
 - the customer or vendor cannot change once the document has lines ("You cannot reset
   Sell-to Customer No. because the document still has one or more lines."),
 - DELETE removes the lines and dimensions with the document; a posted document cannot
@@ -142,6 +144,26 @@ def currency_fields(store: EntityStore, fields: Mapping[str, Any], default: str)
     return {"currencyCode": code, "currencyId": found[0]["id"]}
 
 
+def applies_to_fields(store: EntityStore, kind: DocumentKind, fields: Mapping[str, Any]) -> Record:
+    """A credit memo's `invoiceId`/`invoiceNumber`: the posted invoice it corrects."""
+    if not kind.is_credit or not ({"invoiceId", "invoiceNumber"} & set(fields)):
+        return {}
+    invoices = "salesInvoices" if kind.side == "sales" else "purchaseInvoices"
+    by_id, number = fields.get("invoiceId"), fields.get("invoiceNumber")
+    if by_id in (None, "", EMPTY_GUID) and not number:
+        return {"invoiceId": EMPTY_GUID, "invoiceNumber": ""}
+    if by_id not in (None, "", EMPTY_GUID):
+        rows = store.find(invoices, "id", str(by_id))
+        field = "invoiceId"
+    else:
+        rows = store.find(invoices, "number", str(number))
+        field = "invoiceNumber"
+    posted = [row for row, _ in rows if row["status"] != DRAFT]
+    if not posted or (number and posted[0]["number"] != number):
+        raise dialog(f'The "{field}" does not match to an Invoice.')
+    return {"invoiceId": posted[0]["id"], "invoiceNumber": posted[0]["number"]}
+
+
 def check_date(name: str, value: Any) -> str:
     text = str(value)
     try:
@@ -189,7 +211,8 @@ class HeaderRules:
         check_length(kind.external_field, fields.get(kind.external_field), 35)
         header = {**fields, **party_fields(kind, party),
                   **currency_fields(self.store, fields, party["currencyCode"]),
-                  **date_fields(kind, fields, {}), "id": guid_or_new(fields.get("id")),
+                  **date_fields(kind, fields, {}), **applies_to_fields(self.store, kind, fields),
+                  "id": guid_or_new(fields.get("id")),
                   "number": next_number(self.store, kind.draft_prefix), "status": DRAFT,
                   "postingNumber": ""}  # fmt: skip
         self.store.insert(name, header)
@@ -217,6 +240,7 @@ class HeaderRules:
         if "currencyCode" in fields or "currencyId" in fields:
             fields.update(currency_fields(self.store, fields, current["currencyCode"]))
         fields.update(date_fields(kind, fields, current))
+        fields.update(applies_to_fields(self.store, kind, fields))
         check_length(kind.external_field, fields.get(kind.external_field), 35)
         return self.store.update(name, key, fields)
 

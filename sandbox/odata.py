@@ -16,8 +16,7 @@ common to both (OData v4):
   its scope, and a POST there gets the parent link filled in,
 - every answer carries `OData-Version: 4.0`.
 
-Services plug in their business rules as the engine's `writes` (an object with the
-store's insert/update/delete signatures that validates, resolves and cascades) and their
+Services plug in their rules as `writes` (the store's write signatures) and their
 `$expand` as the `expander`.
 """
 
@@ -35,7 +34,7 @@ from sandbox.odata_dialect import (
     parse_prefer,
     same_value,
 )
-from sandbox.odata_filter import FilterSyntaxError
+from sandbox.odata_filter import FilterSyntaxError, ParsedFilter
 from sandbox.odata_query import (
     QueryError,
     QueryOptions,
@@ -57,7 +56,7 @@ from sandbox.odata_store import (
 )
 from sandbox.server import json_response, read_json
 
-# (stored row, rendered entity) pairs; the expander adds navigation arrays to the latter.
+# Gets (stored row, rendered entity) pairs and adds navigation arrays to the entities.
 Expander = Callable[[EntitySetSpec, list[tuple[Record, Record]], str], None]
 
 
@@ -140,13 +139,20 @@ class ODataEngine:
             raise self.dialect.bad_query("The query option '$expand' is not supported here.")
         self.expander(spec, pairs, options.expand)
 
-    def rows(self, target: Target) -> list[tuple[Record, str]]:
-        """The (row, etag) pairs visible through `target`."""
+    def rows(self, target: Target, filter_: ParsedFilter | None = None) -> list[tuple[Record, str]]:
+        """The (row, etag) pairs visible through `target`, narrowed by an index if one fits.
+
+        A scope field, or a `field eq 'text'` the filter requires, picks the candidates
+        from an index (case-insensitive, so only when text compares case-sensitively);
+        the scope and the filter still decide.
+        """
+        equalities = list(target.scope.items())
+        if filter_ is not None and not self.dialect.case_insensitive:
+            equalities += filter_.required_equalities()
         if target.source is not None:
             rows = target.source()
-        elif target.scope:  # the first scope field is indexed; the others filter
-            name, value = next(iter(target.scope.items()))
-            rows = self.store.find(target.entity_set, name, value)
+        elif equalities:
+            rows = self.store.find_all(target.entity_set, equalities)
         else:
             rows = self.store.snapshot(target.entity_set)
         if target.scope:
@@ -182,7 +188,7 @@ class ODataEngine:
         page_size = min(requested or self.dialect.max_page_size, self.dialect.max_page_size)
         try:
             page = run_query(
-                self.rows(target), spec, options, page_size,
+                self.rows(target, options.filter), spec, options, page_size,
                 case_insensitive=self.dialect.case_insensitive,
             )  # fmt: skip
         except QueryError as exc:

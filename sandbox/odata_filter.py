@@ -230,6 +230,18 @@ class ParsedFilter:
         fold = str.casefold if case_insensitive else _same
         return self.root.evaluate(row, fold) is True
 
+    def required_equalities(self) -> list[tuple[str, str]]:
+        """`field eq 'text'` conditions every match meets (top-level `and`): index candidates."""
+        root = self.root
+        parts = root.parts if isinstance(root, Logical) and root.operator == "and" else (root,)
+        return [
+            (part.left.path, part.right.value)
+            for part in parts
+            if isinstance(part, Compare) and part.operator == "eq"
+            and isinstance(part.left, Property) and "/" not in part.left.path
+            and isinstance(part.right, Literal) and isinstance(part.right.value, str)
+        ]  # fmt: skip
+
     def properties(self) -> set[str]:
         """Top-level property names the filter reads."""
         return {n.path.split("/")[0] for n in self.root.walk() if isinstance(n, Property)}

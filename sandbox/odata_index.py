@@ -20,6 +20,9 @@ def index_value(value: Any) -> Hashable:
     return repr(value)
 
 
+_EMPTY: set[str] = set()
+
+
 class FieldIndex:
     """Value of one field → storage keys of the rows holding it."""
 
@@ -38,4 +41,5 @@ class FieldIndex:
             keys.discard(key)
 
     def keys(self, value: Any) -> set[str]:
-        return set(self._keys.get(index_value(value), ()))
+        """The keys holding `value` (the index's own set: do not modify)."""
+        return self._keys.get(index_value(value), _EMPTY)

@@ -9,8 +9,7 @@ What it reproduces:
 - the modified-on field (BC `lastModifiedDateTime`, Dataverse `modifiedon`) and the
   created-on field are stamped by the store, never taken from the client,
 - keys compare case-insensitively (GUIDs arrive in either case),
-- a missing business number is drawn from a number series (BC's No. Series: the
-  highest existing number with the prefix, plus the increment),
+- a missing business number is drawn from a number series (highest existing + step),
 - a created row has every field: what the client left out takes the set's default
   (BC answers blanks such as "" and 0, Dataverse answers null),
 - `atomic()` makes a block of writes one transaction: if it raises, every row written or
@@ -144,14 +143,23 @@ class EntityStore:
 
     def find(self, name: str, field: str, value: Any) -> list[tuple[Record, str]]:
         """Rows (shared references: read, never modify) whose `field` equals `value`."""
+        return self.find_all(name, [(field, value)])
+
+    def find_all(self, name: str, conditions: list[tuple[str, Any]]) -> list[tuple[Record, str]]:
+        """Rows meeting every `field == value` condition (text case-insensitively), by index."""
         with self._lock:
             entity_set = self._set(name)
-            index = entity_set.indexes.get(field)
-            if index is None:
-                rows = ((key, row.data) for key, row in entity_set.rows.items())
-                index = entity_set.indexes[field] = FieldIndex(field, rows)
-            found = [entity_set.rows[key] for key in index.keys(value)]
-            return [(row.data, row.etag) for row in found]
+            keys: set[str] | None = None
+            for field, value in conditions:
+                index = entity_set.indexes.get(field)
+                if index is None:
+                    rows = ((key, row.data) for key, row in entity_set.rows.items())
+                    index = entity_set.indexes[field] = FieldIndex(field, rows)
+                found = index.keys(value)
+                keys = found if keys is None else keys & found
+                if not keys:
+                    break
+            return [(entity_set.rows[key].data, entity_set.rows[key].etag) for key in keys or ()]
 
     def get(self, name: str, key: str) -> tuple[Record, str]:
         """A copy of one row and its ETag. Raises UnknownEntitySet, RecordNotFound."""

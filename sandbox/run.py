@@ -40,7 +40,8 @@ from sandbox.dataverse import DataverseConfig, DataverseSimulator
 from sandbox.ecppro import API_PREFIX, EcpProSimulator
 from sandbox.ecppro_seed import EcpProSeed
 from sandbox.entra import EntraConfig, EntraSimulator
-from sandbox.server import LOOPBACK, ServerThread, Simulator, bind_loopback
+from sandbox.server import Simulator
+from sandbox.serving import LOOPBACK, ServerThread, bind_loopback
 from sandbox.tls import SandboxTLS, create_sandbox_tls
 from sandbox.tokens import TokenMint
 

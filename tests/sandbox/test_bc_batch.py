@@ -137,3 +137,14 @@ def test_faults_hit_the_outer_request_once(
         "requests": [request("GET", f"{company}/currencies")] * 3})  # fmt: skip
     assert throttled.status_code == 429
     assert len(faults.describe()["queued"]) == 1  # one fault for the batch, none per request
+
+
+def test_the_token_is_checked_on_the_outer_request(bc_api: Api, company: str) -> None:
+    anonymous = bc_api.http.post(f"{bc_api.base}/$batch", timeout=10, json={
+        "requests": [request("GET", f"{company}/currencies")]})  # fmt: skip
+    assert anonymous.status_code == 401
+
+
+def test_inner_urls_may_be_absolute(bc_api: Api, company: str) -> None:
+    answers = batch(bc_api, [request("GET", f"{bc_api.base}/{company}/currencies?$top=1")])
+    assert answers[0]["status"] == 200 and len(answers[0]["body"]["value"]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.business_central_finance_seed import default_dimension_row
 from sandbox.run import RunningSandbox
 from tests.sandbox.bc_documents import (
     account_line,
@@ -128,6 +129,9 @@ def test_the_filters_the_hub_uses(bc: Api) -> None:
     found = ok(bc.get("/salesInvoices", params={
         "$filter": f"externalDocumentNumber eq '{reference}'"}))["value"]  # fmt: skip
     assert [row["id"] for row in found] == [invoice["id"]]
+    lower = ok(bc.get("/salesInvoices", params={
+        "$filter": f"externalDocumentNumber eq '{reference.lower()}'"}))["value"]  # fmt: skip
+    assert lower == []  # BC compares text case-sensitively
 
     vendor_invoice = f"V00010-202505-{unique()}"
     purchase = purchase_invoice(bc, item_line(), vendorNumber="V00010", currencyCode="",
@@ -204,3 +208,79 @@ def test_a_blocked_customer_gets_no_invoice_but_a_credit_memo(
 def test_purchase_credit_memo_lines_take_the_unit_cost(bc: Api) -> None:
     memo = purchase_credit_memo(bc, item_line("POWER_BI_PRO", 1))
     assert memo["totalAmountExcludingTax"] == 12.6 and memo["vendorName"] == "Pax8 UK Ltd"
+
+
+def test_deep_insert_nests_dimensions_on_header_and_lines(bc: Api) -> None:
+    body = {"customerNumber": "C00040", "dimensionSetLines": [
+        {"code": "DEPARTMENT", "valueCode": "SALES"}],
+        "salesInvoiceLines": [{**item_line(), "dimensionSetLines": [
+            {"code": "COSTCENTRE", "valueCode": "CC-200"}]}]}  # fmt: skip
+    created = ok(bc.request("POST", "/salesInvoices", json=body), 201)
+    line = created["salesInvoiceLines"][0]
+    line_dimensions = ok(
+        bc.get(f"/salesInvoices({created['id']})/salesInvoiceLines({line['id']})/dimensionSetLines")
+    )
+    assert created["shortcutDimension1Code"] == "SALES"  # fmt: skip
+    assert [d["code"] for d in created["dimensionSetLines"]] == ["DEPARTMENT"]
+    assert {d["valueCode"] for d in line_dimensions["value"]} == {"SALES", "CC-200"}
+    bad = {
+        "customerNumber": "C00040",
+        "salesInvoiceLines": [
+            {**item_line(), "dimensionSetLines": [{"code": "COSTCENTRE", "valueCode": "CC-300"}]}
+        ],
+    }
+    assert "CC-300" in error(bc.request("POST", "/salesInvoices", json=bad))[1]
+
+
+def test_items_pass_their_default_dimensions_to_lines(sandbox: RunningSandbox, bc: Api) -> None:
+    admin = sandbox.business_central.admin
+    item = admin.upsert("items", {"number": f"IT{unique()[-6:]}", "displayName": "Tagged",
+                                  "unitPrice": 5.0, "unitCost": 4.0, "blocked": False,
+                                  "baseUnitOfMeasureCode": "PCS"})  # fmt: skip
+    admin.upsert("defaultDimensions", default_dimension_row("Item", item["id"], "COSTCENTRE",
+                                                            "CC-100"))  # fmt: skip
+    invoice = sales_invoice(bc, item_line(item["number"], 1), customerNumber="C00040")
+    line = invoice["salesInvoiceLines"][0]
+    rows = ok(bc.get(f"/salesInvoices({invoice['id']})/salesInvoiceLines({line['id']})"
+                     "/dimensionSetLines"))["value"]  # fmt: skip
+    assert [(row["code"], row["valueCode"]) for row in rows] == [("COSTCENTRE", "CC-100")]
+    assert ok(bc.get(f"/salesInvoices({invoice['id']})/dimensionSetLines"))["value"] == []
+
+
+def test_lines_can_be_added_top_level_with_a_document_id(bc: Api) -> None:
+    invoice = sales_invoice(bc)
+    added = ok(bc.request("POST", "/salesInvoiceLines",
+                          json={"documentId": invoice["id"], **item_line()}), 201)  # fmt: skip
+    assert added["documentId"] == invoice["id"] and added["sequence"] == 10000
+    code, message = error(bc.request("POST", "/salesInvoiceLines", json=item_line()))
+    assert code == "Application_DialogException" and "document id" in message
+    mismatched = bc.request("POST", f"/salesInvoices({invoice['id']})/salesInvoiceLines",
+                            json={"documentId": new_id(), **item_line()})  # fmt: skip
+    assert mismatched.status_code == 400
+
+
+def test_header_changes_need_a_current_etag(bc: Api) -> None:
+    invoice = sales_invoice(bc)
+    path = f"/salesInvoices({invoice['id']})"
+    first = bc.request("PATCH", path, json={"externalDocumentNumber": "A"},
+                       headers={"If-Match": invoice["@odata.etag"]})  # fmt: skip
+    stale = bc.request("PATCH", path, json={"externalDocumentNumber": "B"},
+                       headers={"If-Match": invoice["@odata.etag"]})  # fmt: skip
+    assert first.status_code == 200 and first.json()["externalDocumentNumber"] == "A"
+    assert error(stale, 409)[0] == "Request_EntityChanged"
+
+
+def test_a_credit_memo_names_the_posted_invoice_it_corrects(bc: Api) -> None:
+    invoice = sales_invoice(bc, item_line())
+    draft_id = sales_invoice(bc)["id"]
+    assert bc.request("POST", f"/salesInvoices({invoice['id']})/Microsoft.NAV.post").ok
+    posted = ok(bc.get(f"/salesInvoices({invoice['id']})"))
+    memo = ok(bc.request("POST", "/salesCreditMemos", json={
+        "customerNumber": "C00010", "invoiceId": invoice["id"]}), 201)  # fmt: skip
+    assert memo["invoiceNumber"] == posted["number"]
+    by_number = ok(bc.request("POST", "/salesCreditMemos", json={
+        "customerNumber": "C00010", "invoiceNumber": posted["number"]}), 201)  # fmt: skip
+    assert by_number["invoiceId"] == invoice["id"]
+    _, message = error(bc.request("POST", "/salesCreditMemos", json={
+        "customerNumber": "C00010", "invoiceId": draft_id}))  # fmt: skip
+    assert message.startswith('The "invoiceId" does not match to an Invoice.')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.business_central_finance_seed import default_dimension_row
 from sandbox.run import RunningSandbox
 from tests.sandbox.bc_documents import (
     account_line,
@@ -191,3 +192,34 @@ def test_only_post_is_bound_and_only_with_post(bc: Api) -> None:
     )
     missing = "/salesInvoices(00000000-0000-4000-8000-00000000abcd)/Microsoft.NAV.post"
     assert error(bc.request("POST", missing), 404)[0] == "BadRequest_NotFound"
+
+
+def test_a_mandatory_default_dimension_must_be_on_the_document(
+    sandbox: RunningSandbox, bc: Api
+) -> None:
+    admin = sandbox.business_central.admin
+    vendor = admin.upsert("vendors", {"number": f"V8{unique()[-4:]}", "displayName": "Strict",
+                                      "blocked": " ", "currencyCode": ""})  # fmt: skip
+    rule = default_dimension_row("Vendor", vendor["id"], "DEPARTMENT", "ADM")
+    admin.upsert(
+        "defaultDimensions",
+        {
+            **rule,
+            "dimensionValueId": "00000000-0000-0000-0000-000000000000",
+            "dimensionValueCode": "",
+            "postingValidation": "Code Mandatory",
+        },
+    )
+    invoice = purchase_invoice(bc, item_line(), vendorNumber=vendor["number"])  # fmt: skip
+    _, message = error(post(bc, "purchaseInvoices", invoice["id"]))
+    assert message.startswith("Select a Dimension Value Code for the Dimension Code DEPARTMENT "
+                              f"for Vendor {vendor['number']}.")  # fmt: skip
+    ok(
+        bc.request(
+            "POST",
+            f"/purchaseInvoices({invoice['id']})/dimensionSetLines",
+            json={"code": "DEPARTMENT", "valueCode": "SALES"},
+        ),
+        201,
+    )
+    assert post(bc, "purchaseInvoices", invoice["id"]).status_code == 204

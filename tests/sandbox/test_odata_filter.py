@@ -104,3 +104,11 @@ def test_nested_function_calls_are_detected() -> None:
 def test_properties_lists_what_the_filter_reads() -> None:
     parsed = parse_filter("address/city eq 'Cork' and startswith(displayName,'O')")
     assert parsed.properties() == {"address", "displayName"}
+
+
+def test_required_equalities_are_the_top_level_text_ones() -> None:
+    both = parse_filter("vendorNumber eq 'V00010' and status eq 'Draft' and count gt 1")
+    assert both.required_equalities() == [("vendorNumber", "V00010"), ("status", "Draft")]
+    assert parse_filter("city eq 'Cork' or city eq 'Lyon'").required_equalities() == []
+    assert parse_filter("not (city eq 'Cork')").required_equalities() == []
+    assert parse_filter("address/city eq 'Cork'").required_equalities() == []

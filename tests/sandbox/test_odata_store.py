@@ -70,3 +70,12 @@ def test_find_follows_writes_and_rollbacks() -> None:
     assert [row["id"] for row, _ in store.find("lines", "documentId", "D2")] == ["b"]
     with pytest.raises(RecordNotFound):
         store.get("lines", "a")
+
+
+def test_find_all_intersects_conditions() -> None:
+    store = store_with_rows()
+    store.insert("lines", {"id": "b", "documentId": "D1", "amount": 2})
+    store.insert("lines", {"id": "c", "documentId": "D2", "amount": 2})
+    found = store.find_all("lines", [("documentId", "D1"), ("amount", 2)])
+    assert [row["id"] for row, _ in found] == ["b"]
+    assert store.find_all("lines", [("documentId", "D3"), ("amount", 2)]) == []
