@@ -104,8 +104,10 @@ _COMMON = (
     "currencyId", "currencyCode", "pricesIncludeTax", "paymentTermsId", "shipmentMethodId",
     "shortcutDimension1Code", "shortcutDimension2Code", *_TOTALS, "status",
 )  # fmt: skip
+# Deviation: BC takes a header `discountAmount` (an invoice discount spread over the
+# lines); the sandbox computes no discounts, so it refuses the field instead of ignoring it.
 _HEADER_READ_ONLY = frozenset({
-    "number", "customerName", "billToName", "vendorName", "payToName", "payToContact",
+    "discountAmount", "number", "customerName", "billToName", "vendorName", "payToName", "payToContact",
     "shortcutDimension1Code", "shortcutDimension2Code", "discountAppliedBeforeTax",
     "totalAmountExcludingTax", "totalTaxAmount", "totalAmountIncludingTax", "status",
     "remainingAmount", "orderId", "orderNumber", MODIFIED,

@@ -80,6 +80,8 @@ def test_numbers_follow_the_series_and_defaults_are_filled_in(bc: Api) -> None:
         ({"customerNumber": "C00010", "invoiceDate": "10/05/2025"}, "BadRequest", "Edm.Date"),
         ({"customerNumber": "C00010", "shoeSize": 42}, "BadRequest", "shoeSize"),
         ({"customerNumber": "C00010", "status": "Open"}, "BadRequest_InvalidOperation", "status"),
+        ({"customerNumber": "C00010", "discountAmount": 5}, "BadRequest_InvalidOperation",
+         "discountAmount"),
         ({"customerNumber": "C00010", "id": "not-a-guid"}, "Application_InvalidGUID", "GUID"),
         ({"customerNumber": "C00010", "externalDocumentNumber": "X" * 36},
          "Application_StringExceededLength", "36"),
