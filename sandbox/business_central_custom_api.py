@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.business_central_dialect import dialog, record_not_found
-from sandbox.business_central_dimensions import DimensionLineRules
+from sandbox.business_central_dimensions import DimensionLineRules, dimension_lines
 from sandbox.business_central_documents import (
     DIMENSION_SET_LINES,
     DRAFT,
@@ -115,6 +115,13 @@ class LineDimensionRules:
             raise record_not_found("Purchase Line", {"Id": line_id}) from None
         if line["documentId"] != document_id:
             raise dialog(f"The line {line_id} is not a line of the credit memo {document_id}.")
+        code = str(record.get("dimensionCode") or "").upper()
+        existing = dimension_lines(self.store, line_id).get(code)
+        if existing is not None:  # an upsert: the line got it from its document; set the value
+            row, etag = self.dimensions.update(
+                DIMENSION_SET_LINES, existing["systemKey"], {"valueCode": record.get("valueCode")}
+            )
+            return _line_dimension_row(self.store, row), etag
         row, etag = self.dimensions.insert(DIMENSION_SET_LINES, {
             "code": record.get("dimensionCode"), "valueCode": record.get("valueCode"),
             "parentType": PURCHASE_CREDIT_MEMO.line_caption, "parentId": line_id,

@@ -111,7 +111,6 @@ def test_credit_memo_line_dimensions_through_the_companion_api(bc: Api, bc_custo
     refusals = [
         ({**body, "valueCode": "CC-300"}, "CC-300"),
         ({**body, "valueCode": "CC-900"}, "is blocked"),
-        (body, "already exists"),
         ({**body, "lineId": lines[1]["id"], "documentId": sales_invoice(bc)["id"]}, "Purchase Header"),
     ]  # fmt: skip
     for bad, text in refusals:
@@ -119,6 +118,9 @@ def test_credit_memo_line_dimensions_through_the_companion_api(bc: Api, bc_custo
             text
             in error(bc_custom.request("POST", "/purchaseCreditMemoLineDimensions", json=bad))[1]
         )
+    area = {**body, "dimensionCode": "AREA", "valueCode": "EU"}  # inherited: POST replaces it
+    replaced = ok(bc_custom.request("POST", "/purchaseCreditMemoLineDimensions", json=area), 201)
+    assert (replaced["dimensionCode"], replaced["valueCode"]) == ("AREA", "EU")
     path = f"/purchaseCreditMemoLineDimensions({created['id']})"
     assert bc_custom.request("PATCH", path, json={"valueCode": "CC-100"},
                              headers={"If-Match": "*"}).status_code == 405  # fmt: skip
