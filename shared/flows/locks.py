@@ -3,13 +3,15 @@
 Two invoices of one provider invoice must not both decide "no open purchase document
 yet" and create two. The lock is a row: created to take it, deleted (by ETag) to give it
 back, and taken over once it has expired, so a worker that died never blocks for long.
-Held elsewhere → TransientError: the message is redelivered and tries again.
+Held elsewhere: wait a little (the holder needs one BC transaction), then TransientError
+so the message is redelivered and tries again.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 
@@ -21,15 +23,21 @@ LOCKS_TABLE = "locks"
 
 
 @contextmanager
-def hold_lock(deps: Deps, name: str, *, ttl: timedelta = timedelta(minutes=5)) -> Iterator[None]:
-    """Hold lock `name` for the `with` block. Raises TransientError when someone else has it."""
-    owner = str(uuid.uuid4())
-    expires = deps.clock() + ttl
-    wanted = Entity("lock", name, {"Owner": owner, "ExpiresOn": expires})
-    try:
-        held = deps.store.insert(LOCKS_TABLE, wanted)
-    except ConflictError:
-        held = _take_over_if_expired(deps, wanted)
+def hold_lock(
+    deps: Deps,
+    name: str,
+    *,
+    ttl: timedelta = timedelta(minutes=5),
+    wait: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold lock `name` for the `with` block, waiting up to `wait` seconds for it.
+
+    Raises TransientError when someone else still holds it after that: the message is
+    redelivered later. Waiting first matters because locks are held only for one BC
+    transaction, and every redelivery spends one of the message's deliveries.
+    """
+    held = _acquire(deps, name, ttl, wait, sleep)
     try:
         yield
     finally:
@@ -38,14 +46,37 @@ def hold_lock(deps: Deps, name: str, *, ttl: timedelta = timedelta(minutes=5)) -
             deps.store.delete(LOCKS_TABLE, "lock", name, etag=held.etag)
 
 
-def _take_over_if_expired(deps: Deps, wanted: Entity) -> Entity:
+def _acquire(
+    deps: Deps, name: str, ttl: timedelta, wait: float, sleep: Callable[[float], None]
+) -> Entity:
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        wanted = Entity("lock", name, {"Owner": str(uuid.uuid4()), "ExpiresOn": deps.clock() + ttl})
+        try:
+            return deps.store.insert(LOCKS_TABLE, wanted)
+        except ConflictError:
+            taken = _take_over_if_expired(deps, wanted)
+        if taken is not None:
+            return taken
+        if time.monotonic() >= deadline:
+            raise TransientError(f"'{name}' is being worked on by another worker; retry later")
+        sleep(pause)
+        pause = min(pause * 2, 1.0)
+
+
+def _take_over_if_expired(deps: Deps, wanted: Entity) -> Entity | None:
+    """The lock, if its holder's time ran out (or it was just released); None if held."""
     try:
         current = deps.store.get(LOCKS_TABLE, "lock", wanted.row)
     except NotFound:
-        return deps.store.insert(LOCKS_TABLE, wanted)
+        try:
+            return deps.store.insert(LOCKS_TABLE, wanted)
+        except ConflictError:
+            return None
     if current.data["ExpiresOn"] > deps.clock():
-        raise TransientError(f"'{wanted.row}' is being worked on by another worker; retry later")
+        return None
     try:
         return deps.store.update(LOCKS_TABLE, Entity("lock", wanted.row, wanted.data, current.etag))
-    except ConflictError as exc:
-        raise TransientError(f"'{wanted.row}' was just taken by another worker") from exc
+    except ConflictError:
+        return None

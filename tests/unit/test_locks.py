@@ -1,0 +1,38 @@
+"""The staging-store lock: exclusive, released, taken over after expiry, waited for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.errors import TransientError
+from shared.flows.locks import LOCKS_TABLE, hold_lock
+from tests.unit.invoice_fixtures import make_deps
+
+
+def test_lock_is_exclusive_and_released() -> None:
+    deps = make_deps()
+    naps: list[float] = []
+    with hold_lock(deps, "k"):
+        with (
+            pytest.raises(TransientError, match="being worked on"),
+            hold_lock(deps, "k", wait=0.2, sleep=naps.append),
+        ):
+            pass
+        with hold_lock(deps, "other"):
+            pass
+    assert naps  # it waited before giving up
+    with hold_lock(deps, "k"):
+        pass
+    assert list(deps.store.query(LOCKS_TABLE)) == []
+
+
+def test_an_expired_lock_is_taken_over() -> None:
+    deps = make_deps()
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    deps.clock = lambda: now[0]
+    with hold_lock(deps, "k", ttl=timedelta(minutes=1)):
+        now[0] += timedelta(minutes=2)  # the holder died long ago
+        with hold_lock(deps, "k", wait=0):
+            pass
