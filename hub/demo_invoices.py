@@ -75,8 +75,7 @@ def run_invoice_demo(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
     queued = run_action(host, "create-sales-documents")
     say(f"  Create Sales Documents: 202, {queued['queued']} messages on {queued['queue']}")
     wait_until_settled(host, "sales", queued["invoiceIds"])
-    failed = [r for r in rows(host, "sales-error")]
-    for row in failed:
+    for row in rows(host, "sales-error"):
         say(f"  sales error: {row['sales']['error']}")
     queued = run_action(host, "create-purchase-documents")
     say(f"  Create Purchase Documents: 202, {queued['queued']} eligible invoices queued")
@@ -87,7 +86,14 @@ def run_invoice_demo(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
 
 
 def show_reuse(host: LocalHost, say: Say) -> None:
-    bought = [r for r in rows(host, "purchase-created")]
+    everything = rows(host)
+    credits = [r for r in everything if r["sales"]["documentType"] == "Sales Credit Memo"]
+    purchase_credits = [
+        r for r in everything if r["purchase"]["documentType"] == "Purchase Credit Memo"
+    ]
+    say(f"  credits (negative totals): {len(credits)} sales credit memos, "
+        f"{len(purchase_credits)} purchase credit memos")  # fmt: skip
+    bought = rows(host, "purchase-created")
     documents = {r["purchase"]["documentNumber"] for r in bought}
     say(f"  purchase: {len(bought)} invoices on {len(documents)} purchase documents "
         "(open documents reused per vendor, vendor invoice no., type and currency)")  # fmt: skip
