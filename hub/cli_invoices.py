@@ -61,8 +61,8 @@ def sales_command(use_queue: bool) -> None:
     for header in list(iter_headers(_deps().store, SalesStatus="New")):
         result = _guard(partial(handle_sales, header.id, _deps()))
         click.echo(
-            f"{header.invoice_number:<20} {result.sales_status.value:<24} "
-            f"{result.sales_document_number or result.sales_error}"
+            f"{header.invoice_number:<20} {result.sales.status.value:<24} "
+            f"{result.sales.document_number or result.sales.error}"
         )
 
 
@@ -80,8 +80,8 @@ def purchase_command(use_queue: bool) -> None:
     for invoice in _guard(lambda: eligible_for_purchase(_deps())):
         result = _guard(partial(handle_purchase, invoice.id, _deps()))
         click.echo(
-            f"{result.invoice_number:<20} {result.purchase_status.value:<28} "
-            f"{result.purchase_document_number or result.purchase_error}"
+            f"{result.invoice_number:<20} {result.purchase.status.value:<28} "
+            f"{result.purchase.document_number or result.purchase.error}"
         )
 
 
@@ -117,7 +117,7 @@ def reprocess_sales_command(invoice_id: str) -> None:
     from shared.flows.invoice_actions import reprocess_sales
 
     result = _guard(lambda: reprocess_sales(_deps(), invoice_id))
-    click.echo(f"{result.invoice_number}: sales status {result.sales_status.value}")
+    click.echo(f"{result.invoice_number}: sales status {result.sales.status.value}")
 
 
 @invoices.command("reprocess-purchase")
@@ -127,7 +127,7 @@ def reprocess_purchase_command(invoice_id: str) -> None:
     from shared.flows.invoice_actions import reprocess_purchase
 
     result = _guard(lambda: reprocess_purchase(_deps(), invoice_id))
-    click.echo(f"{result.invoice_number}: purchase status {result.purchase_status.value}")
+    click.echo(f"{result.invoice_number}: purchase status {result.purchase.status.value}")
 
 
 @invoices.command("force-delete")

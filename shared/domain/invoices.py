@@ -97,6 +97,41 @@ class StagedLine:
 
 
 @dataclass
+class Leg:
+    """One leg's state: where it stands, which BC document it made, what went wrong."""
+
+    status: SalesStatus | PurchaseStatus
+    document_kind: DocumentKind | None = None
+    document_id: str = ""
+    document_number: str = ""
+    error: str = ""
+    attempts: int = 0
+
+    @property
+    def is_sales(self) -> bool:
+        return isinstance(self.status, SalesStatus)
+
+    def fail(self, message: str) -> None:
+        self.status = SalesStatus.ERROR if self.is_sales else PurchaseStatus.ERROR
+        self.error = message
+
+    def link(self, kind: DocumentKind, document_id: str, number: str, *, posted: bool) -> None:
+        """Record the BC document this leg made (Created, or its posted status)."""
+        self.document_kind, self.document_id, self.document_number = kind, document_id, number
+        self.status = (
+            created_sales_status(kind, posted=posted)
+            if self.is_sales
+            else created_purchase_status(kind, posted=posted)
+        )
+        self.error = ""
+
+    def clear(self, status: SalesStatus | PurchaseStatus) -> None:
+        """Forget the document link and the error; back to `status` (New)."""
+        self.status, self.document_kind = status, None
+        self.document_id = self.document_number = self.error = ""
+
+
+@dataclass
 class StagedInvoice:
     """A staged EcpPro invoice header with both legs' state."""
 
@@ -113,18 +148,8 @@ class StagedInvoice:
     customer_name: str = ""
     tenant_id: str = ""
     lines: list[StagedLine] = field(default_factory=list)
-    sales_status: SalesStatus = SalesStatus.NEW
-    sales_document_kind: DocumentKind | None = None
-    sales_document_id: str = ""
-    sales_document_number: str = ""
-    sales_error: str = ""
-    sales_attempts: int = 0
-    purchase_status: PurchaseStatus = PurchaseStatus.NEW
-    purchase_document_kind: DocumentKind | None = None
-    purchase_document_id: str = ""
-    purchase_document_number: str = ""
-    purchase_error: str = ""
-    purchase_attempts: int = 0
+    sales: Leg = field(default_factory=lambda: Leg(SalesStatus.NEW))
+    purchase: Leg = field(default_factory=lambda: Leg(PurchaseStatus.NEW))
     processed: bool = False
     correlation_id: str = ""
     etag: str | None = None

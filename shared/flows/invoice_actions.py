@@ -40,7 +40,7 @@ def queue_sales(deps: Deps, invoice_ids: Sequence[str] = (), *, correlation_id: 
         candidates = [load_invoice(deps.store, i) for i in invoice_ids]
     else:
         candidates = list(iter_headers(deps.store, SalesStatus=SalesStatus.NEW.value))
-    chosen = [i for i in candidates if i.sales_status is SalesStatus.NEW]
+    chosen = [i for i in candidates if i.sales.status is SalesStatus.NEW]
     return _send(deps, SALES_QUEUE, "sales", chosen, correlation_id)
 
 
@@ -68,7 +68,7 @@ def _send(
             body=ProcessInvoice(
                 invoice_id=i.id, leg=leg, correlation_id=correlation
             ).model_dump_json(),
-            message_id=f"{leg}:{i.id}:{i.sales_attempts if leg == 'sales' else i.purchase_attempts}",
+            message_id=f"{leg}:{i.id}:{(i.sales if leg == 'sales' else i.purchase).attempts}",
         )
         for i in invoices
     ]
@@ -84,9 +84,7 @@ def reprocess_sales(deps: Deps, invoice_id: str) -> StagedInvoice:
     the next run links it again rather than creating a second one.
     """
     invoice = load_invoice(deps.store, invoice_id)
-    invoice.sales_status = SalesStatus.NEW
-    invoice.sales_document_kind = None
-    invoice.sales_document_id = invoice.sales_document_number = invoice.sales_error = ""
+    invoice.sales.clear(SalesStatus.NEW)
     invoice.processed = _purchase_document_exists(deps, invoice)
     return save_invoice(deps.store, invoice)
 
@@ -98,9 +96,9 @@ def reprocess_purchase(deps: Deps, invoice_id: str) -> StagedInvoice:
     it first) and always for a posted one (it must be handled by hand in BC).
     """
     invoice = load_invoice(deps.store, invoice_id)
-    kind = invoice.purchase_document_kind
-    if invoice.purchase_document_id and kind is not None:
-        document = deps.bc.get_document(kind, invoice.purchase_document_id)
+    kind = invoice.purchase.document_kind
+    if invoice.purchase.document_id and kind is not None:
+        document = deps.bc.get_document(kind, invoice.purchase.document_id)
         if document is not None and document.posted:
             raise ValidationError(
                 f"{invoice.label}: posted {kind.value.lower()} {document.number} cannot be "
@@ -115,10 +113,8 @@ def reprocess_purchase(deps: Deps, invoice_id: str) -> StagedInvoice:
                 record=invoice.label,
                 field="Purchase Document No.",
             )
-    invoice.purchase_status = PurchaseStatus.NEW
-    invoice.purchase_document_kind = None
-    invoice.purchase_document_id = invoice.purchase_document_number = invoice.purchase_error = ""
-    invoice.processed = bool(invoice.sales_document_id)
+    invoice.purchase.clear(PurchaseStatus.NEW)
+    invoice.processed = bool(invoice.sales.document_id)
     return save_invoice(deps.store, invoice)
 
 
@@ -129,10 +125,10 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
     Reprocess Purchase can recreate them. Returns those invoice ids.
     """
     invoice = load_invoice(deps.store, invoice_id)
-    kind = invoice.purchase_document_kind
+    kind = invoice.purchase.document_kind
     document = (
-        deps.bc.get_document(kind, invoice.purchase_document_id)
-        if kind is not None and invoice.purchase_document_id
+        deps.bc.get_document(kind, invoice.purchase.document_id)
+        if kind is not None and invoice.purchase.document_id
         else None
     )
     if document is None or kind is None:
@@ -151,8 +147,7 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
     affected = list(iter_headers(deps.store, PurchaseDocumentId=document.id))
     for linked in affected:
         current = load_invoice(deps.store, linked.id)
-        current.purchase_status = PurchaseStatus.ERROR
-        current.purchase_error = (
+        current.purchase.fail(
             f"{_name(kind)} {document.number} was force-deleted on "
             f"{deps.clock():%Y-%m-%d %H:%M} UTC; run Reprocess Purchase to create it again"
         )
@@ -161,10 +156,10 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
 
 
 def _purchase_document_exists(deps: Deps, invoice: StagedInvoice) -> bool:
-    kind = invoice.purchase_document_kind
-    if not invoice.purchase_document_id or kind is None:
+    kind = invoice.purchase.document_kind
+    if not invoice.purchase.document_id or kind is None:
         return False
-    return deps.bc.get_document(kind, invoice.purchase_document_id) is not None
+    return deps.bc.get_document(kind, invoice.purchase.document_id) is not None
 
 
 def _name(kind: DocumentKind) -> str:

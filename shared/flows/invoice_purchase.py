@@ -18,31 +18,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.domain.invoices import (
-    PURCHASE_DONE,
     SALES_DONE,
     DocumentKind,
     PurchaseStatus,
     StagedInvoice,
-    created_purchase_status,
 )
-from shared.errors import PermanentError, TransientError
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.flows.invoice_sales import Fail
-from shared.flows.invoice_staging import load_invoice, save_invoice
+from shared.flows.invoice_legs import Decision, Fail, Skip, post_owed, run_leg
+from shared.flows.invoice_staging import load_invoice
 from shared.flows.locks import hold_lock
 from shared.ports import BcDocument, BcParty, NewDocument, NewLine
 
 
 def purchase_eligibility(invoice: StagedInvoice, options: InvoiceOptions) -> str:
     """Why the invoice is not eligible for the purchase leg ("" when it is)."""
-    if invoice.sales_status not in SALES_DONE:
+    if invoice.sales.status not in SALES_DONE:
         return "its sales document has not been created yet"
     if not options.create_purchase_invoice:
         return "purchase documents are switched off (ECPPRO_CREATE_PURCHASE_INVOICE)"
-    if invoice.purchase_document_number:
-        return f"it already has purchase document {invoice.purchase_document_number}"
-    if invoice.purchase_status not in (PurchaseStatus.NEW, PurchaseStatus.ERROR):
-        return f"its purchase status is {invoice.purchase_status.value}"
+    if invoice.purchase.document_number:
+        return f"it already has purchase document {invoice.purchase.document_number}"
+    if invoice.purchase.status not in (PurchaseStatus.NEW, PurchaseStatus.ERROR):
+        return f"its purchase status is {invoice.purchase.status.value}"
     return ""
 
 
@@ -165,30 +162,20 @@ def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
     """Run the purchase leg for one invoice if it is eligible (or created, waiting to post)."""
     invoice = load_invoice(deps.store, invoice_id)
     options = deps.invoice_options
-    if invoice.purchase_status is PurchaseStatus.CREATED and options.post_purchase_documents:
-        return _post(invoice, deps)
+    if invoice.purchase.status is PurchaseStatus.CREATED and options.post_purchase_documents:
+        return post_owed(invoice, invoice.purchase, deps)
     if purchase_eligibility(invoice, options):
         return invoice
-    invoice.purchase_attempts += 1
-    try:
+
+    def decide() -> Decision:
         plan = plan_purchase(invoice, gather_purchase(invoice, deps), options)
-        if plan is None:  # nothing to buy; say so, and keep it New in case lines change
-            invoice.purchase_error = "no staged line has a Unit Cost: nothing to purchase"
-            return save_invoice(deps.store, invoice)
+        if plan is None:  # kept New in case its lines change
+            return Skip("no staged line has a Unit Cost: nothing to purchase")
         if isinstance(plan, Fail):
-            return _fail(invoice, deps, plan.message)
-        document = _reuse_or_create(invoice, plan.document, deps)
-    except TransientError as exc:
-        invoice.purchase_error = (
-            f"attempt {invoice.purchase_attempts} failed, will retry: {exc.message}"
-        )
-        save_invoice(deps.store, invoice)
-        raise
-    except PermanentError as exc:
-        return _fail(invoice, deps, f"{invoice.label}: Business Central refused it: {exc.message}")
-    _record(invoice, document)
-    save_invoice(deps.store, invoice)
-    return _post(invoice, deps) if options.post_purchase_documents else invoice
+            return plan
+        return _reuse_or_create(invoice, plan.document, deps)
+
+    return run_leg(invoice, invoice.purchase, deps, decide, post=options.post_purchase_documents)
 
 
 def _reuse_or_create(invoice: StagedInvoice, new: NewDocument, deps: Deps) -> BcDocument:
@@ -204,39 +191,3 @@ def _reuse_or_create(invoice: StagedInvoice, new: NewDocument, deps: Deps) -> Bc
         if invoice.invoice_number in open_document.markers:
             return open_document  # its lines went in before a crash or a second delivery
         return deps.bc.add_lines(open_document, new.lines)
-
-
-def _record(invoice: StagedInvoice, document: BcDocument) -> None:
-    invoice.purchase_document_kind = document.kind
-    invoice.purchase_document_id = document.id
-    invoice.purchase_document_number = document.number
-    invoice.purchase_status = created_purchase_status(document.kind, posted=document.posted)
-    invoice.purchase_error = ""
-    invoice.processed = True
-
-
-def _post(invoice: StagedInvoice, deps: Deps) -> StagedInvoice:
-    kind = invoice.purchase_document_kind
-    assert kind is not None and invoice.purchase_status in PURCHASE_DONE
-    document = deps.bc.get_document(kind, invoice.purchase_document_id)
-    if document is None:
-        return _fail(
-            invoice,
-            deps,
-            f"{invoice.label}: purchase document "
-            f"{invoice.purchase_document_number} no longer exists in Business Central",
-        )
-    if not document.posted:
-        try:
-            document = deps.bc.post_document(document)
-        except PermanentError as exc:
-            invoice.purchase_error = f"created {document.number} but posting failed: {exc.message}"
-            return save_invoice(deps.store, invoice)
-    _record(invoice, document)
-    return save_invoice(deps.store, invoice)
-
-
-def _fail(invoice: StagedInvoice, deps: Deps, message: str) -> StagedInvoice:
-    invoice.purchase_status = PurchaseStatus.ERROR
-    invoice.purchase_error = message
-    return save_invoice(deps.store, invoice)

@@ -19,11 +19,10 @@ from shared.domain.invoices import (
     SalesStatus,
     StagedInvoice,
     StagedLine,
-    created_sales_status,
 )
-from shared.errors import PermanentError, TransientError
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.flows.invoice_staging import load_invoice, save_invoice
+from shared.flows.invoice_legs import Decision, Fail, post_owed, run_leg
+from shared.flows.invoice_staging import load_invoice
 from shared.ports import BcDocument, BcParty, NewDocument, NewLine
 
 
@@ -46,11 +45,6 @@ class Link:
 @dataclass(frozen=True)
 class Create:
     document: NewDocument
-
-
-@dataclass(frozen=True)
-class Fail:
-    message: str
 
 
 def sales_kind(invoice: StagedInvoice) -> DocumentKind:
@@ -146,60 +140,15 @@ def handle_sales(invoice_id: str, deps: Deps) -> StagedInvoice:
     """
     invoice = load_invoice(deps.store, invoice_id)
     options = deps.invoice_options
-    if invoice.sales_status is SalesStatus.CREATED and options.post_sales_documents:
-        return _post(invoice, deps)  # resume: created earlier, posting still owed
-    if invoice.sales_status is not SalesStatus.NEW:
+    if invoice.sales.status is SalesStatus.CREATED and options.post_sales_documents:
+        return post_owed(invoice, invoice.sales, deps)  # resume: created earlier, posting owed
+    if invoice.sales.status is not SalesStatus.NEW:
         return invoice
-    invoice.sales_attempts += 1
-    try:
+
+    def decide() -> Decision:
         plan = plan_sales(invoice, gather_sales(invoice, deps), options)
         if isinstance(plan, Fail):
-            return _fail(invoice, deps, plan.message)
-        document = (
-            plan.document if isinstance(plan, Link) else deps.bc.create_document(plan.document)
-        )
-    except TransientError as exc:
-        invoice.sales_error = f"attempt {invoice.sales_attempts} failed, will retry: {exc.message}"
-        save_invoice(deps.store, invoice)
-        raise
-    except PermanentError as exc:
-        return _fail(invoice, deps, f"{invoice.label}: Business Central refused it: {exc.message}")
-    _record(invoice, document)
-    save_invoice(deps.store, invoice)
-    return _post(invoice, deps) if options.post_sales_documents else invoice
+            return plan
+        return plan.document if isinstance(plan, Link) else deps.bc.create_document(plan.document)
 
-
-def _record(invoice: StagedInvoice, document: BcDocument) -> None:
-    invoice.sales_document_kind = document.kind
-    invoice.sales_document_id = document.id
-    invoice.sales_document_number = document.number
-    invoice.sales_status = created_sales_status(document.kind, posted=document.posted)
-    invoice.sales_error = ""
-    invoice.processed = True
-
-
-def _post(invoice: StagedInvoice, deps: Deps) -> StagedInvoice:
-    kind = invoice.sales_document_kind
-    assert kind is not None  # a Created invoice always has its document kind
-    document = deps.bc.get_document(kind, invoice.sales_document_id)
-    if document is None:
-        return _fail(
-            invoice,
-            deps,
-            f"{invoice.label}: sales document "
-            f"{invoice.sales_document_number} no longer exists in Business Central",
-        )
-    if not document.posted:
-        try:
-            document = deps.bc.post_document(document)
-        except PermanentError as exc:
-            invoice.sales_error = f"created {document.number} but posting failed: {exc.message}"
-            return save_invoice(deps.store, invoice)
-    _record(invoice, document)
-    return save_invoice(deps.store, invoice)
-
-
-def _fail(invoice: StagedInvoice, deps: Deps, message: str) -> StagedInvoice:
-    invoice.sales_status = SalesStatus.ERROR
-    invoice.sales_error = message
-    return save_invoice(deps.store, invoice)
+    return run_leg(invoice, invoice.sales, deps, decide, post=options.post_sales_documents)

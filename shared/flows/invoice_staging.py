@@ -18,6 +18,7 @@ from shared.domain.invoices import (
     PURCHASE_DONE,
     SALES_DONE,
     DocumentKind,
+    Leg,
     PurchaseStatus,
     SalesStatus,
     StagedInvoice,
@@ -40,16 +41,15 @@ _HEADER_COLUMNS = {
     "vendor_invoice_number": "VendorInvoiceNumber",
     "cost_centre": "CostCentre",
     "tenant_id": "TenantId",
-    "sales_document_id": "SalesDocumentId",
-    "sales_document_number": "SalesDocumentNumber",
-    "sales_error": "SalesError",
-    "sales_attempts": "SalesAttempts",
-    "purchase_document_id": "PurchaseDocumentId",
-    "purchase_document_number": "PurchaseDocumentNumber",
-    "purchase_error": "PurchaseError",
-    "purchase_attempts": "PurchaseAttempts",
     "processed": "Processed",
     "correlation_id": "CorrelationId",
+}
+# Each leg's columns carry its prefix: SalesStatus, PurchaseDocumentNumber, ...
+_LEG_COLUMNS = {
+    "document_id": "DocumentId",
+    "document_number": "DocumentNumber",
+    "error": "Error",
+    "attempts": "Attempts",
 }
 _LINE_COLUMNS = {
     "line_no": "LineNo",
@@ -72,21 +72,31 @@ def header_entity(invoice: StagedInvoice, **extra: Any) -> Entity:
     data: dict[str, Any] = {
         column: getattr(invoice, name) for name, column in _HEADER_COLUMNS.items()
     }
-    data.update(
-        PostingDate=_iso(invoice.posting_date),
-        DueDate=_iso(invoice.due_date),
-        LineCount=len(invoice.lines),
-        SalesStatus=invoice.sales_status.value,
-        SalesView=view_of(invoice.sales_status),
-        SalesDocumentKind=invoice.sales_document_kind.value if invoice.sales_document_kind else "",
-        PurchaseStatus=invoice.purchase_status.value,
-        PurchaseView=view_of(invoice.purchase_status),
-        PurchaseDocumentKind=(
-            invoice.purchase_document_kind.value if invoice.purchase_document_kind else ""
-        ),
-        **extra,
-    )
+    data.update(PostingDate=_iso(invoice.posting_date), DueDate=_iso(invoice.due_date),
+                LineCount=len(invoice.lines), **_leg_columns("Sales", invoice.sales),
+                **_leg_columns("Purchase", invoice.purchase), **extra)  # fmt: skip
     return Entity(PARTITION, invoice.id, data, invoice.etag)
+
+
+def _leg_columns(prefix: str, leg: Leg) -> dict[str, Any]:
+    columns = {prefix + column: getattr(leg, name) for name, column in _LEG_COLUMNS.items()}
+    columns[f"{prefix}Status"] = leg.status.value
+    columns[f"{prefix}View"] = view_of(leg.status)
+    columns[f"{prefix}DocumentKind"] = leg.document_kind.value if leg.document_kind else ""
+    return columns
+
+
+def _leg(
+    prefix: str, data: dict[str, Any], status: type[SalesStatus] | type[PurchaseStatus]
+) -> Leg:
+    return Leg(
+        status=status(data.get(f"{prefix}Status") or "New"),
+        document_kind=_kind(data.get(f"{prefix}DocumentKind")),
+        document_id=str(data.get(f"{prefix}DocumentId") or ""),
+        document_number=str(data.get(f"{prefix}DocumentNumber") or ""),
+        error=str(data.get(f"{prefix}Error") or ""),
+        attempts=int(data.get(f"{prefix}Attempts") or 0),
+    )
 
 
 def line_entities(invoice: StagedInvoice) -> list[Entity]:
@@ -102,26 +112,26 @@ def line_entities(invoice: StagedInvoice) -> list[Entity]:
 
 def invoice_from(entity: Entity, lines: Iterable[Entity] = ()) -> StagedInvoice:
     data = entity.data
-    values = {name: data.get(column) for name, column in _HEADER_COLUMNS.items()}
-    invoice = StagedInvoice(
+    return StagedInvoice(
         id=entity.row,
-        invoice_number=str(values.pop("invoice_number") or ""),
-        customer_number=str(values.pop("customer_number") or ""),
+        invoice_number=str(data.get("InvoiceNumber") or ""),
+        customer_number=str(data.get("CustomerNumber") or ""),
         posting_date=_date(data.get("PostingDate")),
         due_date=_date(data.get("DueDate")),
-        currency_code=str(values.pop("currency_code") or ""),
-        total=float(values.pop("total") or 0),
+        currency_code=str(data.get("CurrencyCode") or ""),
+        total=float(data.get("Total") or 0),
+        vendor_number=str(data.get("VendorNumber") or ""),
+        vendor_invoice_number=str(data.get("VendorInvoiceNumber") or ""),
+        cost_centre=str(data.get("CostCentre") or ""),
+        customer_name=str(data.get("CustomerName") or ""),
+        tenant_id=str(data.get("TenantId") or ""),
         lines=[_line(line.data) for line in lines],
-        sales_status=SalesStatus(data.get("SalesStatus", SalesStatus.NEW)),
-        sales_document_kind=_kind(data.get("SalesDocumentKind")),
-        purchase_status=PurchaseStatus(data.get("PurchaseStatus", PurchaseStatus.NEW)),
-        purchase_document_kind=_kind(data.get("PurchaseDocumentKind")),
+        sales=_leg("Sales", data, SalesStatus),
+        purchase=_leg("Purchase", data, PurchaseStatus),
+        processed=bool(data.get("Processed")),
+        correlation_id=str(data.get("CorrelationId") or ""),
         etag=entity.etag,
     )
-    for name, value in values.items():
-        default = getattr(invoice, name)
-        setattr(invoice, name, type(default)(value) if value is not None else default)
-    return invoice
 
 
 def load_invoice(store: StagingStore, invoice_id: str) -> StagedInvoice:

@@ -7,13 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from shared.domain.invoices import (
-    PURCHASE_DONE,
-    SALES_DONE,
-    DocumentKind,
-    InvoiceView,
-    StagedInvoice,
-)
+from shared.domain.invoices import DocumentKind, InvoiceView, Leg, StagedInvoice
 from shared.flows.deps import Deps, InvoiceOptions
 from shared.flows.invoice_staging import INVOICES, PARTITION, invoice_from
 
@@ -50,13 +44,6 @@ def document_link(
 
 
 def invoice_row(invoice: StagedInvoice, options: InvoiceOptions) -> dict[str, Any]:
-    sales_posted = invoice.sales_status in SALES_DONE and invoice.sales_status.value.startswith(
-        "Posted"
-    )
-    purchase_posted = (
-        invoice.purchase_status in PURCHASE_DONE
-        and invoice.purchase_status.value.startswith("Posted")
-    )
     return {
         "id": invoice.id,
         "invoiceNumber": invoice.invoice_number,
@@ -67,36 +54,20 @@ def invoice_row(invoice: StagedInvoice, options: InvoiceOptions) -> dict[str, An
         "vendorNumber": invoice.vendor_number,
         "vendorInvoiceNumber": invoice.vendor_invoice_number,
         "processed": invoice.processed,
-        "sales": {
-            "status": invoice.sales_status.value,
-            "documentType": invoice.sales_document_kind.value
-            if invoice.sales_document_kind
-            else None,
-            "documentNumber": invoice.sales_document_number or None,
-            "error": invoice.sales_error or None,
-            "attempts": invoice.sales_attempts,
-            "link": document_link(
-                options,
-                invoice.sales_document_kind,
-                invoice.sales_document_number,
-                posted=sales_posted,
-            ),
-        },
-        "purchase": {
-            "status": invoice.purchase_status.value,
-            "documentType": (
-                invoice.purchase_document_kind.value if invoice.purchase_document_kind else None
-            ),
-            "documentNumber": invoice.purchase_document_number or None,
-            "error": invoice.purchase_error or None,
-            "attempts": invoice.purchase_attempts,
-            "link": document_link(
-                options,
-                invoice.purchase_document_kind,
-                invoice.purchase_document_number,
-                posted=purchase_posted,
-            ),
-        },
+        "sales": leg_row(invoice.sales, options),
+        "purchase": leg_row(invoice.purchase, options),
+    }
+
+
+def leg_row(leg: Leg, options: InvoiceOptions) -> dict[str, Any]:
+    posted = leg.status.value.startswith("Posted")
+    return {
+        "status": leg.status.value,
+        "documentType": leg.document_kind.value if leg.document_kind else None,
+        "documentNumber": leg.document_number or None,
+        "error": leg.error or None,
+        "attempts": leg.attempts,
+        "link": document_link(options, leg.document_kind, leg.document_number, posted=posted),
     }
 
 

@@ -62,7 +62,7 @@ def test_import_action_then_queue_sales_answers_202(user_functions: Functions, d
 def test_worker_runs_the_sales_leg(user_functions: Functions, deps: Deps) -> None:
     handle_import(deps)
     user_functions["invoice_sales_worker"](message({"invoice_id": "i1", "leg": "sales"}))
-    assert load_invoice(deps.store, "i1").sales_status is SalesStatus.CREATED
+    assert load_invoice(deps.store, "i1").sales.status is SalesStatus.CREATED
 
 
 def test_view_lists_errors_with_readable_messages(user_functions: Functions, deps: Deps) -> None:

@@ -25,31 +25,31 @@ def bought(deps: Deps, *invoice_ids: str) -> None:
     for invoice_id in invoice_ids:
         imported(deps, invoice_id)
         handle_sales(invoice_id, deps)
-        assert handle_purchase(invoice_id, deps).purchase_status is PurchaseStatus.CREATED
+        assert handle_purchase(invoice_id, deps).purchase.status is PurchaseStatus.CREATED
 
 
 def test_reprocess_sales_clears_the_link_and_keeps_processed_while_purchase_exists() -> None:
     deps = make_deps(invoice("i1", "INV-1"))
     bought(deps, "i1")
     staged = reprocess_sales(deps, "i1")
-    assert staged.sales_status is SalesStatus.NEW
-    assert (staged.sales_document_id, staged.sales_document_number) == ("", "")
+    assert staged.sales.status is SalesStatus.NEW
+    assert (staged.sales.document_id, staged.sales.document_number) == ("", "")
     assert staged.processed is True
-    assert staged.purchase_document_number  # the purchase link survives
+    assert staged.purchase.document_number  # the purchase link survives
 
 
 def test_reprocess_sales_without_purchase_document_unmarks_processed_and_relinks() -> None:
     deps = make_deps(invoice("i1", "INV-1", customer="C99999"))
     imported(deps, "i1")
-    assert handle_sales("i1", deps).sales_status is SalesStatus.ERROR
+    assert handle_sales("i1", deps).sales.status is SalesStatus.ERROR
     bc_of(deps).add_customer("C99999")  # the operator fixes the customer in BC
     staged = reprocess_sales(deps, "i1")
-    assert (staged.sales_status, staged.processed, staged.sales_error) == (
+    assert (staged.sales.status, staged.processed, staged.sales.error) == (
         SalesStatus.NEW,
         False,
         "",
     )
-    assert handle_sales("i1", deps).sales_status is SalesStatus.CREATED
+    assert handle_sales("i1", deps).sales.status is SalesStatus.CREATED
 
 
 def test_reprocess_purchase_is_refused_while_the_unposted_document_exists() -> None:
@@ -57,7 +57,7 @@ def test_reprocess_purchase_is_refused_while_the_unposted_document_exists() -> N
     bought(deps, "i1")
     with pytest.raises(ValidationError, match="still exists; force-delete it"):
         reprocess_purchase(deps, "i1")
-    assert load_invoice(deps.store, "i1").purchase_status is PurchaseStatus.CREATED
+    assert load_invoice(deps.store, "i1").purchase.status is PurchaseStatus.CREATED
 
 
 def test_reprocess_purchase_is_always_refused_for_a_posted_document() -> None:
@@ -65,7 +65,7 @@ def test_reprocess_purchase_is_always_refused_for_a_posted_document() -> None:
     bought(deps, "i1")
     staged = load_invoice(deps.store, "i1")
     bc = bc_of(deps)
-    bc.post_document(bc.get_document(DocumentKind.PURCHASE_INVOICE, staged.purchase_document_id))  # type: ignore[arg-type]
+    bc.post_document(bc.get_document(DocumentKind.PURCHASE_INVOICE, staged.purchase.document_id))  # type: ignore[arg-type]
     with pytest.raises(
         ValidationError, match="posted purchase invoice PP-INV1001 cannot be reprocessed"
     ):
@@ -77,18 +77,18 @@ def test_reprocess_purchase_is_always_refused_for_a_posted_document() -> None:
 def test_force_delete_then_reprocess_purchase_recreates_the_document() -> None:
     deps = make_deps(invoice("i1", "INV-1"), invoice("i2", "INV-2"))
     bought(deps, "i1", "i2")
-    old = load_invoice(deps.store, "i1").purchase_document_id
+    old = load_invoice(deps.store, "i1").purchase.document_id
     assert sorted(force_delete(deps, "i1")) == ["i1", "i2"]  # both invoices' lines were on it
     assert old not in bc_of(deps).documents
     for invoice_id in ("i1", "i2"):
         staged = load_invoice(deps.store, invoice_id)
-        assert staged.purchase_status is PurchaseStatus.ERROR
-        assert "force-deleted" in staged.purchase_error
-        assert reprocess_purchase(deps, invoice_id).purchase_status is PurchaseStatus.NEW
-        assert handle_purchase(invoice_id, deps).purchase_status is PurchaseStatus.CREATED
+        assert staged.purchase.status is PurchaseStatus.ERROR
+        assert "force-deleted" in staged.purchase.error
+        assert reprocess_purchase(deps, invoice_id).purchase.status is PurchaseStatus.NEW
+        assert handle_purchase(invoice_id, deps).purchase.status is PurchaseStatus.CREATED
     assert (
-        load_invoice(deps.store, "i1").purchase_document_id
-        == load_invoice(deps.store, "i2").purchase_document_id
+        load_invoice(deps.store, "i1").purchase.document_id
+        == load_invoice(deps.store, "i2").purchase.document_id
         != old
     )
 

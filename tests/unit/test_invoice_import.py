@@ -31,7 +31,7 @@ def test_import_stages_header_and_lines_once() -> None:
         (10000, "SPE_E3", 30.38),
         (20000, "SUPPORT-HRS", None),
     ]
-    assert staged.sales_status is SalesStatus.NEW and staged.total == 337.5 + 337.5
+    assert staged.sales.status is SalesStatus.NEW and staged.total == 337.5 + 337.5
 
 
 def test_changed_invoice_is_refreshed_while_new_and_locked_once_processed() -> None:
@@ -41,7 +41,7 @@ def test_changed_invoice_is_refreshed_while_new_and_locked_once_processed() -> N
     assert handle_import(deps).refreshed == 1
     assert load_invoice(deps.store, "i1").lines[0].quantity == 12
     staged = load_invoice(deps.store, "i1")
-    staged.sales_status, staged.sales_document_id = SalesStatus.CREATED, "doc-1"
+    staged.sales.status, staged.sales.document_id = SalesStatus.CREATED, "doc-1"
     save_invoice(deps.store, staged)
     source_of(deps).lists["invoices"][0]["lines"][0]["quantity"] = 99
     assert handle_import(deps).locked == 1
@@ -52,9 +52,9 @@ def test_line_without_price_is_staged_as_error_naming_invoice_line_and_field() -
     deps = make_deps(invoice("i1", "INV-7", line(10000), line(20000, price=None)))
     assert handle_import(deps).failed == 1
     staged = load_invoice(deps.store, "i1")
-    assert staged.sales_status is SalesStatus.ERROR
-    assert "EcpPro invoice INV-7 line 20000" in staged.sales_error
-    assert "unitPrice" in staged.sales_error
+    assert staged.sales.status is SalesStatus.ERROR
+    assert "EcpPro invoice INV-7 line 20000" in staged.sales.error
+    assert "unitPrice" in staged.sales.error
 
 
 def test_mapping_to_a_field_ecppro_does_not_send_is_an_error_per_invoice() -> None:
@@ -64,11 +64,11 @@ def test_mapping_to_a_field_ecppro_does_not_send_is_an_error_per_invoice() -> No
     save_mapping(deps.store, mapping)
     handle_import(deps)
     staged = load_invoice(deps.store, "i1")
-    assert staged.sales_status is SalesStatus.ERROR
-    assert "custNo" in staged.sales_error and "INV-8" in staged.sales_error
+    assert staged.sales.status is SalesStatus.ERROR
+    assert "custNo" in staged.sales.error and "INV-8" in staged.sales.error
     save_mapping(deps.store, DEFAULT_MAPPING)  # fixed: the next import recovers it
     assert handle_import(deps).refreshed == 1
-    assert load_invoice(deps.store, "i1").sales_status is SalesStatus.NEW
+    assert load_invoice(deps.store, "i1").sales.status is SalesStatus.NEW
 
 
 def test_mapping_is_editable_and_applied() -> None:

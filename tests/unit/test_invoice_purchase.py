@@ -18,7 +18,7 @@ from tests.unit.invoice_fixtures import OPTIONS, bc_of, imported, invoice, line,
 def sold(deps: Deps, *invoice_ids: str) -> None:
     for invoice_id in invoice_ids:
         imported(deps, invoice_id)
-        assert handle_sales(invoice_id, deps).sales_status is SalesStatus.CREATED
+        assert handle_sales(invoice_id, deps).sales.status is SalesStatus.CREATED
 
 
 def purchase_documents(deps: Deps) -> list:
@@ -36,18 +36,18 @@ def test_each_eligibility_rule() -> None:
     assert "ECPPRO_CREATE_PURCHASE_INVOICE" in purchase_eligibility(
         staged, replace(OPTIONS, create_purchase_invoice=False)
     )
-    staged.purchase_status = PurchaseStatus.ERROR
+    staged.purchase.status = PurchaseStatus.ERROR
     assert purchase_eligibility(staged, OPTIONS) == ""  # Error is eligible again
-    staged.purchase_document_number = "P-INV1001"
+    staged.purchase.document_number = "P-INV1001"
     assert "already has purchase document" in purchase_eligibility(staged, OPTIONS)
-    staged.purchase_document_number, staged.purchase_status = "", PurchaseStatus.CREATED
+    staged.purchase.document_number, staged.purchase.status = "", PurchaseStatus.CREATED
     assert "purchase status is Created" in purchase_eligibility(staged, OPTIONS)
 
 
 def test_not_eligible_invoice_is_left_alone() -> None:
     deps = make_deps(invoice("i1", "INV-1"))
     imported(deps, "i1")
-    assert handle_purchase("i1", deps).purchase_status is PurchaseStatus.NEW
+    assert handle_purchase("i1", deps).purchase.status is PurchaseStatus.NEW
     assert purchase_documents(deps) == []
 
 
@@ -55,8 +55,8 @@ def test_positive_total_buys_on_a_purchase_invoice_with_cost_lines_only() -> Non
     deps = make_deps(invoice("i1", "INV-1", line(10000), line(20000, "SUPPORT-HRS", 2, 85.0, None)))
     sold(deps, "i1")
     staged = handle_purchase("i1", deps)
-    assert staged.purchase_status is PurchaseStatus.CREATED
-    document = bc_of(deps).documents[staged.purchase_document_id]
+    assert staged.purchase.status is PurchaseStatus.CREATED
+    document = bc_of(deps).documents[staged.purchase.document_id]
     assert document.kind is DocumentKind.PURCHASE_INVOICE
     assert (document.party_number, document.reference) == ("V00010", "V00010-202505-1")
     assert [(ln.number, ln.quantity, ln.unit_amount, ln.marker) for ln in document.lines] == [
@@ -68,7 +68,7 @@ def test_negative_total_buys_on_a_purchase_credit_memo() -> None:
     deps = make_deps(invoice("i1", "CR-1", line(10000, quantity=-4)))
     sold(deps, "i1")
     staged = handle_purchase("i1", deps)
-    document = bc_of(deps).documents[staged.purchase_document_id]
+    document = bc_of(deps).documents[staged.purchase.document_id]
     assert document.kind is DocumentKind.PURCHASE_CREDIT_MEMO
     assert document.lines[0].quantity == 4
 
@@ -83,7 +83,7 @@ def test_open_document_is_reused_when_vendor_number_type_and_currency_match() ->
     )
     sold(deps, "i1", "i2", "i3", "i4", "i5")
     docs = {
-        i: handle_purchase(i, deps).purchase_document_id for i in ("i1", "i2", "i3", "i4", "i5")
+        i: handle_purchase(i, deps).purchase.document_id for i in ("i1", "i2", "i3", "i4", "i5")
     }
     assert docs["i1"] == docs["i2"]
     assert len({docs["i1"], docs["i3"], docs["i4"], docs["i5"]}) == 4
@@ -96,16 +96,16 @@ def test_a_posted_document_is_not_reused() -> None:
     sold(deps, "i1", "i2")
     first = handle_purchase("i1", deps)
     bc = bc_of(deps)
-    bc.post_document(bc.get_document(DocumentKind.PURCHASE_INVOICE, first.purchase_document_id))  # type: ignore[arg-type]
+    bc.post_document(bc.get_document(DocumentKind.PURCHASE_INVOICE, first.purchase.document_id))  # type: ignore[arg-type]
     second = handle_purchase("i2", deps)
-    assert second.purchase_document_id != first.purchase_document_id
+    assert second.purchase.document_id != first.purchase.document_id
 
 
 def test_dimensions_layer_customer_defaults_then_cost_centre() -> None:
     deps = make_deps(invoice("i1", "INV-1", cost_centre="CC-100"))
     sold(deps, "i1")
     staged = handle_purchase("i1", deps)
-    dims = bc_of(deps).documents[staged.purchase_document_id].lines[0].dimensions
+    dims = bc_of(deps).documents[staged.purchase.document_id].lines[0].dimensions
     assert dims == {"CUSTOMERGROUP": "MSP", "COSTCENTRE": "CC-100"}  # CC-200 default overridden
     deps2 = make_deps(
         invoice("i1", "INV-1"), options=replace(OPTIONS, apply_cost_centre_dimension=False)
@@ -113,7 +113,7 @@ def test_dimensions_layer_customer_defaults_then_cost_centre() -> None:
     sold(deps2, "i1")
     dims2 = (
         bc_of(deps2)
-        .documents[handle_purchase("i1", deps2).purchase_document_id]
+        .documents[handle_purchase("i1", deps2).purchase.document_id]
         .lines[0]
         .dimensions
     )
@@ -135,15 +135,15 @@ def test_bad_purchase_input_is_an_error_and_creates_nothing(raw: dict, fragment:
     deps = make_deps(raw)
     sold(deps, "i1")
     staged = handle_purchase("i1", deps)
-    assert staged.purchase_status is PurchaseStatus.ERROR
-    assert "INV-1" in staged.purchase_error and fragment in staged.purchase_error
+    assert staged.purchase.status is PurchaseStatus.ERROR
+    assert "INV-1" in staged.purchase.error and fragment in staged.purchase.error
     assert purchase_documents(deps) == []
 
 
 def test_invoice_without_cost_lines_buys_nothing() -> None:
     deps = make_deps(invoice("i1", "INV-1", line(10000, "SUPPORT-HRS", 2, 85.0, None)))
     sold(deps, "i1")
-    assert handle_purchase("i1", deps).purchase_status is PurchaseStatus.NEW
+    assert handle_purchase("i1", deps).purchase.status is PurchaseStatus.NEW
     assert purchase_documents(deps) == []
 
 
@@ -163,7 +163,7 @@ def test_crash_after_adding_lines_links_the_document_without_adding_them_again()
         handle_purchase("i2", deps)
     deps.store.update = update  # type: ignore[method-assign]
     staged = handle_purchase("i2", deps)
-    lines = bc_of(deps).documents[staged.purchase_document_id].lines
+    lines = bc_of(deps).documents[staged.purchase.document_id].lines
     assert [ln.marker for ln in lines] == ["INV-1", "INV-2"]
 
 
@@ -181,7 +181,7 @@ def test_create_purchase_documents_evaluates_all_eligible_invoices() -> None:
     sold(deps, "i1", "i2")
     imported(deps, "i3")  # sales not done: not eligible
     failed = load_invoice(deps.store, "i2")
-    failed.purchase_status = PurchaseStatus.ERROR
+    failed.purchase.status = PurchaseStatus.ERROR
     save_invoice(deps.store, failed)
     queued = queue_purchase(deps)
     assert sorted(queued.invoice_ids) == ["i1", "i2"]

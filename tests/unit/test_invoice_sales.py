@@ -19,9 +19,9 @@ def test_positive_total_becomes_a_sales_invoice_with_copied_fields() -> None:
                              currency="EUR"))  # fmt: skip
     imported(deps, "i1")
     staged = handle_sales("i1", deps)
-    assert staged.sales_status is SalesStatus.CREATED
-    assert staged.sales_document_kind is DocumentKind.SALES_INVOICE
-    document = bc_of(deps).documents[staged.sales_document_id]
+    assert staged.sales.status is SalesStatus.CREATED
+    assert staged.sales.document_kind is DocumentKind.SALES_INVOICE
+    document = bc_of(deps).documents[staged.sales.document_id]
     assert (document.party_number, document.reference, document.currency_code) == (
         "C00010",
         "INV-1",
@@ -31,15 +31,15 @@ def test_positive_total_becomes_a_sales_invoice_with_copied_fields() -> None:
         ("Item", "SPE_E3", 10, 33.75),
         ("Account", "6100", 2, 85.0),
     ]
-    assert staged.sales_document_number == document.number == "S-INV1001"
+    assert staged.sales.document_number == document.number == "S-INV1001"
 
 
 def test_negative_total_becomes_a_credit_memo_with_positive_quantities() -> None:
     deps = make_deps(invoice("i1", "CR-1", line(10000, quantity=-3)))
     imported(deps, "i1")
     staged = handle_sales("i1", deps)
-    assert staged.sales_document_kind is DocumentKind.SALES_CREDIT_MEMO
-    assert bc_of(deps).documents[staged.sales_document_id].lines[0].quantity == 3
+    assert staged.sales.document_kind is DocumentKind.SALES_CREDIT_MEMO
+    assert bc_of(deps).documents[staged.sales.document_id].lines[0].quantity == 3
 
 
 @pytest.mark.parametrize(
@@ -57,8 +57,8 @@ def test_create_and_post_records_the_posted_status(
     )
     imported(deps, "i1")
     staged = handle_sales("i1", deps)
-    assert staged.sales_status is expected
-    assert staged.sales_document_number.startswith("PS-")
+    assert staged.sales.status is expected
+    assert staged.sales.document_number.startswith("PS-")
 
 
 def test_failed_posting_leaves_the_document_created_with_the_reason() -> None:
@@ -66,12 +66,12 @@ def test_failed_posting_leaves_the_document_created_with_the_reason() -> None:
     imported(deps, "i1")
     bc_of(deps).fail_on["post"] = ValidationError("Customer C00010 is blocked for posting")
     staged = handle_sales("i1", deps)
-    assert staged.sales_status is SalesStatus.CREATED
-    assert staged.sales_document_number == "S-INV1001"
-    assert "posting failed: Customer C00010 is blocked" in staged.sales_error
+    assert staged.sales.status is SalesStatus.CREATED
+    assert staged.sales.document_number == "S-INV1001"
+    assert "posting failed: Customer C00010 is blocked" in staged.sales.error
     retried = handle_sales("i1", deps)  # a redelivery resumes the owed posting
-    assert retried.sales_status is SalesStatus.POSTED_INVOICE
-    assert retried.sales_error == ""
+    assert retried.sales.status is SalesStatus.POSTED_INVOICE
+    assert retried.sales.error == ""
 
 
 @pytest.mark.parametrize(
@@ -89,8 +89,8 @@ def test_bad_input_is_an_error_naming_invoice_and_field_and_creates_nothing(
     deps = make_deps(raw, options=replace(OPTIONS, sales_account_number=""))
     imported(deps, "i1")
     staged = handle_sales("i1", deps)
-    assert staged.sales_status is SalesStatus.ERROR
-    assert "INV-2" in staged.sales_error and fragment in staged.sales_error
+    assert staged.sales.status is SalesStatus.ERROR
+    assert "INV-2" in staged.sales.error and fragment in staged.sales.error
     assert bc_of(deps).documents == {}
 
 
@@ -98,7 +98,7 @@ def test_blocked_customer_is_an_error() -> None:
     deps = make_deps(invoice("i1", "INV-3", customer="C00020"))
     bc_of(deps).add_customer("C00020", blocked=True)
     imported(deps, "i1")
-    assert "blocked" in handle_sales("i1", deps).sales_error
+    assert "blocked" in handle_sales("i1", deps).sales.error
 
 
 def test_crash_between_create_and_record_links_the_document_next_time() -> None:
@@ -114,11 +114,11 @@ def test_crash_between_create_and_record_links_the_document_next_time() -> None:
         handle_sales("i1", deps)
     assert (
         len(bc_of(deps).documents) == 1
-        and load_invoice(deps.store, "i1").sales_status is SalesStatus.NEW
+        and load_invoice(deps.store, "i1").sales.status is SalesStatus.NEW
     )
     deps.store.update = store_update  # type: ignore[method-assign]
     staged = handle_sales("i1", deps)
-    assert staged.sales_status is SalesStatus.CREATED
+    assert staged.sales.status is SalesStatus.CREATED
     assert len(bc_of(deps).documents) == 1
     assert [c for c in bc_of(deps).calls if c.startswith("create")] == [
         "create Sales Invoice INV-4"
@@ -130,7 +130,7 @@ def test_second_delivery_creates_nothing_new() -> None:
     imported(deps, "i1")
     first = handle_sales("i1", deps)
     second = handle_sales("i1", deps)
-    assert second.sales_document_id == first.sales_document_id
+    assert second.sales.document_id == first.sales.document_id
     assert len(bc_of(deps).calls) == 1
 
 
@@ -141,9 +141,9 @@ def test_throttling_keeps_the_invoice_new_records_the_attempt_and_raises() -> No
     with pytest.raises(TransientError):
         handle_sales("i1", deps)
     staged = load_invoice(deps.store, "i1")
-    assert staged.sales_status is SalesStatus.NEW and staged.sales_attempts == 1
-    assert "will retry" in staged.sales_error
-    assert handle_sales("i1", deps).sales_status is SalesStatus.CREATED
+    assert staged.sales.status is SalesStatus.NEW and staged.sales.attempts == 1
+    assert "will retry" in staged.sales.error
+    assert handle_sales("i1", deps).sales.status is SalesStatus.CREATED
 
 
 def test_error_invoices_wait_for_reprocess() -> None:
@@ -151,4 +151,4 @@ def test_error_invoices_wait_for_reprocess() -> None:
     imported(deps, "i1")
     handle_sales("i1", deps)
     bc_of(deps).add_customer("C99999")
-    assert handle_sales("i1", deps).sales_status is SalesStatus.ERROR
+    assert handle_sales("i1", deps).sales.status is SalesStatus.ERROR
