@@ -11,6 +11,7 @@ parent's scope, or a read-only view's rows) and which URLs the answer refers to.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,7 +82,7 @@ class Target:
         return f"{self.collection_url}({key})"
 
 
-class ODataDialect:
+class ODataDialect(ABC):
     """Service differences. Subclasses set the attributes and shape the errors."""
 
     service = "OData service"
@@ -96,7 +97,8 @@ class ODataDialect:
         return f'W/"{version}"'
 
     def check_filter(self, request: Request, options: QueryOptions) -> None:
-        """Refuse filters the service cannot run (raise ServiceError)."""
+        """Refuse filters the service cannot run (raise ServiceError); all run by default."""
+        return None
 
     def prepare_body(self, store: EntityStore, spec: EntitySetSpec, body: Record) -> Record:
         """Turn a request body into stored fields (e.g. resolve lookups)."""
@@ -105,17 +107,21 @@ class ODataDialect:
     def error(self, status: int, code: str, message: str) -> ServiceError:
         return ServiceError(status, code, message, ODATA_HEADERS)
 
+    @abstractmethod
     def not_found(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def unknown_segment(self, segment: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def bad_query(self, message: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def bad_body(self, spec: EntitySetSpec, message: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
     def read_only(self, spec: EntitySetSpec, name: str) -> ServiceError:
         """A body sets a property the service computes."""
@@ -125,14 +131,18 @@ class ODataDialect:
         """Only asked when `require_if_match` is set."""
         return self.error(428, "PreconditionRequired", "An If-Match header is required.")
 
+    @abstractmethod
     def stale(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def duplicate(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def created(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        raise NotImplementedError
+        """Each service answers this in its own words."""
 
+    @abstractmethod
     def updated(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        raise NotImplementedError
+        """Each service answers this in its own words."""

@@ -9,6 +9,7 @@ Text case is the caller's choice through `fold` (BC: case-sensitive, Dataverse: 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,11 +21,12 @@ class Guid(str):
 
 
 # --- expression tree ------------------------------------------------------------------
-class Expr:
+class Expr(ABC):
     """A node of a parsed filter."""
 
+    @abstractmethod
     def evaluate(self, row: Mapping[str, Any], fold: Callable[[str], str]) -> Any:
-        raise NotImplementedError
+        """The node's value for one row (`fold` normalises text for comparisons)."""
 
     def children(self) -> tuple[Expr, ...]:
         return ()
