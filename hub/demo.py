@@ -53,6 +53,8 @@ def demo_environment(state_dir: Path) -> Iterator[tuple[LocalHost, RunningSandbo
             "HUB_BUS_KIND": "storagequeue",
             "ECPPRO_REFRESH_SCHEDULE": "0 0 */4 * * *",
             "BC_COMPANY_NAME": sandbox.config.bc_company_name,
+            "BC_WEB_CLIENT_URL": "https://businesscentral.dynamics.com/"
+            f"{sandbox.config.tenant_id}/{sandbox.config.bc_environment}",
             **DEMO_INVOICE_SETTINGS,
         }
         stack.enter_context(_environment(values))
