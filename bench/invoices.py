@@ -22,7 +22,8 @@ from pathlib import Path
 
 from sandbox.catalog import CUSTOMERS, LICENSE_SKUS
 from sandbox.run import SandboxConfig, start_sandbox
-from shared.adapters.business_central import SHAPES, BusinessCentralClient
+from shared.adapters.business_central import BusinessCentralClient
+from shared.adapters.business_central_wire import SHAPES
 from shared.adapters.http import HttpClient
 from shared.adapters.odata import eq_filter
 from shared.bootstrap import build_business_central

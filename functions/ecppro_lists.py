@@ -17,7 +17,7 @@ from shared.flows.ecppro_lists import REFRESH_QUEUE, handle_refresh, refresh_all
 from shared.flows.quarantine import quarantine_message
 
 log = logging.getLogger(__name__)
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.function_name("ecppro_refresh_timer")

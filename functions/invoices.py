@@ -37,7 +37,7 @@ from shared.flows.quarantine import quarantine_message
 from shared.mappings.invoice_mapping import MappingEntry
 
 log = logging.getLogger(__name__)
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.function_name("invoice_import_timer")

@@ -204,7 +204,7 @@ def count_rows(host: LocalHost, name: EcpProList, *, include_removed: bool) -> i
         if continuation:
             params["continuation"] = continuation
         body = call(host, "GET", f"ecppro/{name.value}", **params).json()
-        count += body["count"]
+        count += int(body["count"])
         continuation = body["continuation"]
         if not continuation:
             return count
