@@ -32,6 +32,7 @@ from shared.flows.invoice_import import handle_import, load_mapping, save_mappin
 from shared.flows.invoice_purchase import handle_purchase
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice
+from shared.flows.invoice_status import sync_statuses
 from shared.flows.invoice_views import invoice_row, read_view
 from shared.flows.quarantine import quarantine_message
 from shared.mappings.invoice_mapping import MappingEntry
@@ -44,6 +45,12 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 @bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_INVOICE_IMPORT_SCHEDULE%", use_monitor=True)
 def invoice_import_timer(timer: func.TimerRequest) -> None:
     log.info("EcpPro invoices imported: %s", handle_import(deps()).as_dict())
+
+
+@bp.function_name("invoice_status_timer")
+@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_STATUS_SYNC_SCHEDULE%", use_monitor=True)
+def invoice_status_timer(timer: func.TimerRequest) -> None:
+    log.info("BC document statuses checked: %s", sync_statuses(deps()).as_dict())
 
 
 @bp.function_name("invoice_sales_worker")
@@ -121,12 +128,15 @@ def invoice_batch_action_http(req: func.HttpRequest) -> func.HttpResponse:
                 ),
                 "sales",
             )
+        if action == "sync-status":
+            return json_response(sync_statuses(deps()).as_dict())
         if action == "create-purchase-documents":
             return _accepted(
                 queue_purchase(deps(), correlation_id=correlation_id.get() or ""), "purchase"
             )
         raise ValidationError(
-            f"unknown action '{action}' (import, create-sales-documents, create-purchase-documents)",
+            f"unknown action '{action}' (import, create-sales-documents, "
+            "create-purchase-documents, sync-status)",
             field="action",
         )
 

@@ -85,6 +85,14 @@ def purchase_command(use_queue: bool) -> None:
         )
 
 
+@invoices.command("sync-status")
+def sync_status_command() -> None:
+    """Pick up documents posted (or deleted) in Business Central after the hub created them."""
+    from shared.flows.invoice_status import sync_statuses
+
+    click.echo(json.dumps(_guard(lambda: sync_statuses(_deps()).as_dict())))
+
+
 @invoices.command("list")
 @click.option(
     "--view",

@@ -153,6 +153,9 @@ param ecpproRefreshSchedule string = '0 0 */4 * * *'
 @description('NCRONTAB schedule (6 fields, seconds first, UTC) of the timer importing EcpPro invoices into staging (ECPPRO_INVOICE_IMPORT_SCHEDULE).')
 param ecpproInvoiceImportSchedule string = '0 */15 * * * *'
 
+@description('NCRONTAB schedule (6 fields, seconds first, UTC) of the timer picking up documents posted or deleted in Business Central (ECPPRO_STATUS_SYNC_SCHEDULE).')
+param ecpproStatusSyncSchedule string = '0 */30 * * * *'
+
 @description('Post sales documents right after creating them (ECPPRO_POST_SALES_DOCUMENTS).')
 param ecpproPostSalesDocuments bool = false
 
@@ -652,6 +655,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'ECPPRO_INVOICE_IMPORT_SCHEDULE'
           value: ecpproInvoiceImportSchedule
+        }
+        {
+          name: 'ECPPRO_STATUS_SYNC_SCHEDULE'
+          value: ecpproStatusSyncSchedule
         }
         {
           name: 'ECPPRO_POST_SALES_DOCUMENTS'

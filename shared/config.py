@@ -169,6 +169,12 @@ class Settings(BaseSettings):
         "NCRONTAB (6 fields, seconds first, UTC) of the timer that imports EcpPro invoices "
         "into staging.",
     )
+    ecppro_status_sync_schedule: str = _setting(
+        "0 */30 * * * *",
+        "ECPPRO_STATUS_SYNC_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the timer that picks up documents "
+        "posted, or deleted, in Business Central after the hub created them.",
+    )
     ecppro_post_sales_documents: bool = _setting(
         False,
         "ECPPRO_POST_SALES_DOCUMENTS",

@@ -188,7 +188,8 @@ def _write(
             store.delete(INVOICE_LINES, invoice.id, old.row)
     store.upsert_many(INVOICE_LINES, new_rows, replace=True)
     invoice.correlation_id = correlation
-    header = header_entity(invoice, ContentHash=digest, UpdatedOn=now)
+    # LineCount is written here only: later saves carry the header without its lines.
+    header = header_entity(invoice, ContentHash=digest, UpdatedOn=now, LineCount=len(invoice.lines))
     header.data["ImportedOn"] = (current or {}).get("ImportedOn") or now
     if current is None:
         try:

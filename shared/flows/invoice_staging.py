@@ -73,7 +73,7 @@ def header_entity(invoice: StagedInvoice, **extra: Any) -> Entity:
         column: getattr(invoice, name) for name, column in _HEADER_COLUMNS.items()
     }
     data.update(PostingDate=_iso(invoice.posting_date), DueDate=_iso(invoice.due_date),
-                LineCount=len(invoice.lines), **_leg_columns("Sales", invoice.sales),
+                **_leg_columns("Sales", invoice.sales),
                 **_leg_columns("Purchase", invoice.purchase), **extra)  # fmt: skip
     return Entity(PARTITION, invoice.id, data, invoice.etag)
 

@@ -126,3 +126,24 @@ def test_views_split_by_leg_and_carry_document_links() -> None:
     purchase = read_view(deps, InvoiceView.PURCHASE_CREATED).rows[0]["purchase"]
     assert "page=51" in purchase["link"]
     assert read_view(deps, InvoiceView.PURCHASE_ERROR).rows == []
+
+
+def test_status_sync_picks_up_documents_posted_or_deleted_in_bc() -> None:
+    from shared.flows.invoice_status import sync_statuses
+
+    deps = make_deps(invoice("i1", "INV-1"), invoice("i2", "INV-2"), invoice("i3", "INV-3"))
+    bought(deps, "i1", "i2", "i3")
+    bc = bc_of(deps)
+    staged = {i: load_invoice(deps.store, i) for i in ("i1", "i2", "i3")}
+    purchase_id = staged["i1"].purchase.document_id  # shared by all three
+    bc.post_document(bc.get_document(DocumentKind.PURCHASE_INVOICE, purchase_id))  # type: ignore[arg-type]
+    del bc.documents[staged["i3"].sales.document_id]  # someone deleted it in BC
+    result = sync_statuses(deps)
+    assert result.as_dict() == {"checked": 6, "posted": 3, "missing": 1}
+    for invoice_id in ("i1", "i2", "i3"):
+        purchase = load_invoice(deps.store, invoice_id).purchase
+        assert purchase.status is PurchaseStatus.POSTED_INVOICE
+        assert purchase.document_number == "PP-INV1001"
+    gone = load_invoice(deps.store, "i3").sales
+    assert gone.status is SalesStatus.CREATED and "no longer exists" in gone.error
+    assert sync_statuses(deps).as_dict() == {"checked": 3, "posted": 0, "missing": 1}
