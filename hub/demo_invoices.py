@@ -43,16 +43,26 @@ def rows(host: LocalHost, view: str = "all") -> list[dict[str, Any]]:
             return items
 
 
-def wait_until_settled(host: LocalHost, leg: str, ids: list[str], timeout: float = 180) -> None:
-    """Wait until no queued invoice of `leg` is New any more (the workers took them all)."""
+def run_leg_action(
+    host: LocalHost, action: str, leg: str, body: dict[str, Any] | None = None, timeout: float = 180
+) -> dict[str, Any]:
+    """Run a create-* action and wait until the workers took every queued invoice.
+
+    A worker counts an attempt on the invoice's leg whatever the outcome, so an invoice is
+    done once its attempt count moved past what it was before the action.
+    """
+    before = {row["id"]: row[leg]["attempts"] for row in rows(host)}
+    queued = run_action(host, action, body)
+    pending = set(queued["invoiceIds"])
     deadline = time.monotonic() + timeout
-    pending = set(ids)
     while pending and time.monotonic() < deadline:
-        pending = {row["id"] for row in rows(host) if row["id"] in pending and row[leg]["status"] == "New"
-                   and row[leg]["attempts"] == 0}  # fmt: skip
-        time.sleep(0.3)
+        current = {row["id"]: row[leg]["attempts"] for row in rows(host)}
+        pending = {i for i in pending if current.get(i, 0) <= before.get(i, 0)}
+        if pending:
+            time.sleep(0.3)
     if pending:
         raise click.ClickException(f"{len(pending)} invoices still waiting for the {leg} leg")
+    return queued
 
 
 def run_action(host: LocalHost, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -72,14 +82,12 @@ def run_invoice_demo(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
     say(
         f"  import again: imported={again['imported']} unchanged={again['unchanged']} (no duplicates)"
     )
-    queued = run_action(host, "create-sales-documents")
+    queued = run_leg_action(host, "create-sales-documents", "sales")
     say(f"  Create Sales Documents: 202, {queued['queued']} messages on {queued['queue']}")
-    wait_until_settled(host, "sales", queued["invoiceIds"])
     for row in rows(host, "sales-error"):
         say(f"  sales error: {row['sales']['error']}")
-    queued = run_action(host, "create-purchase-documents")
+    queued = run_leg_action(host, "create-purchase-documents", "purchase")
     say(f"  Create Purchase Documents: 202, {queued['queued']} eligible invoices queued")
-    wait_until_settled(host, "purchase", queued["invoiceIds"])
     show_reuse(host, say)
     fix_customer_and_reprocess(host, sandbox, extra, say)
     return print_views(host, say)
@@ -109,8 +117,7 @@ def fix_customer_and_reprocess(
     response = call(host, "POST", f"invoices/{extra['id']}/reprocess-sales")
     if response.status_code != 200:
         raise click.ClickException(f"reprocess-sales failed: {response.text}")
-    queued = run_action(host, "create-sales-documents", {"invoiceIds": [extra["id"]]})
-    wait_until_settled(host, "sales", queued["invoiceIds"])
+    run_leg_action(host, "create-sales-documents", "sales", {"invoiceIds": [extra["id"]]})
     row = call(host, "GET", f"invoices/{extra['id']}").json()
     say(
         f"  {row['invoiceNumber']}: {row['sales']['status']} {row['sales']['documentNumber']} -> {row['sales']['link']}"
