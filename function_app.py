@@ -2,8 +2,9 @@
 
 import azure.functions as func
 
-from functions import ecppro_lists, invoices
+from functions import ecppro_lists, invoices, operations
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(ecppro_lists.bp)
 app.register_functions(invoices.bp)
+app.register_functions(operations.bp)

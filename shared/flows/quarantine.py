@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from typing import Any
 
 from shared.flows.deps import Deps
 from shared.ports import Entity
@@ -34,3 +36,26 @@ def quarantine_message(
         replace=True,
     )
     return row
+
+
+def list_quarantine(
+    deps: Deps, *, source: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Kept records, newest first: where from, which field, why, and the payload."""
+    rows = [
+        {
+            "source": entity.partition,
+            "key": entity.row,
+            "field": entity.data.get("Field", ""),
+            "error": entity.data.get("Error", ""),
+            "receivedOn": _iso(entity.data.get("ReceivedOn")),
+            "payload": entity.data.get("Payload", ""),
+        }
+        for entity in deps.store.query(QUARANTINE_TABLE, partition=source)
+    ]
+    rows.sort(key=lambda row: row["receivedOn"] or "", reverse=True)
+    return rows[:limit]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value

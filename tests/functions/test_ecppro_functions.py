@@ -122,3 +122,15 @@ def test_worker_completes_on_refused_credentials(
     source.failure = AuthError("refused")
     message = service_bus(b'{"list": "licenses"}', "m-3")
     user_functions["ecppro_refresh_worker"](message)  # no exception: no redelivery storm
+
+
+def test_quarantine_lists_what_was_refused(user_functions: Functions, fake_deps: Deps) -> None:
+    user_functions["ecppro_refresh_worker"](service_bus(b'{"list": "printers"}', "m-9"))
+    response = user_functions["quarantine_http"](
+        http("GET", "quarantine", {}, source=REFRESH_QUEUE)
+    )
+    body = json.loads(response.get_body())
+    assert response.status_code == 200 and body["count"] == 1
+    assert body["items"][0]["key"] == "m-9" and "printers" in body["items"][0]["payload"]
+    bad = user_functions["quarantine_http"](http("GET", "quarantine", {}, limit="0"))
+    assert bad.status_code == 400
