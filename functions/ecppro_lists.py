@@ -8,8 +8,8 @@ import azure.functions as func
 import pydantic
 
 from functions.http_responses import handle_http, json_response
-from shared.adapters.http import correlation_id
 from shared.bootstrap import deps
+from shared.context import correlation_id
 from shared.domain.ecppro import ListQuery, RefreshList
 from shared.errors import PermanentError
 from shared.flows.ecppro_list_view import read_list

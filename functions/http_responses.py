@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import azure.functions as func
 import pydantic
 
-from shared.adapters.http import correlation_id
+from shared.context import correlation_id
 from shared.errors import (
     AuthError,
     ConflictError,

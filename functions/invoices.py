@@ -9,8 +9,8 @@ import azure.functions as func
 import pydantic
 
 from functions.http_responses import handle_http, json_response
-from shared.adapters.http import correlation_id
 from shared.bootstrap import deps
+from shared.context import correlation_id
 from shared.domain.invoices import (
     InvoiceMappingBody,
     InvoiceQuery,

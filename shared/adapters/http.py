@@ -25,7 +25,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -33,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from shared.context import correlation_id
 from shared.errors import (
     AuthError,
     ConflictError,
@@ -46,7 +46,6 @@ from shared.errors import (
 
 log = logging.getLogger(__name__)
 
-correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 ERROR_FOR_STATUS: Mapping[int, type[HubError]] = {
     400: ValidationError,
