@@ -31,7 +31,7 @@ from shared.domain.ecppro import (
 )
 from shared.errors import HubError, ValidationError
 from shared.flows.deps import Deps
-from shared.flows.quarantine import MAX_PAYLOAD_CHARS, QUARANTINE_TABLE
+from shared.flows.quarantine import Rejected, replace_quarantine
 from shared.mappings.ecppro_lists import LIST_MAPPINGS
 from shared.mappings.engine import apply_mapping
 from shared.ports import Entity, OutgoingMessage
@@ -59,16 +59,6 @@ class Staged:
     hash: str
     status: RowStatus
     first_seen: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A record that failed validation, kept for inspection."""
-
-    key: str
-    field: str
-    error: str
-    payload: str
 
 
 @dataclass
@@ -133,7 +123,7 @@ def map_snapshot(
             key = str(raw_id) if raw_id else f"no-id-{content_hash(dict(record))[:12]}"
             if raw_id and raw_id in valid:
                 key = f"{raw_id}#duplicate{position}"
-            payload = json.dumps(record, default=str)[:MAX_PAYLOAD_CHARS]
+            payload = json.dumps(record, default=str)
             rejected.append(Rejected(key, exc.field, exc.message, payload))
             continue
         valid[fields["Id"]] = Incoming(fields["Id"], fields, digest)
@@ -153,7 +143,9 @@ def handle_refresh(command: RefreshList, deps: Deps) -> RefreshResult:
     staged = _read_staged(deps, list_name)
     plan = plan_refresh(incoming, staged, protected=(r.key for r in rejected))
     _apply(deps, list_name, plan, staged, correlation)
-    _replace_quarantine(deps, list_name, rejected, correlation)
+    replace_quarantine(
+        deps, f"ecppro.{list_name.value}", rejected, List=list_name.value, CorrelationId=correlation
+    )
     active = sum(1 for s in staged.values() if s.status is RowStatus.ACTIVE)
     active += len(plan.inserts) + len(plan.restores) - len(plan.removals)
     result = RefreshResult(
@@ -227,37 +219,6 @@ def _row(
         "CorrelationId": correlation,
     }
     return Entity(list_name.value, record.id, data)
-
-
-def _replace_quarantine(
-    deps: Deps, list_name: EcpProList, rejected: list[Rejected], correlation: str
-) -> None:
-    partition = f"ecppro.{list_name.value}"
-    current = {r.key for r in rejected}
-    for old in deps.store.query(QUARANTINE_TABLE, partition=partition):
-        if old.row not in current:
-            deps.store.delete(QUARANTINE_TABLE, partition, old.row)
-    now = deps.clock()
-    deps.store.upsert_many(
-        QUARANTINE_TABLE,
-        (
-            Entity(
-                partition,
-                r.key,
-                {
-                    "Source": "EcpPro",
-                    "List": list_name.value,
-                    "Field": r.field,
-                    "Error": r.error,
-                    "Payload": r.payload,
-                    "ReceivedOn": now,
-                    "CorrelationId": correlation,
-                },
-            )
-            for r in rejected
-        ),
-        replace=True,
-    )
 
 
 def _record_success(deps: Deps, result: RefreshResult) -> None:

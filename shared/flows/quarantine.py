@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,29 +14,51 @@ QUARANTINE_TABLE = "quarantine"
 MAX_PAYLOAD_CHARS = 30_000  # Table Storage strings hold ~32K characters
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """Input that failed validation: its key, the offending field, why, and the raw payload."""
+
+    key: str
+    field: str
+    error: str
+    payload: str
+
+
+def quarantine_entity(source: str, rejected: Rejected, now: datetime, **extra: Any) -> Entity:
+    """The quarantine row of one rejected input (partition = where it came from)."""
+    data = {
+        "Source": source,
+        "Field": rejected.field,
+        "Error": rejected.error,
+        "Payload": rejected.payload[:MAX_PAYLOAD_CHARS],
+        "ReceivedOn": now,
+        **extra,
+    }
+    return Entity(source, rejected.key, data)
+
+
 def quarantine_message(
     deps: Deps, *, source: str, key: str, payload: str, error: str, field: str = ""
 ) -> str:
     """Keep a rejected message under partition `source`; returns its row key."""
     row = key or hashlib.sha256(payload.encode()).hexdigest()[:24]
+    entity = quarantine_entity(source, Rejected(row, field, error, payload), deps.clock())
+    deps.store.upsert_many(QUARANTINE_TABLE, [entity], replace=True)
+    return row
+
+
+def replace_quarantine(deps: Deps, source: str, rejected: list[Rejected], **extra: Any) -> None:
+    """Make `rejected` the whole quarantine of `source`: earlier rows that now pass go."""
+    current = {r.key for r in rejected}
+    for old in deps.store.query(QUARANTINE_TABLE, partition=source):
+        if old.row not in current:
+            deps.store.delete(QUARANTINE_TABLE, source, old.row)
+    now = deps.clock()
     deps.store.upsert_many(
         QUARANTINE_TABLE,
-        [
-            Entity(
-                source,
-                row,
-                {
-                    "Source": source,
-                    "Field": field,
-                    "Error": error,
-                    "Payload": payload[:MAX_PAYLOAD_CHARS],
-                    "ReceivedOn": deps.clock(),
-                },
-            )
-        ],
+        [quarantine_entity(source, r, now, **extra) for r in rejected],
         replace=True,
     )
-    return row
 
 
 def list_quarantine(

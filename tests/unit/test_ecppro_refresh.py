@@ -12,7 +12,6 @@ from shared.errors import AuthError, ThrottledError
 from shared.flows.deps import Deps
 from shared.flows.ecppro_list_view import read_list, read_status
 from shared.flows.ecppro_lists import (
-    QUARANTINE_TABLE,
     REFRESH_QUEUE,
     ROWS_TABLE,
     Incoming,
@@ -21,6 +20,7 @@ from shared.flows.ecppro_lists import (
     plan_refresh,
     refresh_all_lists,
 )
+from shared.flows.quarantine import QUARANTINE_TABLE
 from tests.fakes.bus import InMemoryBus
 from tests.fakes.business_central import FakeBusinessCentral
 from tests.fakes.ecppro import FakeEcpPro
