@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 
 import azure.functions as func
-import pydantic
 
 from functions.http_responses import handle_http, json_response
+from functions.queue_messages import read_message
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.ecppro import ListQuery, RefreshList
 from shared.errors import PermanentError
 from shared.flows.ecppro_list_view import read_list
 from shared.flows.ecppro_lists import REFRESH_QUEUE, handle_refresh, refresh_all_lists
-from shared.flows.quarantine import quarantine_message
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -32,15 +31,9 @@ def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
     arg_name="msg", queue_name=REFRESH_QUEUE, connection="ServiceBusConnection"
 )
 def ecppro_refresh_worker(msg: func.ServiceBusMessage) -> None:
-    body = msg.get_body().decode()
-    try:
-        command = RefreshList.model_validate_json(body)
-    except pydantic.ValidationError as exc:
-        quarantine_message(
-            deps(), source=REFRESH_QUEUE, key=msg.message_id or "", payload=body, error=str(exc)
-        )
+    command = read_message(msg, RefreshList, source=REFRESH_QUEUE)
+    if command is None:
         return
-    correlation_id.set(command.correlation_id or msg.message_id)
     try:
         result = handle_refresh(command, deps())
     except PermanentError as exc:  # recorded on the status row; retrying cannot help

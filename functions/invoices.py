@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 
 import azure.functions as func
-import pydantic
 
 from functions.http_responses import handle_http, json_response
+from functions.queue_messages import read_message
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.invoices import (
@@ -34,7 +34,6 @@ from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice
 from shared.flows.invoice_status import sync_statuses
 from shared.flows.invoice_views import invoice_row, read_view
-from shared.flows.quarantine import quarantine_message
 from shared.mappings.invoice_mapping import MappingEntry
 
 log = logging.getLogger(__name__)
@@ -70,15 +69,9 @@ def invoice_purchase_worker(msg: func.ServiceBusMessage) -> None:
 
 
 def _work(msg: func.ServiceBusMessage, run: Callable[[ProcessInvoice], object]) -> None:
-    body = msg.get_body().decode()
-    try:
-        command = ProcessInvoice.model_validate_json(body)
-    except pydantic.ValidationError as exc:
-        quarantine_message(
-            deps(), source="invoice-queues", key=msg.message_id or "", payload=body, error=str(exc)
-        )
+    command = read_message(msg, ProcessInvoice, source="invoice-queues")
+    if command is None:
         return
-    correlation_id.set(command.correlation_id or msg.message_id)
     try:
         run(command)
     except NotFound as exc:  # the staged invoice is gone: nothing left to do
