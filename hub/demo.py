@@ -189,7 +189,7 @@ def print_table(host: LocalHost, say: Say) -> int:
     total = 0
     for name in EcpProList:
         active = call(host, "GET", f"ecppro/{name.value}", pageSize=1).json()
-        every = count_rows(host, name, include_removed=True)
+        every = len(all_items(host, f"ecppro/{name.value}", includeRemoved="true"))
         first = active["items"][0]["displayName"] if active["items"] else "-"
         removed = every - active["status"]["active"]
         total += every
@@ -197,18 +197,21 @@ def print_table(host: LocalHost, say: Say) -> int:
     return total
 
 
-def count_rows(host: LocalHost, name: EcpProList, *, include_removed: bool) -> int:
-    """Walk every page of GET /api/ecppro/{list} (exercises the continuation token)."""
-    count, continuation = 0, None
+def all_items(host: LocalHost, route: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a paged GET, following its continuation token to the end."""
+    items: list[dict[str, Any]] = []
+    continuation = None
     while True:
-        params: dict[str, Any] = {"pageSize": 1000, "includeRemoved": str(include_removed).lower()}
-        if continuation:
-            params["continuation"] = continuation
-        body = call(host, "GET", f"ecppro/{name.value}", **params).json()
-        count += int(body["count"])
+        page = {
+            **params,
+            "pageSize": 1000,
+            **({"continuation": continuation} if continuation else {}),
+        }
+        body = call(host, "GET", route, **page).json()
+        items += body["items"]
         continuation = body["continuation"]
         if not continuation:
-            return count
+            return items
 
 
 def run_demo(say: Say = click.echo) -> None:

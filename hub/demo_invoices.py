@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from hub.demo import call
+from hub.demo import all_items, call
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 
@@ -30,17 +30,7 @@ def add_unknown_customer_invoice(sandbox: RunningSandbox) -> dict[str, Any]:
 
 
 def rows(host: LocalHost, view: str = "all") -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    continuation = None
-    while True:
-        params: dict[str, Any] = {"view": view, "pageSize": 1000}
-        if continuation:
-            params["continuation"] = continuation
-        body = call(host, "GET", "invoices", **params).json()
-        items += body["items"]
-        continuation = body["continuation"]
-        if not continuation:
-            return items
+    return all_items(host, "invoices", view=view)
 
 
 def run_leg_action(

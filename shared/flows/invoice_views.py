@@ -94,7 +94,3 @@ def read_view(
     )
     rows = [invoice_row(invoice_from(entity), deps.invoice_options) for entity in page.entities]
     return InvoicePage(view, rows, page.continuation)
-
-
-def count_view(deps: Deps, view: InvoiceView) -> int:
-    return sum(1 for _ in deps.store.query(INVOICES, partition=PARTITION, where=_WHERE[view]))
