@@ -20,7 +20,7 @@ from shared.domain.invoices import (
 from shared.errors import ValidationError
 from shared.flows.deps import Deps
 from shared.flows.invoice_purchase import purchase_eligibility
-from shared.flows.invoice_staging import iter_headers, load_invoice, save_invoice
+from shared.flows.invoice_staging import iter_headers, load_header, save_invoice
 from shared.ports import OutgoingMessage
 
 SALES_QUEUE = "invoice-sales"
@@ -37,7 +37,7 @@ class Queued:
 def queue_sales(deps: Deps, invoice_ids: Sequence[str] = (), *, correlation_id: str = "") -> Queued:
     """Queue the sales leg for the given invoices (all of them when none given) that are New."""
     if invoice_ids:
-        candidates = [load_invoice(deps.store, i) for i in invoice_ids]
+        candidates = [load_header(deps.store, i) for i in invoice_ids]
     else:
         candidates = list(iter_headers(deps.store, SalesStatus=SalesStatus.NEW.value))
     chosen = [i for i in candidates if i.sales.status is SalesStatus.NEW]
@@ -83,7 +83,7 @@ def reprocess_sales(deps: Deps, invoice_id: str) -> StagedInvoice:
     purchase link survives. If the old sales document still exists in Business Central,
     the next run links it again rather than creating a second one.
     """
-    invoice = load_invoice(deps.store, invoice_id)
+    invoice = load_header(deps.store, invoice_id)
     invoice.sales.clear(SalesStatus.NEW)
     invoice.processed = _purchase_document_exists(deps, invoice)
     return save_invoice(deps.store, invoice)
@@ -95,7 +95,7 @@ def reprocess_purchase(deps: Deps, invoice_id: str) -> StagedInvoice:
     Raises ValidationError while the purchase document still exists unposted (force-delete
     it first) and always for a posted one (it must be handled by hand in BC).
     """
-    invoice = load_invoice(deps.store, invoice_id)
+    invoice = load_header(deps.store, invoice_id)
     kind = invoice.purchase.document_kind
     if invoice.purchase.document_id and kind is not None:
         document = deps.bc.get_document(kind, invoice.purchase.document_id)
@@ -124,7 +124,7 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
     Every staged invoice whose lines were on it is marked Error with what happened, so
     Reprocess Purchase can recreate them. Returns those invoice ids.
     """
-    invoice = load_invoice(deps.store, invoice_id)
+    invoice = load_header(deps.store, invoice_id)
     kind = invoice.purchase.document_kind
     document = (
         deps.bc.get_document(kind, invoice.purchase.document_id)
@@ -146,12 +146,11 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
     deps.bc.force_delete_purchase_document(document)
     affected = list(iter_headers(deps.store, PurchaseDocumentId=document.id))
     for linked in affected:
-        current = load_invoice(deps.store, linked.id)
-        current.purchase.fail(
+        linked.purchase.fail(
             f"{_name(kind)} {document.number} was force-deleted on "
             f"{deps.clock():%Y-%m-%d %H:%M} UTC; run Reprocess Purchase to create it again"
         )
-        save_invoice(deps.store, current)
+        save_invoice(deps.store, linked)
     return [linked.id for linked in affected]
 
 

@@ -134,13 +134,19 @@ def invoice_from(entity: Entity, lines: Iterable[Entity] = ()) -> StagedInvoice:
     )
 
 
-def load_invoice(store: StagingStore, invoice_id: str) -> StagedInvoice:
-    """Header and lines. Raises NotFound naming the invoice id."""
+def load_header(store: StagingStore, invoice_id: str) -> StagedInvoice:
+    """The header only (no lines): enough for status changes. Raises NotFound."""
     try:
-        header = store.get(INVOICES, PARTITION, invoice_id)
+        return invoice_from(store.get(INVOICES, PARTITION, invoice_id))
     except NotFound:
         raise NotFound(f"no staged EcpPro invoice with id {invoice_id}") from None
-    return invoice_from(header, store.query(INVOICE_LINES, partition=invoice_id))
+
+
+def load_invoice(store: StagingStore, invoice_id: str) -> StagedInvoice:
+    """Header and lines. Raises NotFound naming the invoice id."""
+    invoice = load_header(store, invoice_id)
+    invoice.lines = [_line(line.data) for line in store.query(INVOICE_LINES, partition=invoice_id)]
+    return invoice
 
 
 def save_invoice(store: StagingStore, invoice: StagedInvoice, **extra: Any) -> StagedInvoice:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from shared.domain.invoices import Leg, StagedInvoice
 from shared.flows.deps import Deps
-from shared.flows.invoice_staging import iter_headers, load_invoice, save_invoice
+from shared.flows.invoice_staging import iter_headers, save_invoice
 from shared.ports import BcDocument
 
 
@@ -38,8 +38,7 @@ def sync_statuses(deps: Deps) -> StatusSync:
     seen: dict[str, BcDocument | None] = {}
     checked = posted = missing = 0
     for column, leg_of in _LEGS:
-        for header in iter_headers(deps.store, **{column: "Created"}):
-            invoice = load_invoice(deps.store, header.id)
+        for invoice in iter_headers(deps.store, **{column: "Created"}):
             leg = leg_of(invoice)
             if not leg.document_id or leg.document_kind is None:
                 continue
