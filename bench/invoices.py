@@ -22,14 +22,14 @@ from pathlib import Path
 
 from sandbox.catalog import CUSTOMERS, LICENSE_SKUS
 from sandbox.run import SandboxConfig, start_sandbox
-from shared.adapters.business_central import BusinessCentralClient
-from shared.adapters.business_central_wire import SHAPES
+from shared.adapters.business_central.client import BusinessCentralClient
+from shared.adapters.business_central.wire import SHAPES
 from shared.adapters.http import HttpClient
 from shared.adapters.odata import eq_filter
 from shared.bootstrap import build_business_central
 from shared.config import Settings
 from shared.domain.invoices import DocumentKind
-from shared.ports import NewDocument, NewLine
+from shared.ports.business_central import NewDocument, NewLine
 
 CHUNK = 50
 

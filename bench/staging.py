@@ -12,7 +12,7 @@ from azure.data.tables import TableServiceClient, UpdateMode
 
 from hub.azurite import running_azurite
 from shared.adapters.table_store import MAX_BATCH, TableStagingStore, to_table_row
-from shared.ports import Entity
+from shared.ports.store import Entity
 
 
 def rows(count: int, partitions: int) -> list[Entity]:

@@ -13,14 +13,15 @@ from shared.context import correlation_id
 from shared.domain.ecppro import ListQuery, RefreshList
 from shared.errors import PermanentError
 from shared.flows.ecppro_list_view import read_list
-from shared.flows.ecppro_lists import REFRESH_QUEUE, handle_refresh, refresh_all_lists
+from shared.flows.ecppro_lists import handle_refresh, refresh_all_lists
+from shared.registry import Queue, Schedule
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.function_name("ecppro_refresh_timer")
-@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_REFRESH_SCHEDULE%", use_monitor=True)
+@bp.timer_trigger(arg_name="timer", schedule=Schedule.ECPPRO_REFRESH.binding, use_monitor=True)
 def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
     queued = refresh_all_lists(deps(), reason="timer")
     log.info("queued %d EcpPro list refreshes (past due: %s)", queued, timer.past_due)
@@ -28,10 +29,10 @@ def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
 
 @bp.function_name("ecppro_refresh_worker")
 @bp.service_bus_queue_trigger(
-    arg_name="msg", queue_name=REFRESH_QUEUE, connection="ServiceBusConnection"
+    arg_name="msg", queue_name=Queue.ECPPRO_REFRESH, connection="ServiceBusConnection"
 )
 def ecppro_refresh_worker(msg: func.ServiceBusMessage) -> None:
-    command = read_message(msg, RefreshList, source=REFRESH_QUEUE)
+    command = read_message(msg, RefreshList, source=Queue.ECPPRO_REFRESH)
     if command is None:
         return
     try:

@@ -19,8 +19,6 @@ from shared.domain.invoices import (
 )
 from shared.errors import ConflictError, NotFound, TransientError, ValidationError
 from shared.flows.invoice_actions import (
-    PURCHASE_QUEUE,
-    SALES_QUEUE,
     Queued,
     force_delete,
     queue_purchase,
@@ -35,26 +33,27 @@ from shared.flows.invoice_staging import load_invoice
 from shared.flows.invoice_status import sync_statuses
 from shared.flows.invoice_views import invoice_row, read_view
 from shared.mappings.invoice_mapping import MappingEntry
+from shared.registry import Queue, Schedule
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 @bp.function_name("invoice_import_timer")
-@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_INVOICE_IMPORT_SCHEDULE%", use_monitor=True)
+@bp.timer_trigger(arg_name="timer", schedule=Schedule.INVOICE_IMPORT.binding, use_monitor=True)
 def invoice_import_timer(timer: func.TimerRequest) -> None:
     log.info("EcpPro invoices imported: %s", handle_import(deps()).as_dict())
 
 
 @bp.function_name("invoice_status_timer")
-@bp.timer_trigger(arg_name="timer", schedule="%ECPPRO_STATUS_SYNC_SCHEDULE%", use_monitor=True)
+@bp.timer_trigger(arg_name="timer", schedule=Schedule.INVOICE_STATUS_SYNC.binding, use_monitor=True)
 def invoice_status_timer(timer: func.TimerRequest) -> None:
     log.info("BC document statuses checked: %s", sync_statuses(deps()).as_dict())
 
 
 @bp.function_name("invoice_sales_worker")
 @bp.service_bus_queue_trigger(
-    arg_name="msg", queue_name=SALES_QUEUE, connection="ServiceBusConnection"
+    arg_name="msg", queue_name=Queue.INVOICE_SALES, connection="ServiceBusConnection"
 )
 def invoice_sales_worker(msg: func.ServiceBusMessage) -> None:
     _work(msg, lambda command: handle_sales(command.invoice_id, deps()))
@@ -62,7 +61,7 @@ def invoice_sales_worker(msg: func.ServiceBusMessage) -> None:
 
 @bp.function_name("invoice_purchase_worker")
 @bp.service_bus_queue_trigger(
-    arg_name="msg", queue_name=PURCHASE_QUEUE, connection="ServiceBusConnection"
+    arg_name="msg", queue_name=Queue.INVOICE_PURCHASE, connection="ServiceBusConnection"
 )
 def invoice_purchase_worker(msg: func.ServiceBusMessage) -> None:
     _work(msg, lambda command: handle_purchase(command.invoice_id, deps()))

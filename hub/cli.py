@@ -38,7 +38,7 @@ from hub.host_settings import (
     read_host_options,
     read_local_settings,
 )
-from shared.ports import Bus
+from shared.ports.bus import Bus
 
 logger = logging.getLogger("hub.cli")
 DEFAULT_PORT = 7071

@@ -24,7 +24,7 @@ from hub.host_settings import SettingsLookup, default_settings_lookup
 from hub.http_server import HttpServer
 from hub.queues import QueuePoller
 from hub.timers import Clock, TimerScheduler, utc_now
-from shared.ports import Bus
+from shared.ports.bus import Bus
 
 logger = logging.getLogger("hub.host")
 AppTarget = str | ModuleType | func.FunctionApp

@@ -21,7 +21,7 @@ from azure.functions.servicebus import ServiceBusMessage
 
 from hub.functions_index import QueueFunction, TriggerKind
 from hub.host_invoke import Invoker
-from shared.ports import Bus, ReceivedMessage
+from shared.ports.bus import Bus, ReceivedMessage
 
 logger = logging.getLogger("hub.host")
 MAX_BATCH = 32

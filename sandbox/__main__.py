@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from sandbox.ecppro_seed import EcpProSeed
+from sandbox.ecppro.seed import EcpProSeed
 from sandbox.run import RunningSandbox, SandboxConfig, start_sandbox
 from sandbox.server import SandboxError
 

@@ -28,22 +28,22 @@ from types import TracebackType
 
 import requests
 
-from sandbox.business_central import (
+from sandbox.business_central.simulator import (
     AUDIENCE as BC_AUDIENCE,
 )
-from sandbox.business_central import (
+from sandbox.business_central.simulator import (
     DEFAULT_COMPANY_ID,
     BusinessCentralConfig,
     BusinessCentralSimulator,
 )
-from sandbox.dataverse import DataverseConfig, DataverseSimulator
-from sandbox.ecppro import API_PREFIX, EcpProSimulator
-from sandbox.ecppro_seed import EcpProSeed
-from sandbox.entra import EntraConfig, EntraSimulator
+from sandbox.dataverse.simulator import DataverseConfig, DataverseSimulator
+from sandbox.ecppro.seed import EcpProSeed
+from sandbox.ecppro.simulator import API_PREFIX, EcpProSimulator
+from sandbox.entra.simulator import EntraConfig, EntraSimulator
+from sandbox.entra.tls import SandboxTLS, create_sandbox_tls
+from sandbox.entra.tokens import TokenMint
 from sandbox.server import Simulator
 from sandbox.serving import LOOPBACK, ServerThread, bind_loopback
-from sandbox.tls import SandboxTLS, create_sandbox_tls
-from sandbox.tokens import TokenMint
 
 SETTINGS_FILE_NAME = "sandbox.json"
 

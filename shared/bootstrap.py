@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
-from shared.adapters.business_central import BusinessCentralClient
+from shared.adapters.business_central.client import BusinessCentralClient
 from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
@@ -24,7 +24,8 @@ from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, get_settings
 from shared.errors import AuthError, ValidationError
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.ports import Bus, StagingStore
+from shared.ports.bus import Bus, MessageSender
+from shared.ports.store import StagingStore
 
 _lock = threading.Lock()
 _deps: Deps | None = None
@@ -187,11 +188,12 @@ def _secret(value: SecretStr | None, name: str = "ECPPRO_SECRET_KEY") -> SecretS
     return value
 
 
-def build_deps(settings: Settings | None = None) -> Deps:
+def build_deps(settings: Settings | None = None, *, bus: MessageSender | None = None) -> Deps:
+    """Every port from settings; `bus` when the caller (a local host) already holds one."""
     settings = settings or get_settings()
     return Deps(
         store=build_store(settings),
-        bus=build_bus(settings),
+        bus=bus or build_bus(settings),
         ecppro=build_ecppro(settings),
         bc=build_business_central(settings),
         invoice_options=invoice_options(settings),

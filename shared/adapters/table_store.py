@@ -44,7 +44,7 @@ from azure.data.tables import (
 )
 
 from shared.errors import ConflictError, NotFound, TransientError, ValidationError
-from shared.ports import Entity, Page
+from shared.ports.store import Entity, Page
 
 MAX_BATCH = 100
 MAX_BATCH_BYTES = 3_500_000  # under the 4 MiB payload limit, leaving room for the envelope

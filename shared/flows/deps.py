@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shared.ports import Bus, BusinessCentral, EcpProSource, StagingStore
+from shared.ports.bus import MessageSender
+from shared.ports.business_central import BusinessCentral
+from shared.ports.ecppro import EcpProSource
+from shared.ports.store import StagingStore
 
 
 def utc_now() -> datetime:
@@ -33,7 +36,7 @@ class Deps:
     """The ports a handler may use. Built once per worker by `shared.bootstrap`."""
 
     store: StagingStore
-    bus: Bus
+    bus: MessageSender
     ecppro: EcpProSource
     bc: BusinessCentral
     invoice_options: InvoiceOptions = field(default_factory=InvoiceOptions)

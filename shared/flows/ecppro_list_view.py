@@ -13,7 +13,8 @@ from typing import Any
 from shared.domain.ecppro import EcpProList, RefreshList, RefreshResult, RowStatus
 from shared.errors import NotFound
 from shared.flows.deps import Deps
-from shared.flows.ecppro_lists import ROWS_TABLE, STATUS_PARTITION, STATUS_TABLE, handle_refresh
+from shared.flows.ecppro_lists import STATUS_PARTITION, handle_refresh
+from shared.registry import Table
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ListPage:
 def read_status(deps: Deps, list_name: EcpProList) -> dict[str, Any]:
     """The list's last refresh: result, error, counts, times (empty when never refreshed)."""
     try:
-        data = deps.store.get(STATUS_TABLE, STATUS_PARTITION, list_name.value).data
+        data = deps.store.get(Table.STATUS, STATUS_PARTITION, list_name.value).data
     except NotFound:
         return {}
     return {_camel(name): _plain(value) for name, value in data.items()}
@@ -67,7 +68,11 @@ def read_list(
             RefreshList(list=list_name, reason="first-read", correlation_id=correlation_id), deps
         )
     page = deps.store.page(
-        ROWS_TABLE, partition=list_name.value, size=size, continuation=continuation, where=where
+        Table.ECPPRO_ROWS,
+        partition=list_name.value,
+        size=size,
+        continuation=continuation,
+        where=where,
     )
     items = [
         {_camel(name): _plain(value) for name, value in entity.data.items()}
@@ -77,7 +82,7 @@ def read_list(
 
 
 def _is_empty(deps: Deps, list_name: EcpProList) -> bool:
-    first = deps.store.page(ROWS_TABLE, partition=list_name.value, size=1)
+    first = deps.store.page(Table.ECPPRO_ROWS, partition=list_name.value, size=1)
     return not (first.entities or first.continuation)
 
 

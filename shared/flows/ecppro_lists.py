@@ -34,11 +34,10 @@ from shared.flows.deps import Deps
 from shared.flows.quarantine import Rejected, replace_quarantine
 from shared.mappings.ecppro_lists import LIST_MAPPINGS
 from shared.mappings.engine import apply_mapping
-from shared.ports import Entity, OutgoingMessage
+from shared.ports.bus import OutgoingMessage
+from shared.ports.store import Entity
+from shared.registry import Queue, Table
 
-REFRESH_QUEUE = "ecppro-refresh"
-ROWS_TABLE = "ecppro"
-STATUS_TABLE = "syncstatus"
 STATUS_PARTITION = "ecppro"
 
 
@@ -173,7 +172,7 @@ def _read_staged(deps: Deps, list_name: EcpProList) -> dict[str, Staged]:
             RowStatus(entity.data.get("Status", RowStatus.ACTIVE)),
             entity.data.get("FirstSeenOn"),
         )
-        for entity in deps.store.query(ROWS_TABLE, partition=list_name.value)
+        for entity in deps.store.query(Table.ECPPRO_ROWS, partition=list_name.value)
     }
 
 
@@ -191,7 +190,7 @@ def _apply(
         _row(list_name, record, now, correlation, first_seen=staged[record.id].first_seen or now)
         for record in [*plan.updates, *plan.restores]
     ]
-    deps.store.upsert_many(ROWS_TABLE, written, replace=True)
+    deps.store.upsert_many(Table.ECPPRO_ROWS, written, replace=True)
     removed = [
         Entity(
             list_name.value,
@@ -200,7 +199,7 @@ def _apply(
         )
         for record_id in plan.removals
     ]
-    deps.store.upsert_many(ROWS_TABLE, removed)
+    deps.store.upsert_many(Table.ECPPRO_ROWS, removed)
 
 
 def _row(
@@ -238,7 +237,7 @@ def _record_success(deps: Deps, result: RefreshResult) -> None:
         "CorrelationId": result.correlation_id,
         "DurationMs": result.duration_ms,
     }
-    deps.store.upsert_many(STATUS_TABLE, [Entity(STATUS_PARTITION, result.list.value, data)])
+    deps.store.upsert_many(Table.STATUS, [Entity(STATUS_PARTITION, result.list.value, data)])
 
 
 def _record_failure(deps: Deps, list_name: EcpProList, correlation: str, error: HubError) -> None:
@@ -248,7 +247,7 @@ def _record_failure(deps: Deps, list_name: EcpProList, correlation: str, error: 
         "LastError": error.message,
         "CorrelationId": correlation,
     }
-    deps.store.upsert_many(STATUS_TABLE, [Entity(STATUS_PARTITION, list_name.value, data)])
+    deps.store.upsert_many(Table.STATUS, [Entity(STATUS_PARTITION, list_name.value, data)])
 
 
 def refresh_all_lists(deps: Deps, *, reason: str = "timer") -> int:
@@ -265,4 +264,4 @@ def refresh_all_lists(deps: Deps, *, reason: str = "timer") -> int:
         )
         for list_name in EcpProList
     ]
-    return deps.bus.send(REFRESH_QUEUE, messages)
+    return deps.bus.send(Queue.ECPPRO_REFRESH, messages)

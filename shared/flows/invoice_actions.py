@@ -21,10 +21,8 @@ from shared.errors import ValidationError
 from shared.flows.deps import Deps
 from shared.flows.invoice_purchase import purchase_eligibility
 from shared.flows.invoice_staging import iter_headers, load_header, save_invoice
-from shared.ports import OutgoingMessage
-
-SALES_QUEUE = "invoice-sales"
-PURCHASE_QUEUE = "invoice-purchase"
+from shared.ports.bus import OutgoingMessage
+from shared.registry import Queue
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ def queue_sales(deps: Deps, invoice_ids: Sequence[str] = (), *, correlation_id: 
     else:
         candidates = list(iter_headers(deps.store, SalesStatus=SalesStatus.NEW.value))
     chosen = [i for i in candidates if i.sales.status is SalesStatus.NEW]
-    return _send(deps, SALES_QUEUE, "sales", chosen, correlation_id)
+    return _send(deps, Queue.INVOICE_SALES, "sales", chosen, correlation_id)
 
 
 def eligible_for_purchase(deps: Deps) -> list[StagedInvoice]:
@@ -57,11 +55,13 @@ def eligible_for_purchase(deps: Deps) -> list[StagedInvoice]:
 
 def queue_purchase(deps: Deps, *, correlation_id: str = "") -> Queued:
     """Queue the purchase leg for every eligible invoice (not only a selection)."""
-    return _send(deps, PURCHASE_QUEUE, "purchase", eligible_for_purchase(deps), correlation_id)
+    return _send(
+        deps, Queue.INVOICE_PURCHASE, "purchase", eligible_for_purchase(deps), correlation_id
+    )
 
 
 def _send(
-    deps: Deps, queue: str, leg: str, invoices: list[StagedInvoice], correlation: str
+    deps: Deps, queue: Queue, leg: str, invoices: list[StagedInvoice], correlation: str
 ) -> Queued:
     messages = [
         OutgoingMessage(

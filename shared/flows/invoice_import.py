@@ -23,13 +23,7 @@ from shared.domain.invoices import PurchaseStatus, SalesStatus, StagedInvoice, S
 from shared.errors import ConflictError, ValidationError
 from shared.flows.deps import Deps
 from shared.flows.ecppro_lists import content_hash
-from shared.flows.invoice_staging import (
-    INVOICE_LINES,
-    INVOICES,
-    PARTITION,
-    header_entity,
-    line_entities,
-)
+from shared.flows.invoice_staging import PARTITION, header_entity, line_entities
 from shared.flows.quarantine import quarantine_message
 from shared.mappings.invoice_mapping import (
     DEFAULT_MAPPING,
@@ -37,9 +31,9 @@ from shared.mappings.invoice_mapping import (
     map_invoice,
     validate_mapping,
 )
-from shared.ports import Entity, StagingStore
+from shared.ports.store import Entity, StagingStore
+from shared.registry import Table
 
-MAPPING_TABLE = "invoicemapping"
 MAPPING_PARTITION = "ecppro"
 
 
@@ -63,7 +57,7 @@ class ImportResult:
 
 def load_mapping(store: StagingStore) -> list[MappingEntry]:
     """The stored mapping, or the shipped defaults when none was saved."""
-    rows = list(store.query(MAPPING_TABLE, partition=MAPPING_PARTITION))
+    rows = list(store.query(Table.INVOICE_MAPPING, partition=MAPPING_PARTITION))
     if not rows:
         return list(DEFAULT_MAPPING)
     return [MappingEntry(str(row.data["EcpProField"]), row.row) for row in rows]
@@ -73,11 +67,11 @@ def save_mapping(store: StagingStore, entries: Sequence[MappingEntry]) -> None:
     """Replace the mapping. Raises ValidationError (unknown field, duplicate, missing)."""
     validate_mapping(entries)
     keep = {entry.bc_field for entry in entries}
-    for row in store.query(MAPPING_TABLE, partition=MAPPING_PARTITION):
+    for row in store.query(Table.INVOICE_MAPPING, partition=MAPPING_PARTITION):
         if row.row not in keep:
-            store.delete(MAPPING_TABLE, MAPPING_PARTITION, row.row)
+            store.delete(Table.INVOICE_MAPPING, MAPPING_PARTITION, row.row)
     store.upsert_many(
-        MAPPING_TABLE,
+        Table.INVOICE_MAPPING,
         [Entity(MAPPING_PARTITION, e.bc_field, {"EcpProField": e.ecppro_field}) for e in entries],
         replace=True,
     )
@@ -87,7 +81,7 @@ def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
     """Stage every EcpPro invoice. Raises AuthError / TransientError from EcpPro."""
     correlation = correlation_id or str(uuid.uuid4())
     mapping = load_mapping(deps.store)
-    staged = {e.row: e.data for e in deps.store.query(INVOICES, partition=PARTITION)}
+    staged = {e.row: e.data for e in deps.store.query(Table.INVOICES, partition=PARTITION)}
     counts = {"imported": 0, "refreshed": 0, "unchanged": 0, "locked": 0, "failed": 0}
     for raw in deps.ecppro.list_records("invoices"):
         outcome = _import_one(deps, mapping, raw, staged, correlation)
@@ -183,21 +177,21 @@ def _write(
     now = deps.clock()
     new_rows = line_entities(invoice)
     wanted = {row.row for row in new_rows}
-    for old in store.query(INVOICE_LINES, partition=invoice.id):
+    for old in store.query(Table.INVOICE_LINES, partition=invoice.id):
         if old.row not in wanted:
-            store.delete(INVOICE_LINES, invoice.id, old.row)
-    store.upsert_many(INVOICE_LINES, new_rows, replace=True)
+            store.delete(Table.INVOICE_LINES, invoice.id, old.row)
+    store.upsert_many(Table.INVOICE_LINES, new_rows, replace=True)
     invoice.correlation_id = correlation
     # LineCount is written here only: later saves carry the header without its lines.
     header = header_entity(invoice, ContentHash=digest, UpdatedOn=now, LineCount=len(invoice.lines))
     header.data["ImportedOn"] = (current or {}).get("ImportedOn") or now
     if current is None:
         try:
-            store.insert(INVOICES, header)
+            store.insert(Table.INVOICES, header)
         except ConflictError:  # another import staged it a moment ago: theirs stands
             return
     else:
-        store.upsert_many(INVOICES, [header], replace=True)
+        store.upsert_many(Table.INVOICES, [header], replace=True)
 
 
 def _stage_failure(
@@ -224,4 +218,4 @@ def _stage_failure(
         "UpdatedOn": now,
         "ImportedOn": (current or {}).get("ImportedOn") or now,
     }
-    deps.store.upsert_many(INVOICES, [Entity(PARTITION, invoice_id, data)])
+    deps.store.upsert_many(Table.INVOICES, [Entity(PARTITION, invoice_id, data)])

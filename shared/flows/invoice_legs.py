@@ -16,7 +16,7 @@ from shared.domain.invoices import Leg, StagedInvoice
 from shared.errors import PermanentError, TransientError
 from shared.flows.deps import Deps
 from shared.flows.invoice_staging import save_invoice
-from shared.ports import BcDocument
+from shared.ports.business_central import BcDocument
 
 
 @dataclass(frozen=True)

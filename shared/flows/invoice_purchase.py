@@ -27,7 +27,7 @@ from shared.flows.deps import Deps, InvoiceOptions
 from shared.flows.invoice_legs import Decision, Fail, Skip, post_owed, run_leg
 from shared.flows.invoice_staging import load_invoice
 from shared.flows.locks import hold_lock
-from shared.ports import BcDocument, BcParty, NewDocument, NewLine
+from shared.ports.business_central import BcDocument, BcParty, NewDocument, NewLine
 
 
 def purchase_eligibility(invoice: StagedInvoice, options: InvoiceOptions) -> str:

@@ -23,7 +23,7 @@ from shared.domain.invoices import (
 from shared.flows.deps import Deps, InvoiceOptions
 from shared.flows.invoice_legs import Decision, Fail, post_owed, run_leg
 from shared.flows.invoice_staging import load_invoice
-from shared.ports import BcDocument, BcParty, NewDocument, NewLine
+from shared.ports.business_central import BcDocument, BcParty, NewDocument, NewLine
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,9 @@ from shared.domain.invoices import (
     StagedLine,
 )
 from shared.errors import NotFound
-from shared.ports import Entity, StagingStore
+from shared.ports.store import Entity, StagingStore
+from shared.registry import Table
 
-INVOICES = "invoices"
-INVOICE_LINES = "invoicelines"
 PARTITION = "ecppro"
 
 _HEADER_COLUMNS = {
@@ -137,7 +136,7 @@ def invoice_from(entity: Entity, lines: Iterable[Entity] = ()) -> StagedInvoice:
 def load_header(store: StagingStore, invoice_id: str) -> StagedInvoice:
     """The header only (no lines): enough for status changes. Raises NotFound."""
     try:
-        return invoice_from(store.get(INVOICES, PARTITION, invoice_id))
+        return invoice_from(store.get(Table.INVOICES, PARTITION, invoice_id))
     except NotFound:
         raise NotFound(f"no staged EcpPro invoice with id {invoice_id}") from None
 
@@ -145,20 +144,22 @@ def load_header(store: StagingStore, invoice_id: str) -> StagedInvoice:
 def load_invoice(store: StagingStore, invoice_id: str) -> StagedInvoice:
     """Header and lines. Raises NotFound naming the invoice id."""
     invoice = load_header(store, invoice_id)
-    invoice.lines = [_line(line.data) for line in store.query(INVOICE_LINES, partition=invoice_id)]
+    invoice.lines = [
+        _line(line.data) for line in store.query(Table.INVOICE_LINES, partition=invoice_id)
+    ]
     return invoice
 
 
 def save_invoice(store: StagingStore, invoice: StagedInvoice, **extra: Any) -> StagedInvoice:
     """Write the header if it did not change meanwhile (ConflictError otherwise)."""
-    saved = store.update(INVOICES, header_entity(invoice, **extra))
+    saved = store.update(Table.INVOICES, header_entity(invoice, **extra))
     invoice.etag = saved.etag
     return invoice
 
 
 def iter_headers(store: StagingStore, **where: Any) -> Iterator[StagedInvoice]:
     """Headers only (no lines), filtered by column equality."""
-    for entity in store.query(INVOICES, partition=PARTITION, where=where or None):
+    for entity in store.query(Table.INVOICES, partition=PARTITION, where=where or None):
         yield invoice_from(entity)
 
 

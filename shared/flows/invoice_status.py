@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from shared.domain.invoices import Leg, StagedInvoice
 from shared.flows.deps import Deps
 from shared.flows.invoice_staging import iter_headers, save_invoice
-from shared.ports import BcDocument
+from shared.ports.business_central import BcDocument
 
 
 @dataclass(frozen=True)

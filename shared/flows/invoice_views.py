@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from shared.domain.invoices import DocumentKind, InvoiceView, Leg, StagedInvoice
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.flows.invoice_staging import INVOICES, PARTITION, invoice_from
+from shared.flows.invoice_staging import PARTITION, invoice_from
+from shared.registry import Table
 
 # Business Central page ids: (document kind, posted) → page.
 _PAGES = {
@@ -90,7 +91,11 @@ def read_view(
     deps: Deps, view: InvoiceView, *, size: int = 50, continuation: str | None = None
 ) -> InvoicePage:
     page = deps.store.page(
-        INVOICES, partition=PARTITION, size=size, continuation=continuation, where=_WHERE[view]
+        Table.INVOICES,
+        partition=PARTITION,
+        size=size,
+        continuation=continuation,
+        where=_WHERE[view],
     )
     rows = [invoice_row(invoice_from(entity), deps.invoice_options) for entity in page.entities]
     return InvoicePage(view, rows, page.continuation)

@@ -17,9 +17,8 @@ from datetime import timedelta
 
 from shared.errors import ConflictError, NotFound, TransientError
 from shared.flows.deps import Deps
-from shared.ports import Entity
-
-LOCKS_TABLE = "locks"
+from shared.ports.store import Entity
+from shared.registry import Table
 
 
 @contextmanager
@@ -43,7 +42,7 @@ def hold_lock(
     finally:
         # If it expired and someone took it over, the lock is theirs now: leave it.
         with suppress(ConflictError):
-            deps.store.delete(LOCKS_TABLE, "lock", name, etag=held.etag)
+            deps.store.delete(Table.LOCKS, "lock", name, etag=held.etag)
 
 
 def _acquire(
@@ -54,7 +53,7 @@ def _acquire(
     while True:
         wanted = Entity("lock", name, {"Owner": str(uuid.uuid4()), "ExpiresOn": deps.clock() + ttl})
         try:
-            return deps.store.insert(LOCKS_TABLE, wanted)
+            return deps.store.insert(Table.LOCKS, wanted)
         except ConflictError:
             taken = _take_over_if_expired(deps, wanted)
         if taken is not None:
@@ -68,15 +67,15 @@ def _acquire(
 def _take_over_if_expired(deps: Deps, wanted: Entity) -> Entity | None:
     """The lock, if its holder's time ran out (or it was just released); None if held."""
     try:
-        current = deps.store.get(LOCKS_TABLE, "lock", wanted.row)
+        current = deps.store.get(Table.LOCKS, "lock", wanted.row)
     except NotFound:
         try:
-            return deps.store.insert(LOCKS_TABLE, wanted)
+            return deps.store.insert(Table.LOCKS, wanted)
         except ConflictError:
             return None
     if current.data["ExpiresOn"] > deps.clock():
         return None
     try:
-        return deps.store.update(LOCKS_TABLE, Entity("lock", wanted.row, wanted.data, current.etag))
+        return deps.store.update(Table.LOCKS, Entity("lock", wanted.row, wanted.data, current.etag))
     except ConflictError:
         return None

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from shared.flows.deps import Deps
-from shared.ports import Entity
+from shared.ports.store import Entity
+from shared.registry import Table
 
-QUARANTINE_TABLE = "quarantine"
 MAX_PAYLOAD_CHARS = 30_000  # Table Storage strings hold ~32K characters
 
 
@@ -43,19 +43,19 @@ def quarantine_message(
     """Keep a rejected message under partition `source`; returns its row key."""
     row = key or hashlib.sha256(payload.encode()).hexdigest()[:24]
     entity = quarantine_entity(source, Rejected(row, field, error, payload), deps.clock())
-    deps.store.upsert_many(QUARANTINE_TABLE, [entity], replace=True)
+    deps.store.upsert_many(Table.QUARANTINE, [entity], replace=True)
     return row
 
 
 def replace_quarantine(deps: Deps, source: str, rejected: list[Rejected], **extra: Any) -> None:
     """Make `rejected` the whole quarantine of `source`: earlier rows that now pass go."""
     current = {r.key for r in rejected}
-    for old in deps.store.query(QUARANTINE_TABLE, partition=source):
+    for old in deps.store.query(Table.QUARANTINE, partition=source):
         if old.row not in current:
-            deps.store.delete(QUARANTINE_TABLE, source, old.row)
+            deps.store.delete(Table.QUARANTINE, source, old.row)
     now = deps.clock()
     deps.store.upsert_many(
-        QUARANTINE_TABLE,
+        Table.QUARANTINE,
         [quarantine_entity(source, r, now, **extra) for r in rejected],
         replace=True,
     )
@@ -74,7 +74,7 @@ def list_quarantine(
             "receivedOn": _iso(entity.data.get("ReceivedOn")),
             "payload": entity.data.get("Payload", ""),
         }
-        for entity in deps.store.query(QUARANTINE_TABLE, partition=source)
+        for entity in deps.store.query(Table.QUARANTINE, partition=source)
     ]
     rows.sort(key=lambda row: row["receivedOn"] or "", reverse=True)
     return rows[:limit]

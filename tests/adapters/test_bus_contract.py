@@ -24,7 +24,7 @@ from shared.adapters.bus import (
 from shared.bootstrap import build_bus
 from shared.config import Settings
 from shared.errors import ConflictError, ValidationError
-from shared.ports import Bus, OutgoingMessage
+from shared.ports.bus import Bus, OutgoingMessage
 from tests.adapters.servicebus_fake import FakeServiceBusClient, FakeServiceBusNamespace
 from tests.fakes.bus import InMemoryBus, ManualClock
 

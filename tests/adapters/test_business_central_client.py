@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from sandbox.run import RunningSandbox
-from shared.adapters.business_central import BusinessCentralClient
+from shared.adapters.business_central.client import BusinessCentralClient
 from shared.bootstrap import build_business_central
 from shared.config import Settings
 from shared.domain.invoices import DocumentKind
 from shared.errors import ValidationError
-from shared.ports import NewDocument, NewLine
+from shared.ports.business_central import NewDocument, NewLine
 
 pytestmark = pytest.mark.sandbox
 

@@ -10,7 +10,7 @@ import pytest
 
 from shared.adapters.table_store import TableStagingStore, decode_key, encode_key
 from shared.errors import ConflictError, NotFound, ValidationError
-from shared.ports import Entity, StagingStore
+from shared.ports.store import Entity, StagingStore
 from tests.fakes.store import InMemoryStagingStore
 
 _names = itertools.count()

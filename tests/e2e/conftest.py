@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from hub.azurite import Azurite
-from hub.demo import DEMO_INVOICE_SETTINGS
+from hub.demo.environment import DEMO_INVOICE_SETTINGS
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 from shared import bootstrap
@@ -33,11 +33,13 @@ def host(
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    deps = bootstrap.build_deps(Settings())
+    settings = Settings()
+    bus = bootstrap.build_bus(settings)
+    deps = bootstrap.build_deps(settings, bus=bus)
     with (
         bootstrap.override(deps),
         LocalHost(
-            "function_app", bus=deps.bus, timers=False, function_key="fk", master_key="mk"
+            "function_app", bus=bus, timers=False, function_key="fk", master_key="mk"
         ) as running,
     ):
         yield running

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from hub.demo import wait_for_refreshes
+from hub.demo.lists import wait_for_refreshes
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 from shared import bootstrap

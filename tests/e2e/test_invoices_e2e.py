@@ -9,14 +9,14 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from hub.azurite import Azurite
-from hub.demo_invoices import rows, run_action, run_leg_action
+from hub.demo.invoices import rows, run_action, run_leg_action
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox
 from shared import bootstrap
 from shared.adapters.bus import storage_queue_name
 from shared.domain.invoices import ProcessInvoice
-from shared.flows.invoice_actions import SALES_QUEUE
-from shared.ports import OutgoingMessage
+from shared.ports.bus import OutgoingMessage
+from shared.registry import Queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite, pytest.mark.sandbox]
 _prefixes = itertools.count()
@@ -50,9 +50,9 @@ def test_invoices_flow_through_both_legs_without_duplicates(
     # The same message delivered again (a redelivery after a lost lock) creates nothing new.
     again = ProcessInvoice(invoice_id=one["id"], leg="sales").model_dump_json()
     bootstrap.deps().bus.send(
-        SALES_QUEUE, [OutgoingMessage(body=again, message_id="redelivered-1")]
+        Queue.INVOICE_SALES, [OutgoingMessage(body=again, message_id="redelivered-1")]
     )
-    wait_until_drained(azurite, SALES_QUEUE)
+    wait_until_drained(azurite, Queue.INVOICE_SALES)
     assert len(sales_documents(sandbox, one["invoiceNumber"])) == 1
     run_leg_action(host, "create-purchase-documents", "purchase", timeout=120)
     bought = rows(host, "purchase-created")

@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from shared.adapters.bus_rules import (
+from shared.adapters.bus.rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     check_message_ids,
     check_receive_args,
     too_many_deliveries,
 )
 from shared.errors import ConflictError
-from shared.ports import OutgoingMessage, ReceivedMessage
+from shared.ports.bus import OutgoingMessage, ReceivedMessage
 
 
 class ManualClock:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from shared.domain.invoices import DocumentKind
 from shared.errors import TransientError, ValidationError
-from shared.ports import BcDocument, BcParty, NewDocument, NewLine
+from shared.ports.business_central import BcDocument, BcParty, NewDocument, NewLine
 
 _PREFIX = {
     DocumentKind.SALES_INVOICE: ("S-INV", "PS-INV"),

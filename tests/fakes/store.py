@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from shared.errors import ConflictError, NotFound, ValidationError
-from shared.ports import Entity, Page
+from shared.ports.store import Entity, Page
 
 _etags = itertools.count(1)
 

@@ -12,7 +12,7 @@ from azure.functions.timer import TimerRequest
 
 from shared.errors import AuthError
 from shared.flows.deps import Deps
-from shared.flows.ecppro_lists import REFRESH_QUEUE, ROWS_TABLE
+from shared.registry import Queue, Table
 from tests.fakes.ecppro import FakeEcpPro
 
 Functions = dict[str, Callable[..., Any]]
@@ -46,7 +46,7 @@ def test_refresh_http_returns_counts(user_functions: Functions, fake_deps: Deps)
     body = json.loads(response.get_body())
     assert response.status_code == 200
     assert (body["inserted"], body["active"], body["correlationId"]) == (1, 1, "corr-1")
-    assert fake_deps.store.get(ROWS_TABLE, "licenses", "l1").data["Code"] == "SPE_E3"
+    assert fake_deps.store.get(Table.ECPPRO_ROWS, "licenses", "l1").data["Code"] == "SPE_E3"
 
 
 def test_refresh_http_unknown_list_is_400_naming_the_field(
@@ -96,7 +96,7 @@ def test_list_http_bad_page_size_is_400(user_functions: Functions, fake_deps: De
 
 def test_timer_queues_one_refresh_per_list(user_functions: Functions, fake_deps: Deps) -> None:
     user_functions["ecppro_refresh_timer"](TimerRequest(past_due=False))
-    assert len(fake_deps.bus.receive(REFRESH_QUEUE, max_messages=32)) == 5
+    assert len(fake_deps.bus.receive(Queue.ECPPRO_REFRESH, max_messages=32)) == 5
 
 
 def test_worker_refreshes_from_a_service_bus_message(
@@ -104,13 +104,13 @@ def test_worker_refreshes_from_a_service_bus_message(
 ) -> None:
     message = service_bus(b'{"list": "licenses", "reason": "timer"}', "m-1")
     user_functions["ecppro_refresh_worker"](message)
-    assert fake_deps.store.get(ROWS_TABLE, "licenses", "l1").data["Status"] == "Active"
+    assert fake_deps.store.get(Table.ECPPRO_ROWS, "licenses", "l1").data["Status"] == "Active"
 
 
 def test_worker_quarantines_a_malformed_message(user_functions: Functions, fake_deps: Deps) -> None:
     message = service_bus(b'{"list": "printers"}', "m-2")
     user_functions["ecppro_refresh_worker"](message)  # completes: retrying cannot fix it
-    kept = fake_deps.store.get("quarantine", REFRESH_QUEUE, "m-2").data
+    kept = fake_deps.store.get("quarantine", Queue.ECPPRO_REFRESH, "m-2").data
     assert "printers" in kept["Payload"]
 
 
@@ -127,7 +127,7 @@ def test_worker_completes_on_refused_credentials(
 def test_quarantine_lists_what_was_refused(user_functions: Functions, fake_deps: Deps) -> None:
     user_functions["ecppro_refresh_worker"](service_bus(b'{"list": "printers"}', "m-9"))
     response = user_functions["quarantine_http"](
-        http("GET", "quarantine", {}, source=REFRESH_QUEUE)
+        http("GET", "quarantine", {}, source=Queue.ECPPRO_REFRESH)
     )
     body = json.loads(response.get_body())
     assert response.status_code == 200 and body["count"] == 1

@@ -13,9 +13,9 @@ from azure.functions.servicebus import ServiceBusMessage
 from shared import bootstrap
 from shared.domain.invoices import SalesStatus
 from shared.flows.deps import Deps
-from shared.flows.invoice_actions import SALES_QUEUE
 from shared.flows.invoice_import import handle_import
 from shared.flows.invoice_staging import load_invoice
+from shared.registry import Queue
 from tests.unit.invoice_fixtures import invoice, make_deps
 
 Functions = dict[str, Callable[..., Any]]
@@ -56,7 +56,7 @@ def test_import_action_then_queue_sales_answers_202(user_functions: Functions, d
     status, body = answer(response)
     assert status == 202 and body["queued"] == 2
     assert response.headers["Location"] == "/api/invoices?view=sales-created"
-    assert len(deps.bus.receive(SALES_QUEUE, max_messages=10)) == 2
+    assert len(deps.bus.receive(Queue.INVOICE_SALES, max_messages=10)) == 2
 
 
 def test_worker_runs_the_sales_leg(user_functions: Functions, deps: Deps) -> None:

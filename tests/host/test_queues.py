@@ -11,7 +11,7 @@ import pytest
 from hub.host import LocalHost
 from hub.host_errors import HostError
 from hub.queues import failure_text
-from shared.ports import OutgoingMessage
+from shared.ports.bus import OutgoingMessage
 from tests.fakes.bus import InMemoryBus
 from tests.host import sample_app
 from tests.host.conftest import eventually, settings_lookup

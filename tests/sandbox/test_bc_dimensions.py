@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.business_central_finance_seed import dimension_id, dimension_value_id
+from sandbox.business_central.finance_seed import dimension_id, dimension_value_id
 from tests.sandbox.bc_documents import (
     error,
     item_line,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.business_central_finance_seed import default_dimension_row
+from sandbox.business_central.finance_seed import default_dimension_row
 from sandbox.run import RunningSandbox
 from tests.sandbox.bc_documents import (
     account_line,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.business_central import AUDIENCE as BC_AUDIENCE
+from sandbox.business_central.simulator import AUDIENCE as BC_AUDIENCE
 from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from sandbox.ecppro_seed import LISTS
+from sandbox.ecppro.seed import LISTS
 from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
 

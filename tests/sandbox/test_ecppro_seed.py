@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.catalog import CURRENCIES, CUSTOMERS, LICENSE_SKUS, VENDORS
-from sandbox.ecppro_seed import LISTS, EcpProSeed, generate, percent
+from sandbox.ecppro.seed import LISTS, EcpProSeed, generate, percent
 
 Data = dict[str, list[dict[str, Any]]]
 

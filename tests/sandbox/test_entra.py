@@ -8,10 +8,10 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from sandbox.business_central import AUDIENCE as BC_AUDIENCE
-from sandbox.entra import EntraConfig, EntraSimulator
+from sandbox.business_central.simulator import AUDIENCE as BC_AUDIENCE
+from sandbox.entra.simulator import EntraConfig, EntraSimulator
+from sandbox.entra.tokens import TokenMint
 from sandbox.run import RunningSandbox
-from sandbox.tokens import TokenMint
 
 pytestmark = pytest.mark.sandbox
 BC_SCOPE = f"{BC_AUDIENCE}/.default"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.odata_filter import FilterSyntaxError, parse_filter
+from sandbox.odata.filter import FilterSyntaxError, parse_filter
 
 ROW: dict[str, Any] = {
     "displayName": "O'Neil Plumbing Ltd.",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.odata_store import EntitySetSpec
+from sandbox.odata.store import EntitySetSpec
 from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.odata_store import EntitySetSpec, EntityStore, RecordNotFound
+from sandbox.odata.store import EntitySetSpec, EntityStore, RecordNotFound
 
 LINES = EntitySetSpec("lines", "Test.line", fields=("documentId", "amount"))
 

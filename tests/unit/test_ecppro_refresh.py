@@ -12,15 +12,13 @@ from shared.errors import AuthError, ThrottledError
 from shared.flows.deps import Deps
 from shared.flows.ecppro_list_view import read_list, read_status
 from shared.flows.ecppro_lists import (
-    REFRESH_QUEUE,
-    ROWS_TABLE,
     Incoming,
     Staged,
     handle_refresh,
     plan_refresh,
     refresh_all_lists,
 )
-from shared.flows.quarantine import QUARANTINE_TABLE
+from shared.registry import Queue, Table
 from tests.fakes.bus import InMemoryBus
 from tests.fakes.business_central import FakeBusinessCentral
 from tests.fakes.ecppro import FakeEcpPro
@@ -71,7 +69,7 @@ def refresh(deps: Deps, name: EcpProList = EcpProList.GROUPS):
 
 
 def staged(deps: Deps, record_id: str) -> dict[str, Any]:
-    return deps.store.get(ROWS_TABLE, "groups", record_id).data
+    return deps.store.get(Table.ECPPRO_ROWS, "groups", record_id).data
 
 
 def incoming(record_id: str, digest: str) -> Incoming:
@@ -115,11 +113,11 @@ def test_unchanged_rows_are_not_written(deps: Deps, clock: Clock) -> None:
     refresh(deps)
     store = deps.store
     assert isinstance(store, InMemoryStagingStore)
-    before = {key: entity.etag for key, entity in store.rows(ROWS_TABLE).items()}
+    before = {key: entity.etag for key, entity in store.rows(Table.ECPPRO_ROWS).items()}
     clock.tick()
     result = refresh(deps)
     assert (result.unchanged, result.inserted, result.updated) == (3, 0, 0)
-    assert {key: entity.etag for key, entity in store.rows(ROWS_TABLE).items()} == before
+    assert {key: entity.etag for key, entity in store.rows(Table.ECPPRO_ROWS).items()} == before
 
 
 def test_changed_row_is_replaced_and_keeps_first_seen(deps: Deps, clock: Clock) -> None:
@@ -166,14 +164,14 @@ def test_invalid_record_is_quarantined_and_its_row_left_alone(deps: Deps) -> Non
     assert (result.quarantined, result.removed) == (2, 0)
     assert staged(deps, "g2")["Status"] == "Active"
     assert staged(deps, "g1")["DisplayName"] == "Sales"
-    bad = deps.store.get(QUARANTINE_TABLE, "ecppro.groups", "g2").data
+    bad = deps.store.get(Table.QUARANTINE, "ecppro.groups", "g2").data
     assert bad["Field"] == "isTeam"
     assert "EcpPro groups record g2" in bad["Error"]
     assert "sometimes" in bad["Payload"]
     source.lists["groups"][1] = group("g2", "Finance")
     source.lists["groups"].pop()
     assert refresh(deps).quarantined == 0
-    assert list(deps.store.query(QUARANTINE_TABLE, partition="ecppro.groups")) == []
+    assert list(deps.store.query(Table.QUARANTINE, partition="ecppro.groups")) == []
 
 
 def test_refused_credentials_record_the_failure_and_keep_rows(deps: Deps) -> None:
@@ -184,7 +182,7 @@ def test_refused_credentials_record_the_failure_and_keep_rows(deps: Deps) -> Non
     with pytest.raises(AuthError):
         refresh(deps)
     assert staged(deps, "g1")["Status"] == "Active"
-    assert len(list(deps.store.query(ROWS_TABLE, partition="groups"))) == 3
+    assert len(list(deps.store.query(Table.ECPPRO_ROWS, partition="groups"))) == 3
     status = read_status(deps, EcpProList.GROUPS)
     assert status["lastResult"] == "Failed"
     assert "ECPPRO_SECRET_KEY" in status["lastError"]
@@ -226,6 +224,6 @@ def test_timer_fan_out_queues_each_list_once_per_minute(deps: Deps) -> None:
     assert refresh_all_lists(deps) == 5
     assert refresh_all_lists(deps) == 0  # the same minute: duplicates dropped
     bus = deps.bus
-    messages = bus.receive(REFRESH_QUEUE, max_messages=10)
+    messages = bus.receive(Queue.ECPPRO_REFRESH, max_messages=10)
     lists = {RefreshList.model_validate_json(m.body).list for m in messages}
     assert lists == set(EcpProList)

@@ -8,7 +8,6 @@ from shared.domain.invoices import DocumentKind, InvoiceView, PurchaseStatus, Sa
 from shared.errors import ValidationError
 from shared.flows.deps import Deps
 from shared.flows.invoice_actions import (
-    SALES_QUEUE,
     force_delete,
     queue_sales,
     reprocess_purchase,
@@ -18,6 +17,7 @@ from shared.flows.invoice_purchase import handle_purchase
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice
 from shared.flows.invoice_views import read_view
+from shared.registry import Queue
 from tests.unit.invoice_fixtures import bc_of, imported, invoice, make_deps
 
 
@@ -107,7 +107,7 @@ def test_create_sales_documents_queues_each_new_invoice_once() -> None:
     handle_sales("i3", deps)
     assert sorted(queue_sales(deps).invoice_ids) == ["i1", "i2"]
     assert queue_sales(deps).accepted == 0  # pressed twice: duplicates dropped
-    assert len(deps.bus.receive(SALES_QUEUE, max_messages=10)) == 2
+    assert len(deps.bus.receive(Queue.INVOICE_SALES, max_messages=10)) == 2
     assert queue_sales(deps, ["i3"]).invoice_ids == []  # a selection still needs status New
 
 

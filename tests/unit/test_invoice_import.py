@@ -9,8 +9,9 @@ import pytest
 from shared.domain.invoices import SalesStatus
 from shared.errors import ValidationError
 from shared.flows.invoice_import import handle_import, load_mapping, save_mapping
-from shared.flows.invoice_staging import INVOICES, PARTITION, load_invoice, save_invoice
+from shared.flows.invoice_staging import PARTITION, load_invoice, save_invoice
 from shared.mappings.invoice_mapping import DEFAULT_MAPPING, MappingEntry, validate_mapping
+from shared.registry import Table
 from tests.unit.invoice_fixtures import invoice, line, make_deps, source_of
 
 
@@ -19,7 +20,7 @@ def test_import_stages_header_and_lines_once() -> None:
     assert handle_import(deps).imported == 1
     again = handle_import(deps)
     assert (again.imported, again.unchanged) == (0, 1)
-    assert len(list(deps.store.query(INVOICES, partition=PARTITION))) == 1
+    assert len(list(deps.store.query(Table.INVOICES, partition=PARTITION))) == 1
     staged = load_invoice(deps.store, "i1")
     assert (staged.invoice_number, staged.customer_number, staged.vendor_invoice_number) == (
         "INV-1",

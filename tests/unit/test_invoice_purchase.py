@@ -8,10 +8,11 @@ import pytest
 
 from shared.domain.invoices import DocumentKind, PurchaseStatus, SalesStatus
 from shared.flows.deps import Deps
-from shared.flows.invoice_actions import PURCHASE_QUEUE, queue_purchase
+from shared.flows.invoice_actions import queue_purchase
 from shared.flows.invoice_purchase import handle_purchase, purchase_eligibility
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice, save_invoice
+from shared.registry import Queue
 from tests.unit.invoice_fixtures import OPTIONS, bc_of, imported, invoice, line, make_deps
 
 
@@ -185,4 +186,4 @@ def test_create_purchase_documents_evaluates_all_eligible_invoices() -> None:
     save_invoice(deps.store, failed)
     queued = queue_purchase(deps)
     assert sorted(queued.invoice_ids) == ["i1", "i2"]
-    assert len(deps.bus.receive(PURCHASE_QUEUE, max_messages=10)) == 2
+    assert len(deps.bus.receive(Queue.INVOICE_PURCHASE, max_messages=10)) == 2

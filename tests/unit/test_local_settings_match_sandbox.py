@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sandbox.business_central import AUDIENCE as BC_AUDIENCE
-from sandbox.ecppro import API_PREFIX
+from sandbox.business_central.simulator import AUDIENCE as BC_AUDIENCE
+from sandbox.ecppro.simulator import API_PREFIX
 from sandbox.run import SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.errors import TransientError
-from shared.flows.locks import LOCKS_TABLE, hold_lock
+from shared.flows.locks import hold_lock
+from shared.registry import Table
 from tests.unit.invoice_fixtures import make_deps
 
 
@@ -25,7 +26,7 @@ def test_lock_is_exclusive_and_released() -> None:
     assert naps  # it waited before giving up
     with hold_lock(deps, "k"):
         pass
-    assert list(deps.store.query(LOCKS_TABLE)) == []
+    assert list(deps.store.query(Table.LOCKS)) == []
 
 
 def test_an_expired_lock_is_taken_over() -> None:

@@ -1,0 +1,203 @@
+"""Paths below `companies({id})/` of the BC simulator: sets, navigations and bound actions.
+
+BC behaviour reproduced:
+
+- `set`, `set(id)`, `set(id)/navigation[(key)]`, nested further (`salesInvoices(1)/
+  salesInvoiceLines(2)/dimensionSetLines(3)`); an unknown navigation, or one v2.0 does
+  not have (`purchaseCreditMemos(1)/dimensionSetLines`) → 404
+  `BadRequest_ResourceNotFound` "Resource not found for the segment '...'",
+- a missing parent → 404 naming it; a child addressed under the wrong parent → 404,
+- bound actions `set(id)/Microsoft.NAV.<name>`: POST only, empty body, 204,
+- read-only sets answer 405 `BadRequest_MethodNotAllowed` to writes,
+- top-level line sets need a `documentId` (or `id`) filter ("You must specify an Id or a
+  Document Id to get the lines."); dimension set lines only exist under a parent,
+- `$expand` of navigations, nested (`salesInvoiceLines($expand=dimensionSetLines)`), with
+  `$select`/`$filter` inside the parentheses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+
+from werkzeug.wrappers import Request, Response
+
+from sandbox.business_central.dialect import bc_error, dialog
+from sandbox.business_central.documents import (
+    BY_LINES,
+    NAVIGATIONS,
+    Navigation,
+    dimension_line_key,
+)
+from sandbox.odata.dialect import ODATA_HEADERS, Target
+from sandbox.odata.engine import ODataEngine
+from sandbox.odata.filter import FilterSyntaxError, parse_filter
+from sandbox.odata.query import QueryError, QueryOptions, parse_options
+from sandbox.odata.store import EntitySetSpec, Record
+
+View = Callable[[], list[tuple[Record, str]]]
+Action = Callable[[str], None]
+ACTION_PREFIX = "Microsoft.NAV."
+
+
+@dataclass(frozen=True)
+class ApiSurface:
+    """What one API route of the simulator serves (the standard API or the custom one)."""
+
+    path: str  # below /v2.0/{tenant}/{environment}/
+    sets: frozenset[str] | None = None  # None: every registered set but `excluded`
+    excluded: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
+    no_patch: frozenset[str] = frozenset()
+    nested_only: Mapping[str, str] = field(default_factory=dict)  # set → error text
+    views: Mapping[str, View] = field(default_factory=dict)
+    actions: Mapping[tuple[str, str], Action] = field(default_factory=dict)
+
+    def serves(self, name: str) -> bool:
+        return name not in self.excluded and (self.sets is None or name in self.sets)
+
+
+def split_expand(text: str) -> list[tuple[str, str]]:
+    """`a($expand=b($select=x)),c` → [("a", "$expand=b($select=x)"), ("c", "")]."""
+    items, depth, start = [], 0, 0
+    for index, char in enumerate(text + ","):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            item = text[start:index].strip()
+            start = index + 1
+            if item:
+                name, _, rest = item.partition("(")
+                items.append((name.strip(), rest[:-1] if rest.endswith(")") else rest))
+    return items
+
+
+def _inner_options(text: str) -> dict[str, str]:
+    options, depth, start = {}, 0, 0
+    for index, char in enumerate(text + ";"):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth == 0:
+            name, _, value = text[start:index].partition("=")
+            if name.strip():
+                options[name.strip()] = value.strip()
+            start = index + 1
+    return options
+
+
+class Router:
+    """Turns a path below a company into an engine call, a navigation or an action."""
+
+    def __init__(self, engine: ODataEngine) -> None:
+        self.engine = engine
+        self.engine.expander = self.expand
+
+    def handle(
+        self, request: Request, surface: ApiSurface, base: str,
+        segments: list[tuple[str, str | None]],
+    ) -> Response:  # fmt: skip
+        """`base` is the absolute URL of `companies(<id>)`."""
+        name, key = segments[0]
+        if not surface.serves(name):
+            raise self.engine.dialect.unknown_segment(name)
+        if name in surface.nested_only:
+            raise dialog(surface.nested_only[name])
+        target = Target(
+            name, f"{base}/{name}", _context(base, name), source=surface.views.get(name)
+        )
+        for child, child_key in segments[1:]:
+            if key is None:
+                raise self.engine.dialect.unknown_segment(child)
+            spec = self.engine.spec(target.entity_set)
+            parent, _, _ = self.engine.locate(spec, target, self.engine.key(spec, key))
+            if child.startswith(ACTION_PREFIX):
+                return self._action(request, surface, target.entity_set, child, parent)
+            navigation = NAVIGATIONS.get((target.entity_set, child))
+            if navigation is None:
+                raise self.engine.dialect.unknown_segment(child)
+            target = _child_target(target, key, navigation, child, parent)
+            key = child_key
+        return self._dispatch(request, surface, target, key)
+
+    def _dispatch(
+        self, request: Request, surface: ApiSurface, target: Target, key: str | None
+    ) -> Response:
+        name, method = target.entity_set, request.method
+        refused = name in surface.read_only or (method == "PATCH" and name in surface.no_patch)
+        if method != "GET" and refused:
+            raise _not_allowed(method, name)
+        if method == "GET" and key is None and name in BY_LINES and not target.scope:
+            _require_document_filter(request)
+        return self.engine.handle(request, target, key)
+
+    def _action(
+        self, request: Request, surface: ApiSurface, entity_set: str, name: str, parent: Record
+    ) -> Response:
+        action = surface.actions.get((entity_set, name.removeprefix(ACTION_PREFIX)))
+        if action is None:
+            raise self.engine.dialect.unknown_segment(name)
+        if request.method != "POST":
+            raise _not_allowed(request.method, name)
+        action(str(parent["id"]))
+        return Response(status=204, headers=ODATA_HEADERS)
+
+    # --- $expand ----------------------------------------------------------------------
+    def expand(self, spec: EntitySetSpec, pairs: list[tuple[Record, Record]], text: str) -> None:
+        for name, inner in split_expand(text):
+            navigation = NAVIGATIONS.get((spec.name, name))
+            if navigation is None:
+                raise self.engine.dialect.bad_query(
+                    f"Could not find a property named '{name}' on type '{spec.entity_type}'."
+                )
+            child_spec = self.engine.spec(navigation.child)
+            try:
+                options = parse_options(_inner_options(inner), child_spec, frozenset({"$expand"}))
+            except (QueryError, FilterSyntaxError) as exc:
+                raise self.engine.dialect.bad_query(str(exc)) from None
+            for record, entity in pairs:
+                entity[name] = self._children(child_spec, navigation, record, options)
+
+    def _children(
+        self, spec: EntitySetSpec, navigation: Navigation, parent: Record, options: QueryOptions
+    ) -> list[Record]:
+        target = Target(spec.name, "", "", scope=navigation.scope(str(parent["id"])))
+        rows = self.engine.rows(target)
+        if options.filter is not None:
+            rows = [item for item in rows if options.filter.matches(item[0])]
+        rows.sort(key=lambda item: (item[0].get("sequence", 0), str(item[0].get("code", ""))))
+        return self.engine.render_rows(spec, rows, options)
+
+
+def _context(base: str, path: str) -> str:
+    root, _, company = base.rpartition("/companies(")
+    return f"{root}/$metadata#companies({company}/{path}"
+
+
+def _child_target(
+    parent: Target, key: str, navigation: Navigation, name: str, parent_row: Record
+) -> Target:
+    parent_id = str(parent_row["id"])
+    # Dimension set lines are named by their dimension's id, unique only under one parent.
+    storage_key = partial(dimension_line_key, parent_id) if navigation.url_key else None
+    return Target(
+        navigation.child, f"{parent.collection_url}({key})/{name}",
+        f"{parent.context_url}({key})/{name}", scope=navigation.scope(parent_id),
+        url_key=navigation.url_key, storage_key=storage_key,
+    )  # fmt: skip
+
+
+def _require_document_filter(request: Request) -> None:
+    text = request.args.get("$filter", "")
+    try:
+        names = parse_filter(text).properties() if text else set()
+    except FilterSyntaxError:
+        return  # the engine reports the syntax error
+    if not {"documentId", "id"} & set(names):
+        raise dialog("You must specify an Id or a Document Id to get the lines.")
+
+
+def _not_allowed(method: str, name: str) -> Exception:
+    return bc_error(
+        405, "BadRequest_MethodNotAllowed",
+        f"'{method}' requests for '{name}' of EdmType 'Entity' are not allowed within "
+        "Microsoft Dynamics 365 Business Central OData web services.",
+    )  # fmt: skip

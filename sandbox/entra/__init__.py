@@ -1,0 +1,1 @@
+"""Entra ID token endpoint simulator (HTTPS with a generated CA) and the bearer tokens it mints."""

@@ -1,0 +1,104 @@
+"""Business Central API v2.0 wire format for documents: entity sets, field names, `$batch`.
+
+Quirks handled:
+- The four document kinds name the same things differently (customerNumber/vendorNumber,
+  externalDocumentNumber/vendorInvoiceNumber/vendorCreditMemoNumber, invoiceDate/
+  creditMemoDate, unitPrice/unitCost); `SHAPES` keeps that in one table.
+- A `$batch` answers 200 even when inner requests failed; with `Isolation: snapshot` the
+  first failure rolled everything back and later requests answer 424. `first_failure`
+  turns the real failure into the typed error a direct call would have raised.
+- Draft and In Review are unposted; Open, Paid, Canceled and Corrective are posted (the
+  posted document keeps the unposted one's id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.adapters.http import error_class_for
+from shared.domain.invoices import DocumentKind
+from shared.errors import HubError
+from shared.ports.business_central import BcDocument
+
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where a document kind lives in the API and what its fields are called."""
+
+    entity_set: str
+    lines: str
+    party: str  # customerNumber / vendorNumber
+    reference: str  # externalDocumentNumber / vendorInvoiceNumber / vendorCreditMemoNumber
+    date_field: str  # invoiceDate / creditMemoDate
+    unit_field: str  # unitPrice / unitCost
+    line_caption: str  # parentType of the line's dimension set lines
+
+
+SHAPES = {
+    DocumentKind.SALES_INVOICE: Shape(
+        "salesInvoices", "salesInvoiceLines", "customerNumber", "externalDocumentNumber",
+        "invoiceDate", "unitPrice", "Sales Invoice Line",
+    ),
+    DocumentKind.SALES_CREDIT_MEMO: Shape(
+        "salesCreditMemos", "salesCreditMemoLines", "customerNumber", "externalDocumentNumber",
+        "creditMemoDate", "unitPrice", "Sales Credit Memo Line",
+    ),
+    DocumentKind.PURCHASE_INVOICE: Shape(
+        "purchaseInvoices", "purchaseInvoiceLines", "vendorNumber", "vendorInvoiceNumber",
+        "invoiceDate", "unitCost", "Purchase Invoice Line",
+    ),
+    DocumentKind.PURCHASE_CREDIT_MEMO: Shape(
+        "purchaseCreditMemos", "purchaseCreditMemoLines", "vendorNumber", "vendorCreditMemoNumber",
+        "creditMemoDate", "unitCost", "Purchase Credit Memo Line",
+    ),
+}  # fmt: skip
+
+
+def batch_request(
+    method: str, url: str, body: dict[str, Any] | None = None, *, if_match: str | None = None
+) -> dict[str, Any]:
+    """One request of a `$batch` body (its id is numbered when the batch is sent)."""
+    headers = {"Content-Type": "application/json"}
+    if if_match:
+        headers["If-Match"] = if_match
+    request: dict[str, Any] = {"method": method, "url": url, "headers": headers}
+    if body is not None:
+        request["body"] = body
+    return request
+
+
+def first_failure(answers: list[dict[str, Any]]) -> HubError | None:
+    """The error of the request that failed the transaction (424s only followed it)."""
+    for answer in answers:
+        status = int(answer.get("status", 500))
+        if status >= 400 and status != 424:
+            error = (answer.get("body") or {}).get("error") or {}
+            text = (
+                f"Business Central refused request {answer.get('id')} of the transaction: "
+                f"{status} {error.get('code', '')}: {error.get('message', '')}"
+            )
+            return error_class_for(status)(text, status=status)
+    return None
+
+
+def document_from(kind: DocumentKind, row: dict[str, Any]) -> BcDocument:
+    """A document as the API returned it (lines expanded when asked for)."""
+    shape = SHAPES[kind]
+    lines = row.get(shape.lines) or []
+    return BcDocument(
+        kind=kind,
+        id=row["id"],
+        number=row.get("number", ""),
+        status=row.get("status", ""),
+        external_document_number=row.get(shape.reference, ""),
+        markers=frozenset(line["description2"] for line in lines if line.get("description2")),
+        etag=row.get("@odata.etag", "*"),
+    )
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,60 @@
+"""Every name the hub shares with its infrastructure, each kind declared once.
+
+- `Queue`: the message queues flows send to and triggers listen on. `infra/main.bicep`
+  creates exactly these (a test fails when the two differ).
+- `Schedule`: the app settings that hold a timer's NCRONTAB schedule; a trigger binds to
+  `Schedule.X.binding` (`%NAME%`), which the Functions host (and `hub serve`) resolves.
+- `Flow`: flows that keep a status row (last success, last fatal failure and the setting
+  to fix), read by `GET /api/status` and `hub status`.
+- `Table`: the staging tables (each prefixed with `HUB_TABLE_PREFIX` by the store).
+
+EcpPro's own list names are EcpPro's vocabulary, declared in `shared.domain.ecppro`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Queue(StrEnum):
+    """Service Bus queues (Storage queues locally)."""
+
+    ECPPRO_REFRESH = "ecppro-refresh"
+    INVOICE_SALES = "invoice-sales"
+    INVOICE_PURCHASE = "invoice-purchase"
+
+
+class Schedule(StrEnum):
+    """App settings holding NCRONTAB schedules (6 fields, seconds first, UTC)."""
+
+    ECPPRO_REFRESH = "ECPPRO_REFRESH_SCHEDULE"
+    INVOICE_IMPORT = "ECPPRO_INVOICE_IMPORT_SCHEDULE"
+    INVOICE_STATUS_SYNC = "ECPPRO_STATUS_SYNC_SCHEDULE"
+
+    @property
+    def binding(self) -> str:
+        """The `%SETTING%` form a timer trigger's `schedule` takes."""
+        return f"%{self.value}%"
+
+
+class Flow(StrEnum):
+    """Flows with a status row."""
+
+    ECPPRO_REFRESH = "ecppro-refresh"
+    INVOICE_IMPORT = "invoice-import"
+    INVOICE_SALES = "invoice-sales"
+    INVOICE_PURCHASE = "invoice-purchase"
+    INVOICE_STATUS_SYNC = "invoice-status-sync"
+
+
+class Table(StrEnum):
+    """Staging tables (the store prefixes each with HUB_TABLE_PREFIX)."""
+
+    ECPPRO_ROWS = "ecppro"
+    STATUS = "syncstatus"
+    INVOICES = "invoices"
+    INVOICE_LINES = "invoicelines"
+    INVOICE_MAPPING = "invoicemapping"
+    DOCUMENT_WRITES = "documentwrites"
+    LOCKS = "locks"
+    QUARANTINE = "quarantine"
