@@ -7,11 +7,10 @@ import logging
 import azure.functions as func
 
 from functions.http_responses import handle_http, json_response
-from functions.queue_messages import read_message
+from functions.queue_messages import complete_on_record_error, read_message
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.ecppro import ListQuery, RefreshList
-from shared.errors import PermanentError
 from shared.flows.ecppro_list_view import read_list
 from shared.flows.ecppro_lists import handle_refresh, refresh_all_lists
 from shared.registry import Queue, Schedule
@@ -33,14 +32,10 @@ def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
 )
 def ecppro_refresh_worker(msg: func.ServiceBusMessage) -> None:
     command = read_message(msg, RefreshList, source=Queue.ECPPRO_REFRESH)
-    if command is None:
-        return
-    try:
-        result = handle_refresh(command, deps())
-    except PermanentError as exc:  # recorded on the status row; retrying cannot help
-        log.error("EcpPro %s refresh failed: %s", command.list.value, exc.message)
-        return
-    log.info("EcpPro %s refreshed: %s", command.list.value, result.as_dict())
+    if command is not None:
+        complete_on_record_error(
+            f"EcpPro {command.list.value} refresh", lambda: handle_refresh(command, deps())
+        )
 
 
 @bp.function_name("ecppro_refresh_http")

@@ -15,25 +15,32 @@ import pydantic
 from shared.context import correlation_id
 from shared.errors import (
     AuthError,
+    ConfigurationError,
     ConflictError,
+    ContractError,
     HubError,
     NotFound,
-    PermanentError,
+    RejectedError,
+    ThrottledError,
     TransientError,
     ValidationError,
 )
 
 log = logging.getLogger(__name__)
 
-# Most specific first. AuthError here means a service refused the hub's own credentials:
-# a gateway problem for the caller (502), with the settings to check in the message.
+# Error class → HTTP status, most specific first (the README's error table shows the same).
+# A fatal error is the hub's problem, not the caller's: 502 when a service refused the hub or
+# broke its contract, 500 for the hub's own configuration; the body names the setting.
 STATUS_FOR_ERROR: tuple[tuple[type[HubError], int], ...] = (
     (ValidationError, 400),
     (NotFound, 404),
+    (RejectedError, 422),
     (ConflictError, 409),
-    (AuthError, 502),
-    (PermanentError, 422),
+    (ThrottledError, 503),
     (TransientError, 503),
+    (AuthError, 502),
+    (ContractError, 502),
+    (ConfigurationError, 500),
 )
 
 

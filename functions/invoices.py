@@ -8,7 +8,7 @@ from collections.abc import Callable
 import azure.functions as func
 
 from functions.http_responses import handle_http, json_response
-from functions.queue_messages import read_message
+from functions.queue_messages import complete_on_record_error, read_message
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.invoices import (
@@ -17,7 +17,7 @@ from shared.domain.invoices import (
     InvoiceSelection,
     ProcessInvoice,
 )
-from shared.errors import ConflictError, NotFound, TransientError, ValidationError
+from shared.errors import ValidationError
 from shared.flows.invoice_actions import (
     Queued,
     force_delete,
@@ -69,14 +69,8 @@ def invoice_purchase_worker(msg: func.ServiceBusMessage) -> None:
 
 def _work(msg: func.ServiceBusMessage, run: Callable[[ProcessInvoice], object]) -> None:
     command = read_message(msg, ProcessInvoice, source="invoice-queues")
-    if command is None:
-        return
-    try:
-        run(command)
-    except NotFound as exc:  # the staged invoice is gone: nothing left to do
-        log.warning("invoice %s: %s", command.invoice_id, exc.message)
-    except ConflictError as exc:  # the staged row changed meanwhile: read it again later
-        raise TransientError(exc.message) from exc
+    if command is not None:  # a gone invoice (NotFound) completes; nothing is left to do
+        complete_on_record_error(f"invoice {command.invoice_id}", lambda: run(command))
 
 
 @bp.function_name("invoice_view_http")

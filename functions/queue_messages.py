@@ -1,7 +1,16 @@
-"""What every queue trigger does first: read the message into its model, or quarantine it."""
+"""What every queue trigger shares: read the message into its model (or quarantine it), and
+settle by the error's kind.
+
+- record: the flow has written it on its staging row; completing the message is right,
+  redelivering the same input cannot help;
+- transient and fatal: raised, so the message is not completed: the bus redelivers it and
+  dead-letters it if the cause persists (a fatal cause is on the flow's status row).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TypeVar
 
 import azure.functions as func
@@ -9,9 +18,11 @@ import pydantic
 
 from shared.bootstrap import deps
 from shared.context import correlation_id
+from shared.errors import RecordError
 from shared.flows.quarantine import quarantine_message
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+log = logging.getLogger(__name__)
 
 
 def read_message(msg: func.ServiceBusMessage, model: type[M], *, source: str) -> M | None:
@@ -27,3 +38,11 @@ def read_message(msg: func.ServiceBusMessage, model: type[M], *, source: str) ->
         return None
     correlation_id.set(getattr(command, "correlation_id", "") or msg.message_id)
     return command
+
+
+def complete_on_record_error(what: str, run: Callable[[], object]) -> None:
+    """Run a queue handler; a RecordError completes the message (logged), others propagate."""
+    try:
+        run()
+    except RecordError as exc:
+        log.warning("%s: %s", what, exc.message)

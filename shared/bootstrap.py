@@ -21,14 +21,18 @@ from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
 from shared.adapters.table_store import TableStagingStore
-from shared.config import Settings, get_settings
-from shared.errors import AuthError, ValidationError
+from shared.config import Settings, load_settings
+from shared.errors import ConfigurationError
 from shared.flows.deps import Deps, InvoiceOptions
 from shared.ports.bus import Bus, MessageSender
 from shared.ports.store import StagingStore
 
 _lock = threading.Lock()
 _deps: Deps | None = None
+
+# The settings an operator fixes when a service refuses the hub (named in fatal errors).
+ENTRA_CREDENTIALS = ("HUB_TENANT_ID", "HUB_CLIENT_ID", "HUB_CLIENT_SECRET")
+ECPPRO_CREDENTIALS = ("ECPPRO_CUSTOMER_ID", "ECPPRO_SECRET_KEY")
 
 
 def _verify(settings: Settings) -> str | bool:
@@ -42,12 +46,14 @@ def _http(
     api_name: str,
     max_in_flight: int,
     auth: AuthProvider | None = None,
+    credential_settings: tuple[str, ...] = (),
 ) -> HttpClient:
     return HttpClient(
         base_url,
         auth,
         api_name=api_name,
         max_in_flight=max_in_flight,
+        credential_settings=credential_settings,
         timeout=(settings.http_connect_timeout, settings.http_read_timeout),
         retry=RetryPolicy(
             max_attempts=settings.http_max_attempts,
@@ -102,13 +108,16 @@ def build_bus(settings: Settings) -> Bus:
 
 
 def build_ecppro(settings: Settings) -> EcpProClient:
-    auth = EcpProKeyAuth(settings.ecppro_customer_id, _secret(settings.ecppro_secret_key))
+    auth = EcpProKeyAuth(
+        settings.ecppro_customer_id, _secret(settings.ecppro_secret_key, "ECPPRO_SECRET_KEY")
+    )
     http = _http(
         settings,
-        settings.ecppro_base_url,
+        _required(settings.ecppro_base_url, "ECPPRO_BASE_URL"),
         api_name="EcpPro",
         max_in_flight=settings.ecppro_max_in_flight,
         auth=auth,
+        credential_settings=ECPPRO_CREDENTIALS,
     )
     return EcpProClient(http, page_size=settings.ecppro_page_size)
 
@@ -121,13 +130,14 @@ def build_bc_odata(settings: Settings) -> ODataClient:
 
 def build_business_central(settings: Settings) -> BusinessCentralClient:
     """The typed Business Central client of the invoice flows."""
-    api_url = settings.bc_api_url.rstrip("/")
+    api_url = _required(settings.bc_api_url, "BC_API_URL").rstrip("/")
     if not api_url.endswith("/api/v2.0"):
-        raise ValidationError(
-            f"BC_API_URL must end in /api/v2.0 (got {api_url!r})", field="BC_API_URL"
+        raise ConfigurationError(
+            f"BC_API_URL must end in /api/v2.0 (got {api_url!r})", settings=("BC_API_URL",)
         )
     root = api_url.removesuffix("api/v2.0")
-    return BusinessCentralClient(_bc_http(settings, root), company_id=settings.bc_company_id)
+    company = _required(settings.bc_company_id, "BC_COMPANY_ID")
+    return BusinessCentralClient(_bc_http(settings, root), company_id=company)
 
 
 def _bc_http(settings: Settings, base_url: str) -> HttpClient:
@@ -138,6 +148,7 @@ def _bc_http(settings: Settings, base_url: str) -> HttpClient:
         api_name="Business Central",
         max_in_flight=settings.bc_max_in_flight,
         auth=auth,
+        credential_settings=ENTRA_CREDENTIALS,
     )
 
 
@@ -157,7 +168,7 @@ def invoice_options(settings: Settings) -> InvoiceOptions:
 
 def build_dataverse(settings: Settings) -> ODataClient:
     """OData client rooted at the Dataverse Web API v9.2."""
-    root = settings.dataverse_url.rstrip("/")
+    root = _required(settings.dataverse_url, "DATAVERSE_URL").rstrip("/")
     auth = _entra(settings, f"{root}/.default")
     return ODataClient(
         _http(
@@ -166,6 +177,7 @@ def build_dataverse(settings: Settings) -> ODataClient:
             api_name="Dataverse",
             max_in_flight=settings.dataverse_max_in_flight,
             auth=auth,
+            credential_settings=ENTRA_CREDENTIALS,
         ),
         page_size=5000,
     )
@@ -179,18 +191,26 @@ def _entra(settings: Settings, scope: str) -> EntraTokenAuth:
         client_secret=_secret(settings.client_secret, "HUB_CLIENT_SECRET"),
         scope=scope,
         session=new_session(verify=_verify(settings)),
+        credential_settings=ENTRA_CREDENTIALS,
+        authority_setting="HUB_AUTHORITY_HOST",
     )
 
 
-def _secret(value: SecretStr | None, name: str = "ECPPRO_SECRET_KEY") -> SecretStr:
+def _secret(value: SecretStr | None, name: str) -> SecretStr:
     if value is None:
-        raise AuthError(f"{name} is not set")
+        raise ConfigurationError(f"{name} is not set", settings=(name,))
+    return value
+
+
+def _required(value: str, name: str) -> str:
+    if not value.strip():
+        raise ConfigurationError(f"{name} is not set", settings=(name,))
     return value
 
 
 def build_deps(settings: Settings | None = None, *, bus: MessageSender | None = None) -> Deps:
     """Every port from settings; `bus` when the caller (a local host) already holds one."""
-    settings = settings or get_settings()
+    settings = settings or load_settings()
     return Deps(
         store=build_store(settings),
         bus=bus or build_bus(settings),

@@ -11,8 +11,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import ConfigurationError
 
 
 def _setting(default: Any, name: str, description: str, **kwargs: Any) -> Any:
@@ -294,5 +303,24 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings read once per worker from the environment."""
+    """Settings read once per worker from the environment.
+
+    Raises pydantic's ValidationError; `load_settings` turns it into a ConfigurationError.
+    """
     return Settings()
+
+
+def load_settings() -> Settings:
+    """The worker's settings. Raises ConfigurationError naming each invalid setting."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        names = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            names.append(name)
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigurationError(
+            "the hub's settings are not valid: " + "; ".join(problems), settings=names
+        ) from None

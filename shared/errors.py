@@ -1,25 +1,47 @@
-"""The hub's error tree.
+"""The hub's error tree: three kinds, each with one meaning for queues, records and HTTP.
 
     HubError
-    ├── TransientError        retry later: 429, 5xx, timeouts, a parent not yet coupled.
-    │                         Raised out of a queue handler so the bus redelivers, then dead-letters.
-    │   └── ThrottledError    429 / 503 with an optional Retry-After.
-    └── PermanentError        retrying cannot help: recorded on the staging row, message completed.
-        ├── ValidationError   bad input: names the record and the field.
-        ├── AuthError         credentials refused (401/403); names the settings to check.
-        ├── NotFound          404 on a read by key.
-        └── ConflictError     409 / 412: the record changed since it was read (stale ETag).
+    ├── TransientError        kind "transient": the same work will succeed later.
+    │   ├── ThrottledError    429 / 503, with Retry-After when the service gave one.
+    │   └── ConflictError     409 / 412: changed (or created) since it was read; read again.
+    ├── RecordError           kind "record": this record's data breaks a rule.
+    │   ├── ValidationError   the hub's own checks refused it (bad input; names record and field).
+    │   ├── RejectedError     the target system refused it (BC's 400 about the document).
+    │   └── NotFound          the record asked for by key does not exist.
+    └── FatalError            kind "fatal": the flow cannot run until a setting is fixed.
+        ├── AuthError         a service refused the hub's credentials (401 / 403).
+        ├── ConfigurationError a setting is missing or invalid.
+        └── ContractError     an upstream answer broke its documented contract.
 
-Messages name the record, both ids where known, and the field.
+What each kind means where it is caught:
+- transient: raised out of a queue handler, so the bus redelivers and finally dead-letters;
+  recorded on the staging row as "will retry"; HTTP 503 (409 for a conflict).
+- record: recorded on the staging row with a readable message naming the record and the
+  field; the message is completed and waits for Reprocess; HTTP 400 / 404 / 422.
+- fatal: never written onto a record. The message is not completed (redelivered, then
+  dead-lettered if it persists); the flow's status row records the failure and the
+  settings to fix; HTTP 502 (500 for configuration). Once fixed, records proceed by
+  themselves. `settings` names what to check.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import ClassVar
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"
+    RECORD = "record"
+    FATAL = "fatal"
 
 
 class HubError(Exception):
     """Base of every error the hub raises on purpose."""
 
-    code = "HubError"
+    code: ClassVar[str] = "HubError"
+    kind: ClassVar[ErrorKind]
 
     def __init__(self, message: str, *, status: int | None = None, detail: str = "") -> None:
         super().__init__(message)
@@ -29,16 +51,21 @@ class HubError(Exception):
 
     def to_dict(self) -> dict[str, object]:
         """The error as the hub's HTTP error body (`{"error": {...}}`)."""
-        body: dict[str, object] = {"code": self.code, "message": self.message}
+        body: dict[str, object] = {
+            "code": self.code,
+            "kind": self.kind.value,
+            "message": self.message,
+        }
         if self.status is not None:
             body["upstreamStatus"] = self.status
         return {"error": body}
 
 
 class TransientError(HubError):
-    """Worth retrying later (throttling, outages, timeouts, missing parents)."""
+    """Worth retrying later (throttling, outages, timeouts, a parent not synced yet)."""
 
     code = "Transient"
+    kind = ErrorKind.TRANSIENT
 
 
 class ThrottledError(TransientError):
@@ -58,21 +85,32 @@ class ThrottledError(TransientError):
         self.retry_after = retry_after
 
 
-class PermanentError(HubError):
-    """Retrying the same input cannot succeed; an operator must act."""
+class ConflictError(TransientError):
+    """The record changed, or was created, since it was read (stale ETag, key taken).
 
-    code = "Permanent"
+    Transient: reading it again and redoing the work resolves it. Retrying the same
+    request blindly does not, so the HTTP layer never repeats a 409 or 412 by itself.
+    """
+
+    code = "Conflict"
 
 
-class ValidationError(PermanentError):
-    """Input that breaks a rule; the message names the record and field."""
+class RecordError(HubError):
+    """This record cannot be processed as it is; an operator must fix it and reprocess."""
 
-    code = "ValidationFailed"
+    code = "RecordError"
+    kind = ErrorKind.RECORD
 
     def __init__(
-        self, message: str, *, record: str = "", field: str = "", status: int | None = None
+        self,
+        message: str,
+        *,
+        record: str = "",
+        field: str = "",
+        status: int | None = None,
+        detail: str = "",
     ) -> None:
-        super().__init__(message, status=status)
+        super().__init__(message, status=status, detail=detail)
         self.record = record
         self.field = field
 
@@ -87,19 +125,77 @@ class ValidationError(PermanentError):
         return body
 
 
-class AuthError(PermanentError):
-    """A service refused our credentials; the message names the settings to check."""
+class ValidationError(RecordError):
+    """Input that breaks one of the hub's rules; the message names the record and field."""
 
-    code = "AuthenticationFailed"
+    code = "ValidationFailed"
 
 
-class NotFound(PermanentError):
+class RejectedError(RecordError):
+    """The target system refused this record (e.g. Business Central's 400 about a document)."""
+
+    code = "Rejected"
+
+
+class NotFound(RecordError):
     """The record asked for by key does not exist."""
 
     code = "NotFound"
 
 
-class ConflictError(PermanentError):
-    """The record changed since it was read (stale ETag) or already exists."""
+class FatalError(HubError):
+    """The flow cannot run until a setting is fixed; `settings` names which to check."""
 
-    code = "Conflict"
+    code = "Fatal"
+    kind = ErrorKind.FATAL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        settings: Sequence[str] = (),
+        status: int | None = None,
+        detail: str = "",
+    ) -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.settings = tuple(settings)
+
+    def to_dict(self) -> dict[str, object]:
+        body = super().to_dict()
+        error = body["error"]
+        assert isinstance(error, dict)
+        if self.settings:
+            error["settings"] = list(self.settings)
+        return body
+
+
+class AuthError(FatalError):
+    """A service refused the hub's credentials; `settings` names the ones to check."""
+
+    code = "AuthenticationFailed"
+
+
+class ConfigurationError(FatalError):
+    """A setting is missing or invalid; `settings` names it."""
+
+    code = "ConfigurationInvalid"
+
+
+class ContractError(FatalError):
+    """An upstream answer broke its documented contract (a missing field, a wrong shape)."""
+
+    code = "UpstreamContractBroken"
+
+
+ERROR_CLASSES: tuple[type[HubError], ...] = (
+    TransientError,
+    ThrottledError,
+    ConflictError,
+    ValidationError,
+    RejectedError,
+    NotFound,
+    AuthError,
+    ConfigurationError,
+    ContractError,
+)
+"""The concrete classes the hub raises (the README's error table lists each)."""

@@ -18,7 +18,7 @@ import msal
 import requests
 from pydantic import SecretStr
 
-from shared.errors import AuthError, TransientError
+from shared.errors import AuthError, ConfigurationError, TransientError
 
 MICROSOFT_AUTHORITY_HOSTS = frozenset(
     {
@@ -53,8 +53,12 @@ class EntraTokenAuth:
         client_secret: SecretStr,
         scope: str,
         session: requests.Session,
+        credential_settings: tuple[str, ...] = (),
+        authority_setting: str = "",
     ) -> None:
         self.scope = scope
+        self.credential_settings = credential_settings
+        self.authority_setting = authority_setting
         self._lock = threading.Lock()
         self._session = session
         self._client_id = client_id
@@ -75,12 +79,11 @@ class EntraTokenAuth:
             return str(result["access_token"])
         error = str(result.get("error", "unknown_error"))
         description = str(result.get("error_description", "")).splitlines()[0:1]
-        text = (
-            f"Entra refused a token for {self.scope}: {error} {' '.join(description)}. "
-            "Check HUB_TENANT_ID, HUB_CLIENT_ID and HUB_CLIENT_SECRET."
-        )
+        text = f"Entra refused a token for {self.scope}: {error} {' '.join(description)}."
+        if self.credential_settings:
+            text += f" Check {', '.join(self.credential_settings)}."
         if error in _CONFIGURATION_ERRORS:
-            raise AuthError(text)
+            raise AuthError(text, settings=self.credential_settings)
         raise TransientError(text)
 
     def invalidate(self) -> bool:
@@ -103,8 +106,11 @@ class EntraTokenAuth:
             )
             return app
         except ValueError as exc:  # MSAL validates the authority at construction
-            raise AuthError(
-                f"Entra authority is not usable: {exc}. Check HUB_AUTHORITY_HOST."
+            settings = (self.authority_setting,) if self.authority_setting else ()
+            raise ConfigurationError(
+                f"Entra authority {self._authority} is not usable: {exc}."
+                + (f" Check {self.authority_setting}." if self.authority_setting else ""),
+                settings=settings,
             ) from exc
         except requests.RequestException as exc:
             raise TransientError(f"Entra authority could not be reached: {exc}") from exc

@@ -2,7 +2,8 @@
 
 Quirks handled:
 - Credentials travel as `X-Customer-Id` / `X-Secret-Key` headers on every request; a 401 is
-  reported as AuthError naming the settings to check (ECPPRO_CUSTOMER_ID, ECPPRO_SECRET_KEY).
+  an AuthError naming the settings to check (the HTTP layer's `credential_settings`).
+- A page without an `items` array breaks the contract: ContractError, never an empty list.
 - Paging is page-number based (`page` from 1, `pageSize` ≤ 1000) with `totalCount`; the client
   stops at the last page and also when a page comes back short or empty, so a count that
   changes during the read never loops forever.
@@ -19,13 +20,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from shared.adapters.http import HttpClient
-from shared.errors import AuthError, TransientError, ValidationError
-
-LISTS = ("tenants", "users", "contacts", "groups", "licenses", "invoices")
+from shared.domain.ecppro import ENDPOINTS
+from shared.errors import ContractError, TransientError, ValidationError
 
 
 class EcpProClient:
-    """Reads EcpPro lists. `list_records` raises AuthError, TransientError, ValidationError."""
+    """Reads EcpPro lists. `list_records` raises AuthError, ContractError, TransientError."""
 
     def __init__(self, http: HttpClient, *, page_size: int = 500) -> None:
         self.http = http
@@ -33,17 +33,19 @@ class EcpProClient:
 
     def list_records(self, list_name: str) -> Iterator[dict[str, Any]]:
         """Every record of `list_name`, page by page."""
-        if list_name not in LISTS:
+        if list_name not in ENDPOINTS:
             raise ValidationError(
-                f"EcpPro has no list '{list_name}' (known: {', '.join(LISTS)})", field="list"
+                f"EcpPro has no list '{list_name}' (known: {', '.join(sorted(ENDPOINTS))})",
+                field="list",
             )
         page, first_total = 1, None
         while True:
             body = self._page(list_name, page)
             items = body.get("items")
             if not isinstance(items, list):
-                raise ValidationError(
-                    f"EcpPro {list_name} page {page} has no 'items' array", field="items"
+                raise ContractError(
+                    f"EcpPro {list_name} page {page} has no 'items' array; check ECPPRO_BASE_URL",
+                    settings=("ECPPRO_BASE_URL",),
                 )
             yield from items
             total = int(body.get("totalCount", 0))
@@ -58,14 +60,10 @@ class EcpProClient:
             page += 1
 
     def _page(self, list_name: str, page: int) -> dict[str, Any]:
-        try:
-            body: dict[str, Any] = self.http.get_json(
-                list_name, params={"page": page, "pageSize": self.page_size}
+        body = self.http.get_json(list_name, params={"page": page, "pageSize": self.page_size})
+        if not isinstance(body, dict):
+            raise ContractError(
+                f"EcpPro {list_name} page {page} is not a JSON object; check ECPPRO_BASE_URL",
+                settings=("ECPPRO_BASE_URL",),
             )
-        except AuthError as exc:
-            raise AuthError(
-                f"EcpPro rejected the credentials ({exc.message}). "
-                "Check ECPPRO_CUSTOMER_ID and ECPPRO_SECRET_KEY.",
-                status=exc.status,
-            ) from exc
         return body

@@ -2,7 +2,8 @@
 
 What it handles, so adapters do not have to:
 - Timeouts are always set (connect, read); a hung socket never blocks a worker.
-- Retries on 408, 429, 5xx and connection errors, honouring `Retry-After` given in seconds
+- Retries on 408, 429, 5xx and connection errors (never on 409 / 412: a conflict needs a
+  fresh read, not the same request again), honouring `Retry-After` given in seconds
   or as an HTTP date; otherwise exponential back-off with full jitter. A request gives up
   after `max_attempts` or when the next wait would exceed the retry budget, and then raises
   the transient error so the bus redelivers later (BC does not always send Retry-After).
@@ -10,7 +11,9 @@ What it handles, so adapters do not have to:
   semaphore per client, and clients are built once per worker by the composition root.
 - An expired or revoked bearer token (401 with a token) is refreshed once, then reported.
 - HTTP status → typed error is a table (`ERROR_FOR_STATUS`), and the error message carries
-  the service's own error code and message from its `{"error": {...}}` body.
+  the service's own error code and message from its `{"error": {...}}` body. A refused
+  credential (401 after a fresh token, 403) is an AuthError naming the settings to check
+  (`credential_settings`), never a record's error.
 - Every request carries a correlation id (`x-correlation-id` and `client-request-id`).
 - A configured CA bundle is used even when REQUESTS_CA_BUNDLE is set in the environment.
 - Secrets never reach error messages: only method, path and the service's answer do.
@@ -36,26 +39,26 @@ from shared.context import correlation_id
 from shared.errors import (
     AuthError,
     ConflictError,
+    ContractError,
     HubError,
     NotFound,
-    PermanentError,
+    RejectedError,
     ThrottledError,
     TransientError,
-    ValidationError,
 )
 
 log = logging.getLogger(__name__)
 
 
 ERROR_FOR_STATUS: Mapping[int, type[HubError]] = {
-    400: ValidationError,
+    400: RejectedError,
     401: AuthError,
     403: AuthError,
     404: NotFound,
     408: TransientError,
     409: ConflictError,
     412: ConflictError,
-    413: PermanentError,
+    413: RejectedError,
     429: ThrottledError,
     500: TransientError,
     502: TransientError,
@@ -64,11 +67,19 @@ ERROR_FOR_STATUS: Mapping[int, type[HubError]] = {
 }
 
 
+RETRY_STATUSES = frozenset({408, 429})
+"""Statuses worth sending the same request again for (with every 5xx)."""
+
+
 def error_class_for(status: int) -> type[HubError]:
-    """The error class for an HTTP status: the table first, then 5xx transient, else permanent."""
+    """The error class for an HTTP status: the table first, then 5xx transient, else rejected."""
     if status in ERROR_FOR_STATUS:
         return ERROR_FOR_STATUS[status]
-    return TransientError if status >= 500 else PermanentError
+    return TransientError if status >= 500 else RejectedError
+
+
+def is_retryable(status: int) -> bool:
+    return status in RETRY_STATUSES or status >= 500
 
 
 class AuthProvider(Protocol):
@@ -150,8 +161,10 @@ class HttpClient:
         verify: str | bool = True,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        credential_settings: tuple[str, ...] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.credential_settings = credential_settings
         self.auth = auth
         self.api_name = api_name
         self.timeout = timeout
@@ -196,8 +209,8 @@ class HttpClient:
                     if self.auth.invalidate():
                         continue
                 error = self._error(method, url, response)
-            if not isinstance(error, TransientError):
-                raise error
+                if not is_retryable(response.status_code):
+                    raise error
             wait = self.retry.delay(attempt, getattr(error, "retry_after", None))
             spent = time.monotonic() - started
             if attempt >= self.retry.max_attempts or spent + wait > self.retry.budget_seconds:
@@ -206,8 +219,15 @@ class HttpClient:
             self._sleep(wait)
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> Any:
-        """GET and decode JSON."""
-        return self.request("GET", path_or_url, **kwargs).json()
+        """GET and decode JSON. Raises ContractError when the answer is not JSON."""
+        response = self.request("GET", path_or_url, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise ContractError(
+                f"{self.api_name} GET {_path(response.url or self.url(path_or_url))} answered "
+                f"{response.status_code} with a body that is not JSON: {response.text[:200]!r}"
+            ) from None
 
     def _send(
         self,
@@ -238,7 +258,12 @@ class HttpClient:
         if issubclass(cls, ThrottledError):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return cls(text, status=status, retry_after=retry_after, detail=code)
-        return cls(text, status=status)
+        if issubclass(cls, AuthError):
+            refused = "refused the hub's credentials" if status == 401 else "denied the hub access"
+            if self.credential_settings:
+                text += f". {self.api_name} {refused}: check {', '.join(self.credential_settings)}"
+            return cls(text, settings=self.credential_settings, status=status, detail=code)
+        return cls(text, status=status, detail=code)
 
 
 class _Session(requests.Session):

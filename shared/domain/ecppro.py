@@ -19,6 +19,13 @@ class EcpProList(StrEnum):
     LICENSES = "licenses"
 
 
+INVOICES_ENDPOINT = "invoices"
+"""EcpPro's invoice list: read by the invoice import, staged in its own tables."""
+
+ENDPOINTS: frozenset[str] = frozenset({*(name.value for name in EcpProList), INVOICES_ENDPOINT})
+"""Every EcpPro list the hub reads (this module is the one place that names them)."""
+
+
 class RowStatus(StrEnum):
     """A staged list row is Active while EcpPro returns it, Removed once it stops."""
 

@@ -1,7 +1,8 @@
 """EcpPro invoices in staging: the two legs' status machines, document kinds and records.
 
 Sales leg:    New → Created | Posted Sales Invoice | Posted Sales Credit Memo, or → Error
-Purchase leg: New → Created | Posted Purchase Invoice | Posted Purchase Credit Memo, or → Error
+Purchase leg: New → Created | Posted Purchase Invoice | Posted Purchase Credit Memo, or → Error;
+              Not Applicable when no line has a Unit Cost (nothing to purchase).
 Reprocess Sales / Reprocess Purchase send a leg back to New (the rules live in the flows).
 """
 
@@ -29,6 +30,7 @@ class PurchaseStatus(StrEnum):
     POSTED_INVOICE = "Posted Purchase Invoice"
     POSTED_CREDIT_MEMO = "Posted Purchase Credit Memo"
     ERROR = "Error"
+    NOT_APPLICABLE = "Not Applicable"
 
 
 SALES_DONE = frozenset(
@@ -115,6 +117,11 @@ class Leg:
         self.status = SalesStatus.ERROR if self.is_sales else PurchaseStatus.ERROR
         self.error = message
 
+    def not_applicable(self, note: str) -> None:
+        """Nothing to do for this leg (only the purchase leg has such invoices)."""
+        assert not self.is_sales, "every invoice has a sales document"
+        self.status, self.error = PurchaseStatus.NOT_APPLICABLE, note
+
     def link(self, kind: DocumentKind, document_id: str, number: str, *, posted: bool) -> None:
         """Record the BC document this leg made (Created, or its posted status)."""
         self.document_kind, self.document_id, self.document_number = kind, document_id, number
@@ -183,6 +190,7 @@ class InvoiceView(StrEnum):
     SALES_ERROR = "sales-error"
     PURCHASE_CREATED = "purchase-created"
     PURCHASE_ERROR = "purchase-error"
+    PURCHASE_NOT_APPLICABLE = "purchase-not-applicable"
     ALL = "all"
 
 

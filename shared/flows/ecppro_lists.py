@@ -29,14 +29,15 @@ from shared.domain.ecppro import (
     RefreshResult,
     RowStatus,
 )
-from shared.errors import HubError, ValidationError
+from shared.errors import FatalError, HubError, ValidationError
 from shared.flows.deps import Deps
+from shared.flows.flow_status import tracked
 from shared.flows.quarantine import Rejected, replace_quarantine
 from shared.mappings.ecppro_lists import LIST_MAPPINGS
 from shared.mappings.engine import apply_mapping
 from shared.ports.bus import OutgoingMessage
 from shared.ports.store import Entity
-from shared.registry import Queue, Table
+from shared.registry import Flow, Queue, Table
 
 STATUS_PARTITION = "ecppro"
 
@@ -131,6 +132,11 @@ def map_snapshot(
 
 def handle_refresh(command: RefreshList, deps: Deps) -> RefreshResult:
     """Refresh one list. Raises AuthError / TransientError after recording the failure."""
+    with tracked(deps, Flow.ECPPRO_REFRESH):
+        return _refresh(command, deps)
+
+
+def _refresh(command: RefreshList, deps: Deps) -> RefreshResult:
     list_name = command.list
     correlation = command.correlation_id or str(uuid.uuid4())
     started = time.monotonic()
@@ -227,6 +233,8 @@ def _record_success(deps: Deps, result: RefreshResult) -> None:
         "LastSucceededOn": now,
         "LastResult": result.outcome.value,
         "LastError": "",
+        "ErrorKind": "",
+        "Settings": "",
         "Inserted": result.inserted,
         "Updated": result.updated,
         "Unchanged": result.unchanged,
@@ -245,6 +253,8 @@ def _record_failure(deps: Deps, list_name: EcpProList, correlation: str, error: 
         "LastAttemptOn": deps.clock(),
         "LastResult": RefreshOutcome.FAILED.value,
         "LastError": error.message,
+        "ErrorKind": error.kind.value,
+        "Settings": ", ".join(error.settings) if isinstance(error, FatalError) else "",
         "CorrelationId": correlation,
     }
     deps.store.upsert_many(Table.STATUS, [Entity(STATUS_PARTITION, list_name.value, data)])

@@ -19,6 +19,7 @@ from shared.domain.invoices import (
 )
 from shared.errors import ValidationError
 from shared.flows.deps import Deps
+from shared.flows.document_writes import forget_writes
 from shared.flows.invoice_purchase import purchase_eligibility
 from shared.flows.invoice_staging import iter_headers, load_header, save_invoice
 from shared.ports.bus import OutgoingMessage
@@ -121,8 +122,8 @@ def reprocess_purchase(deps: Deps, invoice_id: str) -> StagedInvoice:
 def force_delete(deps: Deps, invoice_id: str) -> list[str]:
     """Delete the invoice's unposted purchase document (clearing its posting number).
 
-    Every staged invoice whose lines were on it is marked Error with what happened, so
-    Reprocess Purchase can recreate them. Returns those invoice ids.
+    Every staged invoice whose lines were on it is marked Error with what happened and
+    loses the link, so Reprocess Purchase can recreate them. Returns those invoice ids.
     """
     invoice = load_header(deps.store, invoice_id)
     kind = invoice.purchase.document_kind
@@ -144,12 +145,17 @@ def force_delete(deps: Deps, invoice_id: str) -> list[str]:
             field="Purchase Document No.",
         )
     deps.bc.force_delete_purchase_document(document)
+    forget_writes(deps, document.id)
     affected = list(iter_headers(deps.store, PurchaseDocumentId=document.id))
     for linked in affected:
-        linked.purchase.fail(
+        # The link goes with the document: the hub's ids are deterministic, so a stale link
+        # would point at the document the next attempt creates under the same id.
+        linked.purchase.clear(PurchaseStatus.ERROR)
+        linked.purchase.error = (
             f"{_name(kind)} {document.number} was force-deleted on "
             f"{deps.clock():%Y-%m-%d %H:%M} UTC; run Reprocess Purchase to create it again"
         )
+        linked.processed = bool(linked.sales.document_id)
         save_invoice(deps.store, linked)
     return [linked.id for linked in affected]
 

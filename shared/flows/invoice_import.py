@@ -1,9 +1,10 @@
 """EcpPro invoices → staging, through the BC Invoice Mapping.
 
 gather: the mapping, every EcpPro invoice, the staged headers' hashes and statuses.
-decide: per invoice: insert, refresh (only while both legs are New), leave alone, or
-        stage as Error when the mapping cannot be applied (the message names the
-        invoice, the line and the field).
+decide: `plan_import` (pure), per invoice: stage (insert, or refresh while neither leg
+        has acted on it), keep as it is, stage as Error when the mapping cannot be applied
+        (the message names the invoice, the line and the field), or quarantine a record
+        without an id. An invoice with nothing to purchase is staged Not Applicable.
 apply:  lines first (one transaction per invoice), then the header, so a crash in
         between leaves lines that the next import overwrites, never a header without lines.
 
@@ -17,14 +18,17 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from shared.domain.ecppro import INVOICES_ENDPOINT
 from shared.domain.invoices import PurchaseStatus, SalesStatus, StagedInvoice, StagedLine
 from shared.errors import ConflictError, ValidationError
 from shared.flows.deps import Deps
 from shared.flows.ecppro_lists import content_hash
+from shared.flows.flow_status import tracked
+from shared.flows.invoice_purchase import NOTHING_TO_PURCHASE, has_cost_lines
 from shared.flows.invoice_staging import PARTITION, header_entity, line_entities
-from shared.flows.quarantine import quarantine_message
+from shared.flows.quarantine import Rejected, quarantine_entity
 from shared.mappings.invoice_mapping import (
     DEFAULT_MAPPING,
     MappingEntry,
@@ -32,7 +36,7 @@ from shared.mappings.invoice_mapping import (
     validate_mapping,
 )
 from shared.ports.store import Entity, StagingStore
-from shared.registry import Table
+from shared.registry import Flow, Table
 
 MAPPING_PARTITION = "ecppro"
 
@@ -77,57 +81,106 @@ def save_mapping(store: StagingStore, entries: Sequence[MappingEntry]) -> None:
     )
 
 
-def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
-    """Stage every EcpPro invoice. Raises AuthError / TransientError from EcpPro."""
-    correlation = correlation_id or str(uuid.uuid4())
-    mapping = load_mapping(deps.store)
-    staged = {e.row: e.data for e in deps.store.query(Table.INVOICES, partition=PARTITION)}
-    counts = {"imported": 0, "refreshed": 0, "unchanged": 0, "locked": 0, "failed": 0}
-    for raw in deps.ecppro.list_records("invoices"):
-        outcome = _import_one(deps, mapping, raw, staged, correlation)
-        counts[outcome] += 1
-    return ImportResult(**counts)
+@dataclass(frozen=True)
+class Stage:
+    """Stage the invoice (insert, or refresh a row neither leg has acted on yet)."""
+
+    invoice: StagedInvoice
+    digest: str
+    new: bool
 
 
-def _import_one(
-    deps: Deps,
-    mapping: Sequence[MappingEntry],
-    raw: Mapping[str, Any],
-    staged: Mapping[str, dict[str, Any]],
-    correlation: str,
-) -> str:
+@dataclass(frozen=True)
+class StageFailure:
+    """Stage the invoice as a sales Error: its fields cannot be mapped."""
+
+    invoice_id: str
+    error: ValidationError
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Leave the staged row as it is: `unchanged`, or `locked` (a leg already acted on it)."""
+
+    outcome: Literal["unchanged", "locked"]
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """Keep an EcpPro record that cannot even be staged (no id) in quarantine."""
+
+    rejected: Rejected
+
+
+ImportAction = Stage | StageFailure | Keep | QuarantineRecord
+
+
+def plan_import(
+    mapping: Sequence[MappingEntry], raw: Mapping[str, Any], current: Mapping[str, Any] | None
+) -> ImportAction:
+    """What importing one EcpPro invoice does to staging (pure).
+
+    `current` is the staged header (None when new). A row may be refreshed only while
+    neither leg has acted on it (sales New or Error, purchase New or Not Applicable, no
+    sales document); an invoice with no Unit Cost on any line is staged with purchase
+    status Not Applicable.
+    """
     invoice_id = str(raw.get("id") or "")
     if not invoice_id:
         payload = json.dumps(raw, default=str)
-        quarantine_message(
-            deps,
-            source="ecppro.invoices",
-            key="",
-            payload=payload,
-            error="EcpPro invoice without an id",
-            field="id",
-        )
-        return "failed"
-    current = staged.get(invoice_id)
+        key = f"no-id-{content_hash(dict(raw))[:12]}"
+        return QuarantineRecord(Rejected(key, "id", "EcpPro invoice without an id", payload))
     editable = current is None or (
         current.get("SalesStatus") in (SalesStatus.NEW, SalesStatus.ERROR)
-        and current.get("PurchaseStatus") == PurchaseStatus.NEW
+        and current.get("PurchaseStatus") in (PurchaseStatus.NEW, PurchaseStatus.NOT_APPLICABLE)
         and not current.get("SalesDocumentId")
     )
     try:
         invoice = _staged_invoice(invoice_id, mapping, raw)
     except ValidationError as exc:
-        if not editable:
-            return "locked"
-        _stage_failure(deps, invoice_id, raw, exc, current, correlation)
-        return "failed"
+        return StageFailure(invoice_id, exc) if editable else Keep("locked")
     digest = content_hash(_hashable(invoice))
     if current is not None and current.get("ContentHash") == digest:
-        return "unchanged"
+        return Keep("unchanged")
     if not editable:
-        return "locked"
-    _write(deps, invoice, digest, current, correlation)
-    return "imported" if current is None else "refreshed"
+        return Keep("locked")
+    if not has_cost_lines(invoice):
+        invoice.purchase.not_applicable(NOTHING_TO_PURCHASE)
+    return Stage(invoice, digest, new=current is None)
+
+
+def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
+    """Stage every EcpPro invoice. Raises AuthError / TransientError from EcpPro."""
+    with tracked(deps, Flow.INVOICE_IMPORT):
+        correlation = correlation_id or str(uuid.uuid4())
+        mapping = load_mapping(deps.store)
+        staged = {e.row: e.data for e in deps.store.query(Table.INVOICES, partition=PARTITION)}
+        counts = {"imported": 0, "refreshed": 0, "unchanged": 0, "locked": 0, "failed": 0}
+        for raw in deps.ecppro.list_records(INVOICES_ENDPOINT):
+            action = plan_import(mapping, raw, staged.get(str(raw.get("id") or "")))
+            counts[_apply(deps, action, raw, staged, correlation)] += 1
+        return ImportResult(**counts)
+
+
+def _apply(
+    deps: Deps,
+    action: ImportAction,
+    raw: Mapping[str, Any],
+    staged: Mapping[str, dict[str, Any]],
+    correlation: str,
+) -> str:
+    if isinstance(action, Keep):
+        return action.outcome
+    if isinstance(action, QuarantineRecord):
+        row = quarantine_entity("ecppro.invoices", action.rejected, deps.clock())
+        deps.store.upsert_many(Table.QUARANTINE, [row], replace=True)
+        return "failed"
+    if isinstance(action, StageFailure):
+        current = staged.get(action.invoice_id)
+        _stage_failure(deps, action.invoice_id, raw, action.error, current, correlation)
+        return "failed"
+    _write(deps, action.invoice, action.digest, staged.get(action.invoice.id), correlation)
+    return "imported" if action.new else "refreshed"
 
 
 def _staged_invoice(

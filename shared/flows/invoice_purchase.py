@@ -5,29 +5,50 @@ purchase document stored, purchase status New or Error.
 
 gather: vendor, currency, items, the services G/L account, the customer's default
         dimensions and the cost centre value; then, under a lock on the reuse key, an
-        open purchase document of the same vendor, vendor invoice no., type and currency.
-decide: `plan_purchase` (pure): only lines with a Unit Cost; invoice or credit memo by
-        the sign of the total; line dimensions = customer defaults, then the cost centre
-        on top when ECPPRO_APPLY_COST_CENTRE_DIMENSION is on.
-apply:  reuse (add lines) or create, in one BC transaction; the lines carry the EcpPro
-        invoice number, so a document that already holds them is linked, not filled twice.
+        open purchase document of the same vendor, vendor invoice no., type and currency,
+        and, when it already holds lines of this invoice, their dimensions.
+decide: `plan_purchase` (pure): Skip (Not Applicable) when no line has a Unit Cost; only
+        lines with a Unit Cost; invoice or credit memo by the sign of the total; line
+        dimensions = customer defaults, then the cost centre on top when
+        ECPPRO_APPLY_COST_CENTRE_DIMENSION is on; Create, AddLines (the lines not on the
+        open document yet, and dimensions an interrupted attempt left out) or Link.
+apply:  register the write (`document_writes`), create or add lines in as many BC
+        transactions as they need, record Created; post when set up, unless another
+        invoice is still adding lines to the same document.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
-from shared.domain.invoices import (
-    SALES_DONE,
-    DocumentKind,
-    PurchaseStatus,
-    StagedInvoice,
-)
+from shared.domain.invoices import SALES_DONE, DocumentKind, PurchaseStatus, StagedInvoice
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.flows.invoice_legs import Decision, Fail, Skip, post_owed, run_leg
+from shared.flows.document_writes import begin_write, end_write, writes_in_progress
+from shared.flows.flow_status import tracked
+from shared.flows.invoice_legs import Outcome, apply_plan, post_owed, run_leg
+from shared.flows.invoice_plans import (
+    AddLines,
+    Create,
+    Fail,
+    LineRule,
+    MasterData,
+    Plan,
+    Skip,
+    document_id,
+    header_problem,
+    place_lines,
+    plan_lines,
+    zero_total,
+)
 from shared.flows.invoice_staging import load_invoice
 from shared.flows.locks import hold_lock
-from shared.ports.business_central import BcDocument, BcParty, NewDocument, NewLine
+from shared.ports.business_central import BcDocument, NewDocument
+from shared.registry import Flow
+
+LEG = "purchase"
+NOTHING_TO_PURCHASE = "no staged line has a Unit Cost: nothing to purchase"
 
 
 def purchase_eligibility(invoice: StagedInvoice, options: InvoiceOptions) -> str:
@@ -45,149 +66,152 @@ def purchase_eligibility(invoice: StagedInvoice, options: InvoiceOptions) -> str
 
 @dataclass(frozen=True)
 class PurchaseLookups:
-    vendor: BcParty | None = None
-    currency_known: bool = True
-    items: frozenset[str] = frozenset()
-    account_usable: bool = False
-    customer_dimensions: dict[str, str] = field(default_factory=dict)
+    """What Business Central holds for one invoice's purchase document."""
+
+    master: MasterData = field(default_factory=MasterData)  # the vendor is the party
+    customer_dimensions: Mapping[str, str] = field(default_factory=dict)
     cost_centre_known: bool = True
-
-
-@dataclass(frozen=True)
-class Purchase:
-    """What to buy: a new document, whose lines may instead go onto an open one."""
-
-    document: NewDocument
+    open_document: BcDocument | None = None
+    placed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # line → dimensions
 
 
 def purchase_kind(invoice: StagedInvoice) -> DocumentKind:
     return DocumentKind.for_total(invoice.total, sales=False)
 
 
+def has_cost_lines(invoice: StagedInvoice) -> bool:
+    return any(line.unit_cost is not None for line in invoice.lines)
+
+
 def plan_purchase(
     invoice: StagedInvoice, lookups: PurchaseLookups, options: InvoiceOptions
-) -> Purchase | Fail | None:
-    """The purchase document for an eligible invoice; None when no line has a Unit Cost."""
-    label = invoice.label
+) -> Plan:
+    """Decide what the purchase leg does for one eligible invoice."""
     cost_lines = [line for line in invoice.lines if line.unit_cost is not None]
     if not cost_lines:
-        return None
-    if invoice.total == 0:
-        return Fail(f"{label}: Total Amount is 0, so it is neither an invoice nor a credit memo")
-    problem = _header_problem(invoice, lookups, options)
-    if problem:
-        return Fail(f"{label}: {problem}")
+        return Skip(NOTHING_TO_PURCHASE)
+    if failed := zero_total(invoice):
+        return failed
+    if failed := _header_problem(invoice, lookups, options):
+        return failed
     kind = purchase_kind(invoice)
     dimensions = dict(lookups.customer_dimensions)
     if options.apply_cost_centre_dimension and invoice.cost_centre:
         dimensions[options.cost_centre_dimension] = invoice.cost_centre
-    lines = []
-    for line in cost_lines:
-        if line.number in lookups.items:
-            line_type, number = "Item", line.number
-        elif options.purchase_account_number and lookups.account_usable:
-            line_type, number = "Account", options.purchase_account_number
-        else:
-            return Fail(
-                f"{label} line {line.line_no}: No. '{line.number}' is not a Business Central "
-                "item and no usable G/L account is set up (ECPPRO_PURCHASE_ACCOUNT_NUMBER)"
-            )
-        quantity = -line.quantity if kind.is_credit else line.quantity
-        assert line.unit_cost is not None
-        lines.append(
-            NewLine(
-                line_type,
-                number,
-                line.description,
-                quantity,
-                line.unit_cost,
-                marker=invoice.invoice_number,
-                dimensions=dimensions,
-            )
-        )
-    vendor = lookups.vendor
-    assert vendor is not None  # _header_problem checked it
-    return Purchase(
-        NewDocument(
-            kind,
-            vendor.number,
-            invoice.posting_date,
-            invoice.due_date,
-            invoice.currency_code,
-            invoice.vendor_invoice_number,
-            lines,
-        )
-    )
+    rule = LineRule(LEG, lambda line: line.unit_cost, "Unit Cost",
+                    options.purchase_account_number, "ECPPRO_PURCHASE_ACCOUNT_NUMBER",
+                    marker=invoice.invoice_number, dimensions=dimensions)  # fmt: skip
+    lines = plan_lines(invoice, cost_lines, kind, lookups.master, rule)
+    if isinstance(lines, Fail):
+        return lines
+    assert lookups.master.party is not None  # _header_problem checked it
+    new = NewDocument(kind, lookups.master.party.number, invoice.posting_date, invoice.due_date,
+                      invoice.currency_code, invoice.vendor_invoice_number, lines,
+                      id=document_id(invoice, LEG, kind))  # fmt: skip
+    return place_lines(new, lookups.open_document, lookups.placed)
 
 
 def _header_problem(
     invoice: StagedInvoice, lookups: PurchaseLookups, options: InvoiceOptions
-) -> str:
+) -> Fail | None:
+    label = invoice.label
     if not invoice.vendor_number:
-        return "Buy-from Vendor No. is empty"
-    if lookups.vendor is None:
-        return f"Buy-from Vendor No. '{invoice.vendor_number}' does not exist in Business Central"
-    if lookups.vendor.blocked:
-        return f"vendor {invoice.vendor_number} is blocked in Business Central"
+        return Fail(f"{label}: Buy-from Vendor No. is empty", "Buy-from Vendor No.")
+    failed = header_problem(invoice, lookups.master, party_field="Buy-from Vendor No.",
+                            party_number=invoice.vendor_number, party="vendor")  # fmt: skip
+    if failed:
+        return failed
     if not invoice.vendor_invoice_number:
-        return "Vendor Invoice No. is empty"
-    if not lookups.currency_known:
-        return f"Currency Code '{invoice.currency_code}' does not exist in Business Central"
+        return Fail(f"{label}: Vendor Invoice No. is empty", "Vendor Invoice No.")
     if not lookups.cost_centre_known:
-        return (
-            f"Cost Centre Code '{invoice.cost_centre}' is not a value of dimension "
-            f"{options.cost_centre_dimension} in Business Central"
+        return Fail(
+            f"{label}: Cost Centre Code '{invoice.cost_centre}' is not a value of dimension "
+            f"{options.cost_centre_dimension} in Business Central",
+            "Cost Centre Code",
         )
-    return ""
+    return None
 
 
 def gather_purchase(invoice: StagedInvoice, deps: Deps) -> PurchaseLookups:
+    """Master data (no lock needed); the open document comes from `gather_open_document`."""
     bc, options = deps.bc, deps.invoice_options
+    if not has_cost_lines(invoice):
+        return PurchaseLookups()
     vendor = bc.find_vendor(invoice.vendor_number) if invoice.vendor_number else None
     customer = bc.find_customer(invoice.customer_number)
     cost_centre = options.apply_cost_centre_dimension and invoice.cost_centre
     account = options.purchase_account_number
     return PurchaseLookups(
-        vendor=vendor,
-        currency_known=not invoice.currency_code or bc.currency_exists(invoice.currency_code),
-        items=frozenset(bc.existing_items({line.number for line in invoice.lines})),
-        account_usable=bool(account) and bc.account_usable(account),
+        master=MasterData(
+            party=vendor,
+            currency_known=not invoice.currency_code or bc.currency_exists(invoice.currency_code),
+            items=frozenset(bc.existing_items({line.number for line in invoice.lines})),
+            account_usable=bool(account) and bc.account_usable(account),
+        ),
         customer_dimensions=bc.customer_default_dimensions(customer.id) if customer else {},
         cost_centre_known=not cost_centre
         or bc.dimension_value_exists(options.cost_centre_dimension, invoice.cost_centre),
     )
 
 
-def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
-    """Run the purchase leg for one invoice if it is eligible (or created, waiting to post)."""
-    invoice = load_invoice(deps.store, invoice_id)
-    options = deps.invoice_options
-    if invoice.purchase.status is PurchaseStatus.CREATED and options.post_purchase_documents:
-        return post_owed(invoice, invoice.purchase, deps)
-    if purchase_eligibility(invoice, options):
-        return invoice
-
-    def decide() -> Decision:
-        plan = plan_purchase(invoice, gather_purchase(invoice, deps), options)
-        if plan is None:  # kept New in case its lines change
-            return Skip("no staged line has a Unit Cost: nothing to purchase")
-        if isinstance(plan, Fail):
-            return plan
-        return _reuse_or_create(invoice, plan.document, deps)
-
-    return run_leg(invoice, invoice.purchase, deps, decide, post=options.post_purchase_documents)
+def gather_open_document(
+    invoice: StagedInvoice, new: NewDocument, lookups: PurchaseLookups, deps: Deps
+) -> PurchaseLookups:
+    """The open document to reuse, and the dimensions of this invoice's lines already on it."""
+    document = deps.bc.find_open_purchase_document(
+        new.kind, new.party_number, new.external_document_number, new.currency_code
+    )
+    ours = {line.id for line in new.lines} & (document.line_ids if document else frozenset())
+    placed = deps.bc.line_dimensions(document, ours) if document and ours else {}
+    return replace(lookups, open_document=document, placed=placed)
 
 
-def _reuse_or_create(invoice: StagedInvoice, new: NewDocument, deps: Deps) -> BcDocument:
-    key = (
+def reuse_key(new: NewDocument) -> str:
+    """Invoices with the same key share one open purchase document."""
+    return (
         f"purchase|{new.party_number}|{new.external_document_number}|{new.kind}|{new.currency_code}"
     )
-    with hold_lock(deps, key):
-        open_document = deps.bc.find_open_purchase_document(
-            new.kind, new.party_number, new.external_document_number, new.currency_code
-        )
-        if open_document is None:
-            return deps.bc.create_document(new)
-        if invoice.invoice_number in open_document.markers:
-            return open_document  # its lines went in before a crash or a second delivery
-        return deps.bc.add_lines(open_document, new.lines)
+
+
+def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
+    """Run the purchase leg for one invoice if it is eligible (or created, waiting to post).
+
+    Raises TransientError (after recording the attempt) and FatalError (on the flow's
+    status row only), as the sales leg does.
+    """
+    with tracked(deps, Flow.INVOICE_PURCHASE):
+        invoice = load_invoice(deps.store, invoice_id)
+        options = deps.invoice_options
+
+        def hold_posting(document: BcDocument) -> str:
+            others = writes_in_progress(deps, document.id, besides=invoice.id)
+            return f"{', '.join(others)} still adding lines to it" if others else ""
+
+        if invoice.purchase.status is PurchaseStatus.CREATED and options.post_purchase_documents:
+            return post_owed(invoice, invoice.purchase, deps, hold_posting)
+        if purchase_eligibility(invoice, options):
+            return invoice
+        return run_leg(
+            invoice, invoice.purchase, deps, lambda: _purchase_step(invoice, deps),
+            post=options.post_purchase_documents, hold_posting=hold_posting,
+            after_link=lambda document: end_write(deps, document.id, invoice.id),
+        )  # fmt: skip
+
+
+def _purchase_step(invoice: StagedInvoice, deps: Deps) -> Outcome:
+    options = deps.invoice_options
+    lookups = gather_purchase(invoice, deps)
+    # Planned first without the open document: a Skip or a Fail needs no lock and no BC read.
+    plan = plan_purchase(invoice, lookups, options)
+    if not isinstance(plan, Create):
+        return apply_plan(plan, deps)
+    new = plan.document
+    # Lines of big invoices go in several transactions: hold the key for as long as that takes.
+    ttl = timedelta(minutes=5, seconds=2 * len(new.lines))
+    with hold_lock(deps, reuse_key(new), ttl=ttl):
+        lookups = gather_open_document(invoice, new, lookups, deps)
+        plan = plan_purchase(invoice, lookups, options)
+        if isinstance(plan, Create | AddLines):
+            target = plan.document.id
+            begin_write(deps, target, invoice)
+        return apply_plan(plan, deps)

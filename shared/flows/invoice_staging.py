@@ -62,8 +62,11 @@ _LINE_COLUMNS = {
 
 
 def view_of(status: SalesStatus | PurchaseStatus) -> str:
+    """The view column a status belongs to (each view is one equality query)."""
     if status in SALES_DONE or status in PURCHASE_DONE:
         return "created"
+    if status is PurchaseStatus.NOT_APPLICABLE:
+        return "not-applicable"
     return "error" if status in (SalesStatus.ERROR, PurchaseStatus.ERROR) else "new"
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from shared.domain.invoices import Leg, StagedInvoice
 from shared.flows.deps import Deps
+from shared.flows.flow_status import tracked
 from shared.flows.invoice_staging import iter_headers, save_invoice
 from shared.ports.business_central import BcDocument
+from shared.registry import Flow
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ _LEGS: tuple[tuple[str, Callable[[StagedInvoice], Leg]], ...] = (
 
 def sync_statuses(deps: Deps) -> StatusSync:
     """Check every Created leg against Business Central. Raises TransientError from BC."""
+    with tracked(deps, Flow.INVOICE_STATUS_SYNC):
+        return _sync(deps)
+
+
+def _sync(deps: Deps) -> StatusSync:
     seen: dict[str, BcDocument | None] = {}
     checked = posted = missing = 0
     for column, leg_of in _LEGS:

@@ -28,6 +28,7 @@ _WHERE = {
     InvoiceView.SALES_ERROR: {"SalesView": "error"},
     InvoiceView.PURCHASE_CREATED: {"PurchaseView": "created"},
     InvoiceView.PURCHASE_ERROR: {"PurchaseView": "error"},
+    InvoiceView.PURCHASE_NOT_APPLICABLE: {"PurchaseView": "not-applicable"},
     InvoiceView.ALL: None,
 }
 

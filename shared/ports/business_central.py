@@ -1,4 +1,10 @@
-"""Business Central as the EcpPro invoice flows need it: master data and documents."""
+"""Business Central as the EcpPro invoice flows need it: master data and documents.
+
+Writes are safe to repeat: a new document and its lines carry ids the hub chose
+(deterministic per invoice, leg, kind and line), so a document or line that already
+exists is found again rather than created twice, and a write that stopped half-way is
+completed by the next attempt (see `plan_purchase` and `DimensionFix`).
+"""
 
 from __future__ import annotations
 
@@ -22,8 +28,12 @@ class BcParty:
 
 @dataclass(frozen=True)
 class NewLine:
-    """A document line to create. `marker` goes to description2: the EcpPro invoice number,
-    so a purchase document shared by several invoices shows which ones it already holds."""
+    """A document line to create.
+
+    `id` is chosen by the hub (empty: BC chooses), so a line already on the document is
+    recognised. `marker` goes to description2: the EcpPro invoice number, so a purchase
+    document shared by several invoices shows which ones it holds.
+    """
 
     line_type: str  # "Item" or "Account"
     number: str
@@ -32,11 +42,12 @@ class NewLine:
     unit_amount: float  # unit price on sales lines, unit cost on purchase lines
     marker: str = ""
     dimensions: Mapping[str, str] = field(default_factory=dict)
+    id: str = ""
 
 
 @dataclass(frozen=True)
 class NewDocument:
-    """A document header with its lines, created atomically."""
+    """A document header with its lines; `id` is chosen by the hub (empty: BC chooses)."""
 
     kind: DocumentKind
     party_number: str  # customer (sales) or vendor (purchase)
@@ -45,18 +56,27 @@ class NewDocument:
     currency_code: str
     external_document_number: str  # sales: External Document No.; purchase: Vendor Invoice No.
     lines: Sequence[NewLine]
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class BcLine:
+    """A line already on a document: its id and the marker in its description2."""
+
+    id: str
+    marker: str = ""
 
 
 @dataclass(frozen=True)
 class BcDocument:
-    """A document as Business Central holds it."""
+    """A document as Business Central holds it (with its lines when they were read)."""
 
     kind: DocumentKind
     id: str
     number: str
     status: str
     external_document_number: str = ""
-    markers: frozenset[str] = frozenset()
+    lines: tuple[BcLine, ...] = ()
     etag: str = "*"
 
     @property
@@ -64,13 +84,31 @@ class BcDocument:
         """Draft and In Review are unposted; Open, Paid, Canceled, Corrective are posted."""
         return self.status not in ("Draft", "In Review", " ", "")
 
+    @property
+    def markers(self) -> frozenset[str]:
+        return frozenset(line.marker for line in self.lines if line.marker)
 
-class BusinessCentral(Protocol):
-    """What the EcpPro invoice flows need from Business Central.
+    @property
+    def line_ids(self) -> frozenset[str]:
+        return frozenset(line.id for line in self.lines)
 
-    Reads return None when nothing matches; writes raise ValidationError (BC refused the
-    data), TransientError (throttled, unavailable) or ConflictError (changed meanwhile).
+
+@dataclass(frozen=True)
+class DimensionFix:
+    """A dimension a line already on the document still needs (its write stopped half-way).
+
+    `replace` says the line has the dimension with another value (inherited from its
+    document or item), which BC changes rather than adds.
     """
+
+    line_id: str
+    code: str
+    value: str
+    replace: bool = False
+
+
+class BcMasterData(Protocol):
+    """Reads of master data; None / False when nothing matches."""
 
     def find_customer(self, number: str) -> BcParty | None: ...
 
@@ -92,6 +130,16 @@ class BusinessCentral(Protocol):
 
     def dimension_value_exists(self, dimension: str, value: str) -> bool: ...
 
+
+class BcDocuments(Protocol):
+    """Sales and purchase documents.
+
+    Writes raise RejectedError (BC refused the data), TransientError (throttled,
+    unavailable), ConflictError (changed meanwhile) or AuthError (credentials refused).
+    Any number of lines is accepted: what does not fit one BC transaction is written in
+    several, each all or nothing, and repeating a write completes what is missing.
+    """
+
     def find_sales_document(
         self, kind: DocumentKind, external_document_number: str
     ) -> BcDocument | None:
@@ -101,17 +149,27 @@ class BusinessCentral(Protocol):
     def find_open_purchase_document(
         self, kind: DocumentKind, vendor_number: str, vendor_invoice_number: str, currency_code: str
     ) -> BcDocument | None:
-        """An unposted purchase document that later invoices can add lines to."""
+        """An unposted purchase document that later invoices can add lines to, with its lines."""
+        ...
+
+    def line_dimensions(
+        self, document: BcDocument, line_ids: Iterable[str]
+    ) -> dict[str, dict[str, str]]:
+        """Line id → dimension code → value code, for those of `line_ids` on the document."""
         ...
 
     def get_document(self, kind: DocumentKind, document_id: str) -> BcDocument | None: ...
 
     def create_document(self, document: NewDocument) -> BcDocument:
-        """Header, lines and line dimensions in one transaction: all or nothing."""
+        """The header with all its lines in one request (all or nothing), then the lines'
+        dimensions in transactions of their own."""
         ...
 
-    def add_lines(self, document: BcDocument, lines: Sequence[NewLine]) -> BcDocument:
-        """Lines (and their dimensions) added to an unposted document in one transaction."""
+    def add_lines(
+        self, document: BcDocument, lines: Sequence[NewLine], fixes: Sequence[DimensionFix] = ()
+    ) -> BcDocument:
+        """Lines added to an unposted document, each line with its dimensions in one
+        transaction; then the `fixes` for lines already there."""
         ...
 
     def post_document(self, document: BcDocument) -> BcDocument:
@@ -121,3 +179,7 @@ class BusinessCentral(Protocol):
     def force_delete_purchase_document(self, document: BcDocument) -> None:
         """Clear the posting number assignment and delete an unposted purchase document."""
         ...
+
+
+class BusinessCentral(BcMasterData, BcDocuments, Protocol):
+    """Everything the EcpPro invoice flows need from one Business Central company."""

@@ -1,7 +1,11 @@
 """`FakeBusinessCentral`: the BusinessCentral port on dicts, with BC's document rules.
 
 Documents get numbers from per-kind series, start as Draft, become Open (posted, new
-number, same id) when posted and are read-only afterwards; creates are all-or-nothing;
+number, same id) when posted and are read-only afterwards. A deep insert (`create_document`)
+puts the header and every line in at once; line dimensions follow, as the real client does.
+Lines are added `transaction_size` at a time, each line with its dimensions, so a test can
+stop a write half-way (`crash_after_transactions`) and see the next attempt complete it.
+An id already taken is refused as BC refuses it (Internal_EntityWithSameKeyExists).
 `calls` records every write so tests can assert nothing was created twice.
 """
 
@@ -9,12 +13,19 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from shared.domain.invoices import DocumentKind
-from shared.errors import TransientError, ValidationError
-from shared.ports.business_central import BcDocument, BcParty, NewDocument, NewLine
+from shared.errors import RejectedError, TransientError
+from shared.ports.business_central import (
+    BcDocument,
+    BcLine,
+    BcParty,
+    DimensionFix,
+    NewDocument,
+    NewLine,
+)
 
 _PREFIX = {
     DocumentKind.SALES_INVOICE: ("S-INV", "PS-INV"),
@@ -22,6 +33,34 @@ _PREFIX = {
     DocumentKind.PURCHASE_INVOICE: ("P-INV", "PP-INV"),
     DocumentKind.PURCHASE_CREDIT_MEMO: ("P-CR", "PP-CR"),
 }
+
+
+@dataclass
+class FakeLine:
+    id: str
+    line: NewLine
+    dimensions: dict[str, str] = field(default_factory=dict)
+
+    # What tests read of a line, as on a NewLine.
+    @property
+    def line_type(self) -> str:
+        return self.line.line_type
+
+    @property
+    def number(self) -> str:
+        return self.line.number
+
+    @property
+    def quantity(self) -> float:
+        return self.line.quantity
+
+    @property
+    def unit_amount(self) -> float:
+        return self.line.unit_amount
+
+    @property
+    def marker(self) -> str:
+        return self.line.marker
 
 
 @dataclass
@@ -33,12 +72,11 @@ class FakeDocument:
     reference: str
     currency_code: str
     status: str = "Draft"
-    posting_number: str = ""
-    lines: list[NewLine] = field(default_factory=list)
+    lines: list[FakeLine] = field(default_factory=list)
 
     def view(self) -> BcDocument:
-        markers = frozenset(line.marker for line in self.lines if line.marker)
-        return BcDocument(self.kind, self.id, self.number, self.status, self.reference, markers)
+        lines = tuple(BcLine(line.id, line.marker) for line in self.lines)
+        return BcDocument(self.kind, self.id, self.number, self.status, self.reference, lines)
 
 
 class FakeBusinessCentral:
@@ -55,9 +93,10 @@ class FakeBusinessCentral:
         self.documents: dict[str, FakeDocument] = {}
         self.calls: list[str] = []
         self.fail_next: list[Exception] = []  # raised by the next writes, in order
-        self.fail_on: dict[
-            str, Exception
-        ] = {}  # operation ("create", "add", "post", "force") → error
+        # operation ("create", "add", "dimensions", "post", "force") → error, raised once
+        self.fail_on: dict[str, Exception] = {}
+        self.transaction_size = 100  # requests per transaction (a line and its dimensions)
+        self.crash_after_transactions: int | None = None  # then a TransientError, once
         self._numbers = {kind: itertools.count(1001) for kind in DocumentKind}
         self._posted_numbers = {kind: itertools.count(1001) for kind in DocumentKind}
 
@@ -78,7 +117,7 @@ class FakeBusinessCentral:
     def of_kind(self, kind: DocumentKind) -> list[FakeDocument]:
         return [d for d in self.documents.values() if d.kind is kind]
 
-    # --- the port ---------------------------------------------------------------------------
+    # --- master data ------------------------------------------------------------------------
     def find_customer(self, number: str) -> BcParty | None:
         return self.customers.get(number)
 
@@ -100,6 +139,7 @@ class FakeBusinessCentral:
     def dimension_value_exists(self, dimension: str, value: str) -> bool:
         return (dimension, value) in self.dimension_values
 
+    # --- documents --------------------------------------------------------------------------
     def find_sales_document(
         self, kind: DocumentKind, external_document_number: str
     ) -> BcDocument | None:
@@ -119,6 +159,13 @@ class FakeBusinessCentral:
                 return document.view()
         return None
 
+    def line_dimensions(
+        self, document: BcDocument, line_ids: Iterable[str]
+    ) -> dict[str, dict[str, str]]:
+        wanted = set(line_ids)
+        stored = self.documents[document.id]
+        return {line.id: dict(line.dimensions) for line in stored.lines if line.id in wanted}
+
     def get_document(self, kind: DocumentKind, document_id: str) -> BcDocument | None:
         document = self.documents.get(document_id)
         return document.view() if document and document.kind is kind else None
@@ -127,29 +174,50 @@ class FakeBusinessCentral:
         self._write(f"create {document.kind.value} {document.external_document_number}")
         parties = self.customers if document.kind.is_sales else self.vendors
         if document.party_number not in parties:
-            raise ValidationError(f"The party does not exist. No.='{document.party_number}'")
+            raise RejectedError(
+                f"The party does not exist. No.='{document.party_number}'", status=400
+            )
         self._check_lines(document.lines)
+        document_id = document.id or str(uuid.uuid4())
+        if document_id in self.documents:
+            raise _exists(document_id)
         number = f"{_PREFIX[document.kind][0]}{next(self._numbers[document.kind])}"
-        created = FakeDocument(document.kind, str(uuid.uuid4()), number, document.party_number,
+        created = FakeDocument(document.kind, document_id, number, document.party_number,
                                document.external_document_number, document.currency_code,
-                               lines=list(document.lines))  # fmt: skip
+                               lines=[FakeLine(_line_id(line), line) for line in document.lines])  # fmt: skip
+        self._check_unique(created.lines)
         self.documents[created.id] = created
+        if any(line.dimensions for line in document.lines):
+            self._write(f"dimensions {number}")
+            self._transactions(
+                [
+                    lambda fake=fake: fake.dimensions.update(fake.line.dimensions)
+                    for fake in created.lines
+                ]
+            )
         return created.view()
 
-    def add_lines(self, document: BcDocument, lines: Sequence[NewLine]) -> BcDocument:
+    def add_lines(
+        self, document: BcDocument, lines: Sequence[NewLine], fixes: Sequence[DimensionFix] = ()
+    ) -> BcDocument:
         self._write(f"add lines {document.number}")
         stored = self.documents[document.id]
         if stored.status != "Draft":
-            raise ValidationError(f"{document.number} is posted and cannot be changed")
+            raise RejectedError(f"{document.number} is posted and cannot be changed", status=400)
         self._check_lines(lines)
-        stored.lines.extend(lines)
+        new = [FakeLine(_line_id(line), line, dict(line.dimensions)) for line in lines]
+        self._check_unique(new)
+        self._transactions([lambda fake=fake: stored.lines.append(fake) for fake in new])
+        for fix in fixes:
+            line = next(line for line in stored.lines if line.id == fix.line_id)
+            line.dimensions[fix.code] = fix.value
         return stored.view()
 
     def post_document(self, document: BcDocument) -> BcDocument:
         self._write(f"post {document.number}")
         stored = self.documents[document.id]
         if stored.status != "Draft":
-            raise ValidationError(f"{stored.number} is already posted")
+            raise RejectedError(f"{stored.number} is already posted", status=400)
         stored.number = f"{_PREFIX[stored.kind][1]}{next(self._posted_numbers[stored.kind])}"
         stored.status = "Open"
         return stored.view()
@@ -158,9 +226,9 @@ class FakeBusinessCentral:
         self._write(f"force delete {document.number}")
         stored = self.documents.get(document.id)
         if stored is None:
-            raise ValidationError(f"{document.number} does not exist")
+            raise RejectedError(f"{document.number} does not exist", status=404)
         if stored.status != "Draft":
-            raise ValidationError(f"{stored.number} is posted")
+            raise RejectedError(f"{stored.number} is posted", status=400)
         del self.documents[document.id]
 
     # --- internals --------------------------------------------------------------------------
@@ -172,6 +240,19 @@ class FakeBusinessCentral:
         if error is not None:
             raise error
 
+    def _transactions(self, writes: Sequence[Callable[[], object]]) -> None:
+        """Apply one write per line, `transaction_size` lines per transaction; crash on cue."""
+        size = max(1, self.transaction_size)
+        for number, start in enumerate(range(0, len(writes), size)):
+            if (
+                self.crash_after_transactions is not None
+                and number >= self.crash_after_transactions
+            ):
+                self.crash_after_transactions = None
+                raise TransientError("Business Central: connection reset between transactions")
+            for write in writes[start : start + size]:
+                write()
+
     def _check_lines(self, lines: Sequence[NewLine]) -> None:
         for line in lines:
             known = (
@@ -180,10 +261,28 @@ class FakeBusinessCentral:
                 else line.number in self.accounts
             )
             if not known:
-                raise ValidationError(f"{line.line_type} '{line.number}' does not exist")
+                raise RejectedError(f"{line.line_type} '{line.number}' does not exist", status=400)
             for code, value in line.dimensions.items():
                 if (code, value) not in self.dimension_values:
-                    raise ValidationError(f"Dimension Value {code} {value} does not exist")
+                    raise RejectedError(
+                        f"Dimension Value {code} {value} does not exist", status=400
+                    )
+
+    def _check_unique(self, lines: Sequence[FakeLine]) -> None:
+        taken = {line.id for document in self.documents.values() for line in document.lines}
+        for line in lines:
+            if line.id in taken:
+                raise _exists(line.id)
+
+
+def _line_id(line: NewLine) -> str:
+    return line.id or str(uuid.uuid4())
+
+
+def _exists(key: str) -> RejectedError:
+    return RejectedError(
+        f"Internal_EntityWithSameKeyExists: The record already exists. Id='{key}'", status=400
+    )
 
 
 def throttled() -> TransientError:

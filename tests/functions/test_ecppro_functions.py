@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
+import pytest
 from azure.functions.servicebus import ServiceBusMessage
 from azure.functions.timer import TimerRequest
 
@@ -60,19 +61,25 @@ def test_refresh_http_unknown_list_is_400_naming_the_field(
     assert error["field"] == "list"
 
 
-def test_refresh_http_with_refused_credentials_is_502_naming_settings(
+def test_refresh_http_with_refused_credentials_is_502_naming_settings_and_keeps_rows(
     user_functions: Functions, fake_deps: Deps
 ) -> None:
+    refresh = user_functions["ecppro_refresh_http"]
+    assert refresh(http("POST", "ecppro/licenses/refresh", {"list": "licenses"})).status_code == 200
     source = fake_deps.ecppro
     assert isinstance(source, FakeEcpPro)
     source.failure = AuthError(
-        "EcpPro rejected the credentials. Check ECPPRO_CUSTOMER_ID and ECPPRO_SECRET_KEY."
+        "EcpPro refused", settings=("ECPPRO_CUSTOMER_ID", "ECPPRO_SECRET_KEY")
     )
-    response = user_functions["ecppro_refresh_http"](
-        http("POST", "ecppro/licenses/refresh", {"list": "licenses"})
-    )
+    response = refresh(http("POST", "ecppro/licenses/refresh", {"list": "licenses"}))
+    error = json.loads(response.get_body())["error"]
     assert response.status_code == 502
-    assert "ECPPRO_SECRET_KEY" in json.loads(response.get_body())["error"]["message"]
+    assert (error["kind"], error["settings"]) == (
+        "fatal",
+        ["ECPPRO_CUSTOMER_ID", "ECPPRO_SECRET_KEY"],
+    )
+    kept = fake_deps.store.get(Table.ECPPRO_ROWS, "licenses", "l1").data
+    assert kept["Status"] == "Active"  # the staged row survived the refused refresh
 
 
 def test_list_http_fetches_when_empty_and_pages(user_functions: Functions, fake_deps: Deps) -> None:
@@ -114,14 +121,30 @@ def test_worker_quarantines_a_malformed_message(user_functions: Functions, fake_
     assert "printers" in kept["Payload"]
 
 
-def test_worker_completes_on_refused_credentials(
+def test_worker_does_not_complete_on_refused_credentials_and_the_status_says_why(
     user_functions: Functions, fake_deps: Deps
 ) -> None:
     source = fake_deps.ecppro
     assert isinstance(source, FakeEcpPro)
-    source.failure = AuthError("refused")
+    source.failure = AuthError("EcpPro refused", settings=("ECPPRO_SECRET_KEY",))
     message = service_bus(b'{"list": "licenses"}', "m-3")
-    user_functions["ecppro_refresh_worker"](message)  # no exception: no redelivery storm
+    with pytest.raises(AuthError):  # not completed: redelivered, then dead-lettered
+        user_functions["ecppro_refresh_worker"](message)
+    status = fake_deps.store.get(Table.STATUS, "ecppro", "licenses").data
+    assert (status["LastResult"], status["Settings"]) == ("Failed", "ECPPRO_SECRET_KEY")
+    assert list(fake_deps.store.query(Table.ECPPRO_ROWS, partition="licenses")) == []
+    flows = json.loads(user_functions["status_http"](http("GET", "status", {})).get_body())
+    refresh = next(f for f in flows["flows"] if f["flow"] == "ecppro-refresh")
+    assert (flows["failing"], refresh["state"], refresh["settings"]) == (
+        1,
+        "failing",
+        ["ECPPRO_SECRET_KEY"],
+    )
+    source.failure = None  # the secret is fixed: the redelivery succeeds by itself
+    user_functions["ecppro_refresh_worker"](message)
+    assert fake_deps.store.get(Table.ECPPRO_ROWS, "licenses", "l1").data["Status"] == "Active"
+    flows = json.loads(user_functions["status_http"](http("GET", "status", {})).get_body())
+    assert flows["failing"] == 0
 
 
 def test_quarantine_lists_what_was_refused(user_functions: Functions, fake_deps: Deps) -> None:

@@ -15,20 +15,26 @@ from shared.adapters.odata import eq_filter, key_segment, quote_literal
 from shared.errors import (
     AuthError,
     ConflictError,
+    ContractError,
     NotFound,
-    PermanentError,
+    RejectedError,
     ThrottledError,
     TransientError,
-    ValidationError,
 )
 
 
 def response(
-    status: int, body: Any = None, headers: dict[str, str] | None = None
+    status: int, body: Any = None, headers: dict[str, str] | None = None, text: str | None = None
 ) -> requests.Response:
     resp = requests.Response()
     resp.status_code = status
-    resp._content = json.dumps(body).encode() if body is not None else b""
+    resp._content = (
+        text.encode()
+        if text is not None
+        else json.dumps(body).encode()
+        if body is not None
+        else b""
+    )
     resp.headers.update(headers or {})
     return resp
 
@@ -119,14 +125,41 @@ def test_gives_up_when_the_wait_would_exceed_the_budget() -> None:
     assert waits == []
 
 
-def test_permanent_errors_are_not_retried_and_carry_the_service_message() -> None:
+def test_refusals_are_not_retried_and_carry_the_service_message() -> None:
     session = ScriptedSession(
         response(400, {"error": {"code": "BadRequest_InvalidFilter", "message": "bad filter"}})
     )
     http, _ = client(session)
-    with pytest.raises(ValidationError, match="BadRequest_InvalidFilter: bad filter"):
+    with pytest.raises(RejectedError, match="BadRequest_InvalidFilter: bad filter"):
         http.get_json("x")
     assert len(session.sent) == 1
+
+
+@pytest.mark.parametrize("status", [409, 412])
+def test_conflicts_are_transient_but_never_repeated_blindly(status: int) -> None:
+    # A conflict needs the caller to read again; the same request would fail the same way.
+    session = ScriptedSession(response(status, {"error": {"code": "Request_EntityChanged"}}))
+    http, waits = client(session)
+    with pytest.raises(ConflictError) as error:
+        http.request("PATCH", "x", json={})
+    assert error.value.kind == "transient"
+    assert len(session.sent) == 1 and waits == []
+
+
+def test_refused_credentials_name_the_settings_to_fix() -> None:
+    session = ScriptedSession(response(403, {"error": {"code": "Authorization_Failed"}}))
+    http, _ = client(session, credential_settings=("HUB_CLIENT_ID",))
+    with pytest.raises(AuthError) as error:
+        http.get_json("x")
+    assert error.value.settings == ("HUB_CLIENT_ID",) and error.value.kind == "fatal"
+    assert "check HUB_CLIENT_ID" in error.value.message
+
+
+def test_an_answer_that_is_not_json_breaks_the_contract() -> None:
+    session = ScriptedSession(response(200, text="<html>maintenance</html>"))
+    http, _ = client(session)
+    with pytest.raises(ContractError, match="not JSON"):
+        http.get_json("x")
 
 
 def test_expired_token_is_refreshed_once() -> None:
@@ -160,13 +193,14 @@ def test_absolute_next_links_are_used_as_given() -> None:
 @pytest.mark.parametrize(
     ("status", "error"),
     [
-        (400, ValidationError),
+        (400, RejectedError),
         (401, AuthError),
         (403, AuthError),
         (404, NotFound),
         (409, ConflictError),
         (412, ConflictError),
-        (422, PermanentError),
+        (422, RejectedError),
+        (413, RejectedError),
         (408, TransientError),
         (429, ThrottledError),
         (503, ThrottledError),

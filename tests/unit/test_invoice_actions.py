@@ -77,20 +77,23 @@ def test_reprocess_purchase_is_always_refused_for_a_posted_document() -> None:
 def test_force_delete_then_reprocess_purchase_recreates_the_document() -> None:
     deps = make_deps(invoice("i1", "INV-1"), invoice("i2", "INV-2"))
     bought(deps, "i1", "i2")
-    old = load_invoice(deps.store, "i1").purchase.document_id
+    old = load_invoice(deps.store, "i1").purchase
     assert sorted(force_delete(deps, "i1")) == ["i1", "i2"]  # both invoices' lines were on it
-    assert old not in bc_of(deps).documents
+    assert old.document_id not in bc_of(deps).documents
     for invoice_id in ("i1", "i2"):
         staged = load_invoice(deps.store, invoice_id)
         assert staged.purchase.status is PurchaseStatus.ERROR
         assert "force-deleted" in staged.purchase.error
+        assert staged.purchase.document_id == ""  # the link went with the document
         assert reprocess_purchase(deps, invoice_id).purchase.status is PurchaseStatus.NEW
         assert handle_purchase(invoice_id, deps).purchase.status is PurchaseStatus.CREATED
-    assert (
-        load_invoice(deps.store, "i1").purchase.document_id
-        == load_invoice(deps.store, "i2").purchase.document_id
-        != old
-    )
+    first, second = (load_invoice(deps.store, i).purchase for i in ("i1", "i2"))
+    assert first.document_id == second.document_id
+    assert first.document_number == second.document_number == "P-INV1002"
+    assert [line.marker for line in bc_of(deps).documents[first.document_id].lines] == [
+        "INV-1",
+        "INV-2",
+    ]
 
 
 def test_force_delete_without_document_is_refused() -> None:

@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from shared.domain.invoices import DocumentKind, PurchaseStatus, SalesStatus
+from shared.domain.invoices import DocumentKind, InvoiceView, PurchaseStatus, SalesStatus
 from shared.flows.deps import Deps
 from shared.flows.invoice_actions import queue_purchase
 from shared.flows.invoice_purchase import handle_purchase, purchase_eligibility
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice, save_invoice
+from shared.flows.invoice_views import read_view
 from shared.registry import Queue
 from tests.unit.invoice_fixtures import OPTIONS, bc_of, imported, invoice, line, make_deps
 
@@ -141,11 +142,32 @@ def test_bad_purchase_input_is_an_error_and_creates_nothing(raw: dict, fragment:
     assert purchase_documents(deps) == []
 
 
-def test_invoice_without_cost_lines_buys_nothing() -> None:
+def test_invoice_without_cost_lines_is_not_applicable_and_buys_nothing() -> None:
     deps = make_deps(invoice("i1", "INV-1", line(10000, "SUPPORT-HRS", 2, 85.0, None)))
     sold(deps, "i1")
-    assert handle_purchase("i1", deps).purchase.status is PurchaseStatus.NEW
+    staged = load_invoice(deps.store, "i1")
+    assert staged.purchase.status is PurchaseStatus.NOT_APPLICABLE  # decided at import
+    assert "nothing to purchase" in staged.purchase.error
+    assert queue_purchase(deps).invoice_ids == []
+    assert handle_purchase("i1", deps).purchase.status is PurchaseStatus.NOT_APPLICABLE
     assert purchase_documents(deps) == []
+    rows = read_view(deps, InvoiceView.PURCHASE_NOT_APPLICABLE).rows
+    assert [row["id"] for row in rows] == ["i1"]
+    assert [row["purchase"]["status"] for row in read_view(deps, InvoiceView.ALL).rows] == [
+        "Not Applicable"
+    ]
+
+
+def test_an_invoice_staged_new_without_cost_lines_becomes_not_applicable_when_run() -> None:
+    # Rows staged before the status existed (or purchase reprocessed) still say New.
+    deps = make_deps(invoice("i1", "INV-1", line(10000, "SUPPORT-HRS", 2, 85.0, None)))
+    sold(deps, "i1")
+    staged = load_invoice(deps.store, "i1")
+    staged.purchase.status, staged.purchase.error = PurchaseStatus.NEW, ""
+    save_invoice(deps.store, staged)
+    after = handle_purchase("i1", deps)
+    assert (after.purchase.status, after.purchase.attempts) == (PurchaseStatus.NOT_APPLICABLE, 1)
+    assert bc_of(deps).calls == ["create Sales Invoice INV-1"]
 
 
 def test_crash_after_adding_lines_links_the_document_without_adding_them_again() -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from shared.domain.invoices import DocumentKind, SalesStatus
-from shared.errors import TransientError, ValidationError
+from shared.errors import RejectedError, TransientError
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice
 from tests.fakes.business_central import throttled
@@ -64,7 +64,7 @@ def test_create_and_post_records_the_posted_status(
 def test_failed_posting_leaves_the_document_created_with_the_reason() -> None:
     deps = make_deps(invoice("i1", "INV-1"), options=replace(OPTIONS, post_sales_documents=True))
     imported(deps, "i1")
-    bc_of(deps).fail_on["post"] = ValidationError("Customer C00010 is blocked for posting")
+    bc_of(deps).fail_on["post"] = RejectedError("Customer C00010 is blocked for posting")
     staged = handle_sales("i1", deps)
     assert staged.sales.status is SalesStatus.CREATED
     assert staged.sales.document_number == "S-INV1001"

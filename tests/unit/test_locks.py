@@ -29,11 +29,28 @@ def test_lock_is_exclusive_and_released() -> None:
     assert list(deps.store.query(Table.LOCKS)) == []
 
 
-def test_an_expired_lock_is_taken_over() -> None:
+def test_an_expired_lock_is_taken_over_and_its_old_holder_cannot_free_it() -> None:
+    deps = make_deps()
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    deps.clock = lambda: now[0]
+    first = hold_lock(deps, "k", ttl=timedelta(minutes=1))
+    first.__enter__()
+    first_owner = deps.store.get(Table.LOCKS, "lock", "k").data["Owner"]
+    now[0] += timedelta(minutes=2)  # the holder died long ago (or is very slow)
+    with hold_lock(deps, "k", wait=0):
+        taken = deps.store.get(Table.LOCKS, "lock", "k").data
+        assert taken["Owner"] != first_owner
+        assert taken["ExpiresOn"] == now[0] + timedelta(minutes=5)
+        first.__exit__(None, None, None)  # the old holder finishes: the lock stays taken
+        assert deps.store.get(Table.LOCKS, "lock", "k").data["Owner"] == taken["Owner"]
+    assert list(deps.store.query(Table.LOCKS)) == []
+
+
+def test_a_held_lock_that_has_not_expired_is_not_taken_over() -> None:
     deps = make_deps()
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
     deps.clock = lambda: now[0]
     with hold_lock(deps, "k", ttl=timedelta(minutes=1)):
-        now[0] += timedelta(minutes=2)  # the holder died long ago
-        with hold_lock(deps, "k", wait=0):
+        now[0] += timedelta(seconds=59)
+        with pytest.raises(TransientError), hold_lock(deps, "k", wait=0):
             pass

@@ -1,40 +1,53 @@
 """Business Central client for the EcpPro invoice flows (implements `BusinessCentral`).
 
 Quirks handled:
-- A header with its lines and line dimensions is created in one `$batch` with
-  `Isolation: snapshot` (BC ≥ 17.1): one transaction, rolled back as a whole when any
-  request fails, so a bad line never leaves half a document. Ids are chosen here
-  (BC accepts a client SystemId), so later requests in the batch can address the header
-  and lines created before them. A batch holds at most 100 requests.
+- A new document is one deep insert: the header with every line nested in one POST, one
+  transaction whatever the number of lines, so a document is never seen half-created.
+  Ids are chosen by the hub (BC accepts a client SystemId), so a document or line written
+  before a crash is recognised, and a second copy is refused by BC itself.
+- Lines added to an existing document go in `$batch` transactions (`Isolation: snapshot`)
+  of at most 100 requests, each line with its dimensions in the same transaction.
 - A new line starts with its document's dimensions (the customer's or vendor's defaults)
   plus its item's defaults, and BC refuses to add a dimension the line already has: such
-  dimensions are PATCHed (by dimension id), the others POSTed.
+  dimensions are PATCHed (by dimension id), the others POSTed. A deep insert cannot carry
+  a PATCH, so a new document's line dimensions follow it in transactions of their own;
+  until they are all in, the document stays unposted and the next attempt completes them
+  (`line_dimensions` reads what is there).
 - Purchase credit memos (and their lines) have no `dimensionSetLines` in API v2.0: their
   line dimensions go through the companion API (`api/ecppro/hub/v1.0`, see
-  sandbox/BC_CUSTOM_API.md) in a second transaction, and the lines just created are
-  deleted again if that one fails. Force delete exists only in the companion API.
-- Master data lookups, caching and `$batch` plumbing live in `business_central_master`.
+  sandbox/BC_CUSTOM_API.md), whose POST replaces an inherited value. Force delete exists
+  only in the companion API.
+- Master data lookups, caching and `$batch` plumbing live in `master_data`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from shared.adapters.business_central.master_data import BusinessCentralMasterData
-from shared.adapters.business_central.wire import SHAPES, batch_request, document_from, iso
+from shared.adapters.business_central.wire import (
+    SHAPES,
+    batch_request,
+    document_from,
+    iso,
+    line_body,
+)
 from shared.adapters.odata import eq_filter
 from shared.domain.invoices import DocumentKind
-from shared.errors import NotFound
-from shared.ports.business_central import BcDocument, NewDocument, NewLine
+from shared.errors import NotFound, RejectedError, TransientError
+from shared.ports.business_central import BcDocument, BcLine, DimensionFix, NewDocument, NewLine
+
+Requests = list[dict[str, Any]]
 
 
 class BusinessCentralClient(BusinessCentralMasterData):
     """Typed access to one company's documents (and, inherited, its master data)."""
 
-    # --- documents --------------------------------------------------------------------------
+    # --- reads ------------------------------------------------------------------------------
     def find_sales_document(
         self, kind: DocumentKind, external_document_number: str
     ) -> BcDocument | None:
@@ -53,6 +66,28 @@ class BusinessCentralClient(BusinessCentralMasterData):
         rows = self._list(shape.entity_set, filter_, expand=shape.lines)
         return document_from(kind, rows[0]) if rows else None
 
+    def line_dimensions(
+        self, document: BcDocument, line_ids: Iterable[str]
+    ) -> dict[str, dict[str, str]]:
+        wanted = set(line_ids)
+        found: dict[str, dict[str, str]] = {line_id: {} for line_id in wanted & document.line_ids}
+        if document.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
+            rows = self.odata.list(
+                f"{self.companion_path}/{self.company}/purchaseCreditMemoLineDimensions",
+                filter=eq_filter(documentId=uuid.UUID(document.id)),
+            )
+            for row in rows:
+                if row["lineId"] in found:
+                    found[row["lineId"]][row["dimensionCode"]] = row["valueCode"]
+            return found
+        shape = SHAPES[document.kind]
+        lines = self._list(f"{shape.entity_set}({document.id})/{shape.lines}",
+                           expand="dimensionSetLines")  # fmt: skip
+        for line in lines:
+            if line["id"] in found:
+                found[line["id"]] = {d["code"]: d["valueCode"] for d in line["dimensionSetLines"]}
+        return found
+
     def get_document(self, kind: DocumentKind, document_id: str) -> BcDocument | None:
         shape = SHAPES[kind]
         try:
@@ -61,44 +96,64 @@ class BusinessCentralClient(BusinessCentralMasterData):
             return None
         return document_from(kind, row)
 
+    # --- writes -----------------------------------------------------------------------------
     def create_document(self, document: NewDocument) -> BcDocument:
         shape = SHAPES[document.kind]
-        header_id = str(uuid.uuid4())
+        header_id = document.id or str(uuid.uuid4())
+        line_ids = [line.id or str(uuid.uuid4()) for line in document.lines]
         header = {"id": header_id, shape.party: document.party_number,
                   shape.reference: document.external_document_number,
                   shape.date_field: iso(document.posting_date), "postingDate": iso(document.posting_date),
-                  "dueDate": iso(document.due_date), "currencyCode": document.currency_code}  # fmt: skip
-        url = f"{self.company}/{shape.entity_set}"
-        requests = [batch_request("POST", url, {k: v for k, v in header.items() if v is not None})]
-        line_ids = [str(uuid.uuid4()) for _ in document.lines]
-        inherited = (
-            self._party_default_codes(document) if _has_dimensions(document.lines) else set()
+                  "dueDate": iso(document.due_date), "currencyCode": document.currency_code,
+                  shape.lines: [line_body(document.kind, line, line_id)
+                                for line, line_id in zip(document.lines, line_ids, strict=True)]}  # fmt: skip
+        answer = self.http.request(
+            "POST",
+            self._path(shape.entity_set),
+            json={k: v for k, v in header.items() if v is not None},
+        ).json()
+        created = replace(
+            document_from(document.kind, {**answer, shape.lines: []}),
+            lines=_placed(document.lines, line_ids),
         )
-        requests += self._line_requests(
-            document.kind, header_id, document.lines, line_ids, inherited
-        )
-        answers = self._batch(requests)
-        self._companion_dimensions(
-            document.kind, header_id, document.lines, line_ids, created_header=True
-        )
-        # The batch answered with the created header: no read-back request needed.
-        markers = frozenset(line.marker for line in document.lines if line.marker)
-        created = document_from(document.kind, answers[0].get("body") or {"id": header_id})
-        return replace(created, markers=markers)
+        if not _has_dimensions(document.lines):
+            return created
+        try:
+            self._write_line_dimensions(created, document, line_ids)
+        except RejectedError as exc:
+            raise RejectedError(
+                f"{created.kind.value.lower()} {created.number} was created with its lines, but "
+                f"their dimensions were refused ({exc.message}); it stays unposted until they "
+                "are in", field=exc.field, status=exc.status, detail=exc.detail,
+            ) from exc  # fmt: skip
+        return created
 
-    def add_lines(self, document: BcDocument, lines: Sequence[NewLine]) -> BcDocument:
-        line_ids = [str(uuid.uuid4()) for _ in lines]
-        # Credit memo line dimensions go through the companion API, which replaces values.
-        needs_codes = (
-            _has_dimensions(lines) and document.kind is not DocumentKind.PURCHASE_CREDIT_MEMO
+    def add_lines(
+        self, document: BcDocument, lines: Sequence[NewLine], fixes: Sequence[DimensionFix] = ()
+    ) -> BcDocument:
+        shape = SHAPES[document.kind]
+        base = f"{self.company}/{shape.entity_set}({document.id})/{shape.lines}"
+        line_ids = [line.id or str(uuid.uuid4()) for line in lines]
+        companion = document.kind is DocumentKind.PURCHASE_CREDIT_MEMO
+        inherited = (
+            self._header_codes(document)
+            if lines and not companion and _has_dimensions(lines)
+            else set()
         )
-        inherited = self._header_codes(document) if needs_codes else set()
-        self._batch(self._line_requests(document.kind, document.id, lines, line_ids, inherited))
-        self._companion_dimensions(
-            document.kind, document.id, lines, line_ids, created_header=False
-        )
-        added = frozenset(line.marker for line in lines if line.marker)
-        return replace(document, markers=document.markers | added)
+        groups = [
+            [batch_request("POST", base, line_body(document.kind, line, line_id)),
+             *([] if companion else self._dimension_requests(
+                 f"{base}({line_id})/dimensionSetLines", line.dimensions,
+                 inherited | self._item_default_codes(line)))]
+            for line, line_id in zip(lines, line_ids, strict=True)
+        ]  # fmt: skip
+        self._transactions(groups)
+        updated = replace(document, lines=document.lines + _placed(lines, line_ids))
+        if companion:
+            self._companion_dimensions(document, [
+                (line_id, line.dimensions) for line, line_id in zip(lines, line_ids, strict=True)])  # fmt: skip
+        self._apply_fixes(updated, fixes)
+        return updated
 
     def post_document(self, document: BcDocument) -> BcDocument:
         shape = SHAPES[document.kind]
@@ -106,43 +161,42 @@ class BusinessCentralClient(BusinessCentralMasterData):
             "POST", self._path(f"{shape.entity_set}({document.id})/Microsoft.NAV.post")
         )
         posted = self.get_document(document.kind, document.id)
-        if posted is None:
-            raise NotFound(f"posted {document.kind.value} {document.number} cannot be read back")
+        if posted is None:  # read-after-write: the posted document is there, just not seen yet
+            raise TransientError(
+                f"posted {document.kind.value} {document.number} cannot be read back yet"
+            )
         return posted
 
     def force_delete_purchase_document(self, document: BcDocument) -> None:
         path = f"{self.companion_path}/{self.company}/purchaseDocuments({document.id})"
         self.http.request("POST", f"{path}/Microsoft.NAV.forceDelete")
 
-    # --- lines and their dimensions --------------------------------------------------------
-    def _line_requests(
-        self,
-        kind: DocumentKind,
-        header_id: str,
-        lines: Sequence[NewLine],
-        line_ids: Sequence[str],
-        inherited: set[str],
-    ) -> list[dict[str, Any]]:
-        shape = SHAPES[kind]
-        base = f"{self.company}/{shape.entity_set}({header_id})/{shape.lines}"
-        requests = []
-        for line, line_id in zip(lines, line_ids, strict=True):
-            body = {"id": line_id, "lineType": line.line_type, "lineObjectNumber": line.number,
-                    "description": line.description[:100], "description2": line.marker[:50],
-                    "quantity": line.quantity, shape.unit_field: line.unit_amount}  # fmt: skip
-            requests.append(batch_request("POST", base, body))
-            if kind is not DocumentKind.PURCHASE_CREDIT_MEMO:
-                codes = inherited | self._item_default_codes(line)
-                requests += self._dimension_requests(
-                    f"{base}({line_id})/dimensionSetLines", line, codes
-                )
-        return requests
+    # --- dimensions -------------------------------------------------------------------------
+    def _write_line_dimensions(
+        self, created: BcDocument, document: NewDocument, line_ids: Sequence[str]
+    ) -> None:
+        """The dimensions of a just-inserted document's lines, in transactions of their own."""
+        pairs = list(zip(document.lines, line_ids, strict=True))
+        if created.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
+            self._companion_dimensions(
+                created, [(line_id, line.dimensions) for line, line_id in pairs]
+            )
+            return
+        inherited = self._party_default_codes(document)
+        shape = SHAPES[created.kind]
+        base = f"{self.company}/{shape.entity_set}({created.id})/{shape.lines}"
+        self._transactions([
+            self._dimension_requests(f"{base}({line_id})/dimensionSetLines", line.dimensions,
+                                     inherited | self._item_default_codes(line))
+            for line, line_id in pairs
+            if line.dimensions
+        ])  # fmt: skip
 
     def _dimension_requests(
-        self, url: str, line: NewLine, inherited: set[str]
-    ) -> list[dict[str, Any]]:
+        self, url: str, dimensions: Mapping[str, str], inherited: set[str]
+    ) -> Requests:
         requests = []
-        for code, value in line.dimensions.items():
+        for code, value in dimensions.items():
             if code in inherited:  # already on the line: BC refuses a second one, so change it
                 target = f"{url}({self._dimension_id(code)})"
                 requests.append(batch_request("PATCH", target, {"valueCode": value}, if_match="*"))
@@ -151,40 +205,38 @@ class BusinessCentralClient(BusinessCentralMasterData):
         return requests
 
     def _companion_dimensions(
-        self, kind: DocumentKind, header_id: str, lines: Sequence[NewLine], line_ids: Sequence[str],
-        *, created_header: bool,
-    ) -> None:  # fmt: skip
-        """Line dimensions of purchase credit memos, which API v2.0 cannot set."""
-        if kind is not DocumentKind.PURCHASE_CREDIT_MEMO:
-            return
-        url = f"{self.company}/purchaseCreditMemoLineDimensions"
-        requests = [
-            batch_request("POST", url, {"documentId": header_id, "lineId": line_id,
-                                        "dimensionCode": code, "valueCode": value})
-            for line, line_id in zip(lines, line_ids, strict=True)
-            for code, value in line.dimensions.items()
-        ]  # fmt: skip
-        if not requests:
-            return
-        try:
-            self._batch(requests, root=self.companion_path)
-        except Exception:
-            self._undo(kind, header_id, line_ids, created_header=created_header)
-            raise
-
-    def _undo(
-        self, kind: DocumentKind, header_id: str, line_ids: Sequence[str], *, created_header: bool
+        self, document: BcDocument, dimensions: Sequence[tuple[str, Mapping[str, str]]]
     ) -> None:
-        shape = SHAPES[kind]
-        if created_header:
-            self.http.request(
-                "DELETE", self._path(f"{shape.entity_set}({header_id})"), headers={"If-Match": "*"}
-            )
+        """Purchase credit memo line dimensions (an upsert: repeating one is harmless)."""
+        url = f"{self.company}/purchaseCreditMemoLineDimensions"
+        groups = [
+            [batch_request("POST", url, {"documentId": document.id, "lineId": line_id,
+                                         "dimensionCode": code, "valueCode": value})
+             for code, value in values.items()]
+            for line_id, values in dimensions
+            if values
+        ]  # fmt: skip
+        self._transactions(groups, root=self.companion_path)
+
+    def _apply_fixes(self, document: BcDocument, fixes: Sequence[DimensionFix]) -> None:
+        """Dimensions lines already on the document still need (an attempt stopped half-way)."""
+        if not fixes:
             return
-        base = f"{self.company}/{shape.entity_set}({header_id})/{shape.lines}"
-        self._batch(
-            [batch_request("DELETE", f"{base}({line_id})", if_match="*") for line_id in line_ids]
-        )
+        by_line: dict[str, dict[str, str]] = defaultdict(dict)
+        replaced: dict[str, set[str]] = defaultdict(set)
+        for fix in fixes:
+            by_line[fix.line_id][fix.code] = fix.value
+            if fix.replace:
+                replaced[fix.line_id].add(fix.code)
+        if document.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
+            self._companion_dimensions(document, list(by_line.items()))
+            return
+        shape = SHAPES[document.kind]
+        base = f"{self.company}/{shape.entity_set}({document.id})/{shape.lines}"
+        self._transactions([
+            self._dimension_requests(f"{base}({line_id})/dimensionSetLines", values, replaced[line_id])
+            for line_id, values in by_line.items()
+        ])  # fmt: skip
 
     def _party_default_codes(self, document: NewDocument) -> set[str]:
         """Dimension codes a new document (and so each of its lines) starts with."""
@@ -206,6 +258,12 @@ class BusinessCentralClient(BusinessCentralMasterData):
     def _item_default_codes(self, line: NewLine) -> set[str]:
         item_id = self._item_id(line.number) if line.line_type == "Item" and line.dimensions else ""
         return self._default_codes(f"items({item_id})/defaultDimensions") if item_id else set()
+
+
+def _placed(lines: Sequence[NewLine], line_ids: Sequence[str]) -> tuple[BcLine, ...]:
+    return tuple(
+        BcLine(line_id, line.marker[:50]) for line, line_id in zip(lines, line_ids, strict=True)
+    )
 
 
 def _has_dimensions(lines: Sequence[NewLine]) -> bool:

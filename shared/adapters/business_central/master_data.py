@@ -9,19 +9,21 @@ Quirks handled:
 - `blocked` is " " when not blocked; Ship only stops shipping, everything else blocks
   invoicing.
 - A `$batch` answers 200 even when inner requests failed; the first real failure is
-  raised as the typed error a direct call would have raised. At most 100 requests.
+  raised as the typed error a direct call would have raised. A batch holds at most 100
+  requests: `_transactions` packs larger work into several, keeping what must succeed
+  together (a line and its dimensions) in one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from shared.adapters.business_central.wire import MAX_BATCH, first_failure
+from shared.adapters.business_central.wire import MAX_BATCH, first_failure, pack
 from shared.adapters.http import HttpClient
 from shared.adapters.odata import ODataClient, eq_filter
-from shared.errors import ValidationError
+from shared.errors import ContractError, ValidationError
 from shared.ports.business_central import BcParty
 
 T = TypeVar("T")
@@ -122,24 +124,34 @@ class BusinessCentralMasterData:
     def _batch(
         self, requests: list[dict[str, Any]], *, root: str | None = None
     ) -> list[dict[str, Any]]:
-        """One all-or-nothing transaction. Raises the typed error of the first failure."""
-        if len(requests) > MAX_BATCH:
-            raise ValidationError(
-                f"a document with {len(requests)} requests (lines and dimensions) does not fit "
-                f"one Business Central transaction of {MAX_BATCH}; split the EcpPro invoice",
-                field="lines",
-            )
+        """One all-or-nothing transaction of at most 100 requests (callers `pack` them).
+
+        Raises the typed error of the request that failed it.
+        """
+        assert len(requests) <= MAX_BATCH, "pack() the requests into transactions first"
         for index, request in enumerate(requests):
             request["id"] = str(index + 1)
         response = self.http.request(
             "POST", f"{root or self.api_path}/$batch", json={"requests": requests},
             headers={"Isolation": "snapshot", "Content-Type": "application/json"},
         )  # fmt: skip
-        answers: list[dict[str, Any]] = response.json().get("responses", [])
+        answers = response.json().get("responses")
+        if not isinstance(answers, list) or len(answers) != len(requests):
+            raise ContractError(
+                f"Business Central answered a $batch of {len(requests)} requests with "
+                f"{len(answers) if isinstance(answers, list) else 'no'} responses"
+            )
         failure = first_failure(answers)
         if failure is not None:
             raise failure
         return answers
+
+    def _transactions(
+        self, groups: Sequence[Sequence[dict[str, Any]]], *, root: str | None = None
+    ) -> None:
+        """Groups of requests in as few transactions as they fit, each group kept whole."""
+        for batch in pack(groups):
+            self._batch(batch, root=root)
 
     def _path(self, path: str) -> str:
         return f"{self.api_path}/{self.company}/{path}"

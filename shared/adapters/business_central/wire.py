@@ -13,6 +13,7 @@ Quirks handled:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from shared.adapters.http import error_class_for
 from shared.domain.invoices import DocumentKind
 from shared.errors import HubError
-from shared.ports.business_central import BcDocument
+from shared.ports.business_central import BcDocument, BcLine, NewLine
 
 MAX_BATCH = 100
 
@@ -95,9 +96,41 @@ def document_from(kind: DocumentKind, row: dict[str, Any]) -> BcDocument:
         number=row.get("number", ""),
         status=row.get("status", ""),
         external_document_number=row.get(shape.reference, ""),
-        markers=frozenset(line["description2"] for line in lines if line.get("description2")),
+        lines=tuple(BcLine(line["id"], line.get("description2") or "") for line in lines),
         etag=row.get("@odata.etag", "*"),
     )
+
+
+def line_body(kind: DocumentKind, line: NewLine, line_id: str) -> dict[str, Any]:
+    """The API body of one new document line (description and description2 cut to BC's sizes)."""
+    return {"id": line_id, "lineType": line.line_type, "lineObjectNumber": line.number,
+            "description": line.description[:100], "description2": line.marker[:50],
+            "quantity": line.quantity, SHAPES[kind].unit_field: line.unit_amount}  # fmt: skip
+
+
+def pack(
+    groups: Sequence[Sequence[dict[str, Any]]], limit: int = MAX_BATCH
+) -> list[list[dict[str, Any]]]:
+    """Requests packed into transactions of at most `limit`, keeping each group whole.
+
+    A group is what must succeed together (a line and its dimensions); only a group
+    larger than a whole transaction is split, in order, over as many as it needs.
+    """
+    batches: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    for group in groups:
+        if len(current) + len(group) > limit and current:
+            batches.append(current)
+            current = []
+        for start in range(0, len(group), limit):
+            piece = list(group[start : start + limit])
+            if len(current) + len(piece) > limit:
+                batches.append(current)
+                current = []
+            current += piece
+    if current:
+        batches.append(current)
+    return batches
 
 
 def iso(value: date | None) -> str | None:
