@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
 from shared.adapters.business_central.client import BusinessCentralClient
+from shared.adapters.dataverse.client import DataverseClient, scope_for
 from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
@@ -82,9 +83,11 @@ def build_store(settings: Settings) -> StagingStore:
 
 
 def build_bus(settings: Settings) -> Bus:
-    """Service Bus in Azure; Azure Storage queues (Azurite locally) with Service Bus semantics.
+    """Service Bus in Azure (connection string, or the managed identity when it is empty);
+    locally the Storage-queue bus on Azurite, by connection string.
 
-    Either kind connects by connection string or, when that is empty, by managed identity.
+    Raises ConfigurationError for `storagequeue` without HUB_STORAGE_CONNECTION: that bus
+    only stands in for Service Bus on a developer machine, where Azurite has no identity.
     """
     if settings.bus_kind == "servicebus":
         connection = settings.servicebus_connection
@@ -93,15 +96,14 @@ def build_bus(settings: Settings) -> Bus:
             fully_qualified_namespace=settings.servicebus_namespace,
             max_delivery_count=settings.max_delivery_count,
         )
-    if settings.storage_connection is not None:
-        return StorageQueueBus(
-            settings.storage_connection.get_secret_value(),
-            max_delivery_count=settings.max_delivery_count,
-            table_prefix=settings.table_prefix,
+    if settings.storage_connection is None:
+        raise ConfigurationError(
+            "HUB_BUS_KIND=storagequeue is the local stand-in for Service Bus and needs "
+            "HUB_STORAGE_CONNECTION (Azurite); in Azure use HUB_BUS_KIND=servicebus",
+            settings=("HUB_BUS_KIND", "HUB_STORAGE_CONNECTION"),
         )
     return StorageQueueBus(
-        account_url=f"https://{settings.storage_account_name}.queue.core.windows.net",
-        credential=_managed_identity(),
+        settings.storage_connection.get_secret_value(),
         max_delivery_count=settings.max_delivery_count,
         table_prefix=settings.table_prefix,
     )
@@ -166,21 +168,18 @@ def invoice_options(settings: Settings) -> InvoiceOptions:
     )
 
 
-def build_dataverse(settings: Settings) -> ODataClient:
-    """OData client rooted at the Dataverse Web API v9.2."""
+def build_dataverse(settings: Settings) -> DataverseClient:
+    """The Dataverse Web API v9.2 client of the environment at DATAVERSE_URL."""
     root = _required(settings.dataverse_url, "DATAVERSE_URL").rstrip("/")
-    auth = _entra(settings, f"{root}/.default")
-    return ODataClient(
-        _http(
-            settings,
-            f"{root}/api/data/v9.2/",
-            api_name="Dataverse",
-            max_in_flight=settings.dataverse_max_in_flight,
-            auth=auth,
-            credential_settings=ENTRA_CREDENTIALS,
-        ),
-        page_size=5000,
+    http = _http(
+        settings,
+        f"{root}/api/data/v9.2/",
+        api_name="Dataverse",
+        max_in_flight=settings.dataverse_max_in_flight,
+        auth=_entra(settings, scope_for(root)),
+        credential_settings=ENTRA_CREDENTIALS,
     )
+    return DataverseClient(http)
 
 
 def _entra(settings: Settings, scope: str) -> EntraTokenAuth:

@@ -59,9 +59,12 @@ class ODataClient:
     ConflictError on a stale ETag. All errors come from the HTTP layer's status table.
     """
 
-    def __init__(self, http: HttpClient, *, page_size: int = 1000) -> None:
+    def __init__(
+        self, http: HttpClient, *, page_size: int = 1000, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.http = http
         self.page_size = page_size
+        self.headers = dict(headers or {})  # sent with every request (a service's own ones)
 
     def list(
         self,
@@ -80,7 +83,7 @@ class ODataClient:
             params["$select"] = ",".join(select)
         if expand:
             params["$expand"] = expand
-        headers = {"Prefer": f"odata.maxpagesize={page_size or self.page_size}"}
+        headers = {**self.headers, "Prefer": f"odata.maxpagesize={page_size or self.page_size}"}
         url: str | None = entity_set
         query: Mapping[str, str] | None = params
         while url:
@@ -92,14 +95,17 @@ class ODataClient:
         """One record by key. Raises NotFound."""
         params = {"$expand": expand} if expand else None
         result: dict[str, Any] = self.http.get_json(
-            f"{entity_set}{key_segment(key)}", params=params
+            f"{entity_set}{key_segment(key)}", params=params, headers=self.headers
         )
         return result
 
     def create(self, entity_set: str, record: Mapping[str, Any]) -> dict[str, Any]:
         """Create a record and return it as the service stored it."""
         response = self.http.request(
-            "POST", entity_set, json=dict(record), headers={"Prefer": "return=representation"}
+            "POST",
+            entity_set,
+            json=dict(record),
+            headers={**self.headers, "Prefer": "return=representation"},
         )
         return response.json() if response.content else {}
 
@@ -111,10 +117,12 @@ class ODataClient:
             "PATCH",
             f"{entity_set}{key_segment(key)}",
             json=dict(changes),
-            headers={"If-Match": etag, "Prefer": "return=representation"},
+            headers={**self.headers, "If-Match": etag, "Prefer": "return=representation"},
         )
         return response.json() if response.content else {}
 
     def delete(self, entity_set: str, key: object, *, etag: str = "*") -> None:
         """Delete a record, guarded by `etag`."""
-        self.http.request("DELETE", f"{entity_set}{key_segment(key)}", headers={"If-Match": etag})
+        self.http.request(
+            "DELETE", f"{entity_set}{key_segment(key)}", headers={**self.headers, "If-Match": etag}
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -21,37 +20,7 @@ from shared.errors import (
     ThrottledError,
     TransientError,
 )
-
-
-def response(
-    status: int, body: Any = None, headers: dict[str, str] | None = None, text: str | None = None
-) -> requests.Response:
-    resp = requests.Response()
-    resp.status_code = status
-    resp._content = (
-        text.encode()
-        if text is not None
-        else json.dumps(body).encode()
-        if body is not None
-        else b""
-    )
-    resp.headers.update(headers or {})
-    return resp
-
-
-class ScriptedSession:
-    """A transport that answers from a script and records what was sent."""
-
-    def __init__(self, *answers: requests.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.sent: list[dict[str, Any]] = []
-
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        self.sent.append({"method": method, "url": url, **kwargs})
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+from tests.fakes.http import ScriptedSession, response
 
 
 class TokenAuth:

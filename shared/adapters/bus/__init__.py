@@ -1,12 +1,14 @@
 """The message-bus adapters in one place (`shared.bootstrap.build_bus` picks one by `HUB_BUS_KIND`).
 
-- `ServiceBusBus` (`servicebus`, in Azure): Service Bus queues through the SDK.
-- `StorageQueueBus` (`storagequeue`, locally on Azurite): Storage queues with Service Bus
-  semantics added (peek-lock, delivery count, dead-letter queue, duplicate detection).
+- `service_bus.ServiceBusBus` (`servicebus`, in Azure): Service Bus queues through the SDK.
+- `local.storage_queue.StorageQueueBus` (`storagequeue`): LOCAL ONLY, on Azurite, for
+  `hub serve`, the demo and the tests. Storage queues with Service Bus semantics added
+  (peek-lock, delivery count, dead-letter queue, duplicate detection); the Functions
+  runtime in Azure never reads these queues (the triggers are Service Bus triggers).
 
-Both implement `shared.ports.Bus` and enforce the Service Bus rules in `bus_rules`; the
-storage bus keeps its message envelope in `bus_envelope` and its duplicate detection in
-`bus_duplicates`. Each module's docstring lists the quirks it handles.
+Both implement `shared.ports.bus.Bus` and enforce the Service Bus rules in `rules`; the
+storage bus keeps its message envelope in `local.envelope` and its duplicate detection in
+`local.duplicates`. Each module's docstring lists the quirks it handles.
 """
 
 from __future__ import annotations

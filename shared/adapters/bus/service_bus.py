@@ -1,11 +1,11 @@
-"""Message bus on Azure Service Bus queues, implementing `shared.ports.Bus`.
+"""Message bus on Azure Service Bus queues, implementing `shared.ports.bus.Bus`.
 
 The Service Bus rules every bus enforces (id lengths, the dead-letter reason for too many
-deliveries) live in `bus_rules`.
+deliveries) live in `rules`.
 
 Quirks handled:
 - MessageId and SessionId are limited to 128 characters; the SDK raises a bare ValueError
-  without naming the message, so ids are checked first (`bus_rules.check_message_ids`).
+  without naming the message, so ids are checked first (`rules.check_message_ids`).
 - Duplicate detection happens in the service (enabled on the queue in infra, only possible
   at creation) and the SDK does not report dropped duplicates: `send` returns len(messages).
 - Messages go out in `create_message_batch` batches; one that does not fit an empty batch

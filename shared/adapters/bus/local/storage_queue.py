@@ -1,9 +1,9 @@
-"""Message bus on Azure Storage queues (Azurite locally) with Service Bus semantics.
+"""LOCAL ONLY. Message bus on Azure Storage queues (Azurite) with Service Bus semantics.
 
-Implements `shared.ports.Bus`, so flows and the local host run unchanged without a Service
-Bus namespace. Service Bus rules (128-character ids, MaxDeliveryCountExceeded) come from
-`bus_rules`, the message envelope from `bus_envelope`, duplicate detection from
-`bus_duplicates`.
+Implements `shared.ports.bus.Bus`, so flows and the local host run unchanged without a
+Service Bus namespace. Service Bus rules (128-character ids, MaxDeliveryCountExceeded) come
+from `shared.adapters.bus.rules`, the message envelope from `envelope`, duplicate
+detection from `duplicates`.
 
 Quirks handled:
 - Names: Service Bus allows upper case, `.`, `_`, `/` and 260 characters; Storage queues
@@ -13,11 +13,11 @@ Quirks handled:
   existing queue with 409 where Azure answers 204; both are fine).
 - The Functions queue trigger expects base64: messages are base64 text (Text policies).
 - A queue message is only text and holds 64 KiB after base64: the message id, session id,
-  properties, last error and dead-letter fields travel in an envelope (see `bus_envelope`).
+  properties, last error and dead-letter fields travel in an envelope (see `envelope`).
 - Messages expire after 7 days by default: sent with time_to_live=-1 (never), as on Service Bus.
 - `scheduled_at` → `visibility_timeout` on send (whole seconds, at most 7 days ahead).
 - No duplicate detection: each id is claimed in the table `<prefix>busdedupe` before the
-  send and a failed send releases the claim (see `bus_duplicates`).
+  send and a failed send releases the claim (see `duplicates`).
   `prune_duplicate_history` deletes rows older than the window.
 - No delivery limit: `dequeue_count` is the delivery count. A message received more than
   `max_delivery_count` times (locks ran out) is dead-lettered on receive; `abandon` of its
