@@ -102,6 +102,21 @@ def refused_credentials(host: LocalHost, sandbox: RunningSandbox, say: Say) -> N
     )
     if response.status_code != 502 or rows["status"]["active"] == 0:
         raise click.ClickException("a refused credential must keep the staged rows")
+    failing = flow_state(host, "ecppro-refresh")
+    say(
+        f"  GET /api/status: ecppro-refresh {failing['state']}, fix {', '.join(failing['settings'])}"
+    )
+    call(host, "POST", "ecppro/groups/refresh")  # the secret is back: the next refresh works
+    healthy = flow_state(host, "ecppro-refresh")
+    say(f"  secret restored, refresh again -> ecppro-refresh {healthy['state']}")
+    if (failing["state"], healthy["state"]) != ("failing", "healthy"):
+        raise click.ClickException(f"the flow status did not follow: {failing} then {healthy}")
+
+
+def flow_state(host: LocalHost, flow: str) -> dict[str, Any]:
+    """One flow's row of `GET /api/status`."""
+    flows = call(host, "GET", "status").json()["flows"]
+    return dict(next(row for row in flows if row["flow"] == flow))
 
 
 def print_table(host: LocalHost, say: Say) -> int:

@@ -261,7 +261,8 @@ class HttpClient:
         if issubclass(cls, AuthError):
             refused = "refused the hub's credentials" if status == 401 else "denied the hub access"
             if self.credential_settings:
-                text += f". {self.api_name} {refused}: check {', '.join(self.credential_settings)}"
+                settings = ", ".join(self.credential_settings)
+                text = f"{text.rstrip('. ')}. {self.api_name} {refused}: check {settings}"
             return cls(text, settings=self.credential_settings, status=status, detail=code)
         return cls(text, status=status, detail=code)
 
