@@ -1,10 +1,10 @@
-"""EcpPro invoices into the BC simulator: the hub's batched path against one request per line.
+"""EcpPro invoices into the BC simulator: the hub's one-request documents against one request per line.
 
 Both sides create the same sales invoices (N invoices × M lines) against the same
 simulator in one run, alternating in chunks so neither profits from a warmer or emptier
 simulator:
-- hub: look the document up by External Document No., then header + lines in one
-  `$batch` with `Isolation: snapshot` (`BusinessCentralClient`), master data cached;
+- hub: look the document up by External Document No., then header + lines in one deep
+  insert (`BusinessCentralClient.create_document`), master data cached;
 - baseline: the same lookup, then POST the header and POST each line on its own, as a
   port of the old per-record job queue would.
 

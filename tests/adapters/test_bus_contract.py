@@ -23,7 +23,7 @@ from shared.adapters.bus import (
 )
 from shared.bootstrap import build_bus
 from shared.config import Settings
-from shared.errors import ConflictError, ValidationError
+from shared.errors import ConfigurationError, ConflictError, ValidationError
 from shared.ports.bus import Bus, OutgoingMessage
 from tests.adapters.servicebus_fake import FakeServiceBusClient, FakeServiceBusNamespace
 from tests.fakes.bus import InMemoryBus, ManualClock
@@ -464,17 +464,15 @@ def test_build_bus_follows_the_bus_kind() -> None:
             ServiceBusBus,
         ),
         ({"bus_kind": "storagequeue", "storage_connection": local}, StorageQueueBus),
-        # managed identity: no connection string, the account name instead
-        (
-            {
-                "bus_kind": "storagequeue",
-                "storage_connection": None,
-                "storage_account_name": "hubstore",
-            },
-            StorageQueueBus,
-        ),
     ]
     for values, kind in cases:
         bus = build_bus(Settings(**values))  # type: ignore[arg-type]
         assert isinstance(bus, kind)
         bus.close()  # type: ignore[attr-defined]
+    # The Storage-queue bus is the local stand-in: in Azure (no connection string) it is refused.
+    identity = Settings(
+        bus_kind="storagequeue", storage_connection=None, storage_account_name="hubstore"
+    )  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError) as error:
+        build_bus(identity)
+    assert error.value.settings == ("HUB_BUS_KIND", "HUB_STORAGE_CONNECTION")
