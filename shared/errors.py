@@ -56,9 +56,14 @@ class HubError(Exception):
             "kind": self.kind.value,
             "message": self.message,
         }
+        body.update((name, value) for name, value in self.details().items() if value)
         if self.status is not None:
             body["upstreamStatus"] = self.status
         return {"error": body}
+
+    def details(self) -> dict[str, object]:
+        """What a kind adds to the error body (empty values are left out)."""
+        return {}
 
 
 class TransientError(HubError):
@@ -114,15 +119,8 @@ class RecordError(HubError):
         self.record = record
         self.field = field
 
-    def to_dict(self) -> dict[str, object]:
-        body = super().to_dict()
-        error = body["error"]
-        assert isinstance(error, dict)
-        if self.record:
-            error["record"] = self.record
-        if self.field:
-            error["field"] = self.field
-        return body
+    def details(self) -> dict[str, object]:
+        return {"record": self.record, "field": self.field}
 
 
 class ValidationError(RecordError):
@@ -160,13 +158,8 @@ class FatalError(HubError):
         super().__init__(message, status=status, detail=detail)
         self.settings = tuple(settings)
 
-    def to_dict(self) -> dict[str, object]:
-        body = super().to_dict()
-        error = body["error"]
-        assert isinstance(error, dict)
-        if self.settings:
-            error["settings"] = list(self.settings)
-        return body
+    def details(self) -> dict[str, object]:
+        return {"settings": list(self.settings)}
 
 
 class AuthError(FatalError):

@@ -100,26 +100,28 @@ class BusinessCentralClient(BusinessCentralMasterData):
     def create_document(self, document: NewDocument) -> BcDocument:
         shape = SHAPES[document.kind]
         header_id = document.id or str(uuid.uuid4())
-        line_ids = [line.id or str(uuid.uuid4()) for line in document.lines]
+        pairs = _with_ids(document.lines)
         header = {"id": header_id, shape.party: document.party_number,
                   shape.reference: document.external_document_number,
                   shape.date_field: iso(document.posting_date), "postingDate": iso(document.posting_date),
                   "dueDate": iso(document.due_date), "currencyCode": document.currency_code,
-                  shape.lines: [line_body(document.kind, line, line_id)
-                                for line, line_id in zip(document.lines, line_ids, strict=True)]}  # fmt: skip
+                  shape.lines: [line_body(document.kind, line, line_id) for line, line_id in pairs]}  # fmt: skip
         answer = self.http.request(
             "POST",
             self._path(shape.entity_set),
             json={k: v for k, v in header.items() if v is not None},
         ).json()
         created = replace(
-            document_from(document.kind, {**answer, shape.lines: []}),
-            lines=_placed(document.lines, line_ids),
+            document_from(document.kind, {**answer, shape.lines: []}), lines=_placed(pairs)
         )
-        if not _has_dimensions(document.lines):
+        if not any(line.dimensions for line in document.lines):
             return created
+        # A deep insert cannot PATCH the dimensions the lines inherit: they follow.
+        inherited = self._party_default_codes(document)
         try:
-            self._write_line_dimensions(created, document, line_ids)
+            self._write_dimensions(created, [
+                (line_id, line.dimensions, inherited | self._item_default_codes(line))
+                for line, line_id in pairs])  # fmt: skip
         except RejectedError as exc:
             raise RejectedError(
                 f"{created.kind.value.lower()} {created.number} was created with its lines, but "
@@ -131,29 +133,27 @@ class BusinessCentralClient(BusinessCentralMasterData):
     def add_lines(
         self, document: BcDocument, lines: Sequence[NewLine], fixes: Sequence[DimensionFix] = ()
     ) -> BcDocument:
-        shape = SHAPES[document.kind]
-        base = f"{self.company}/{shape.entity_set}({document.id})/{shape.lines}"
-        line_ids = [line.id or str(uuid.uuid4()) for line in lines]
-        companion = document.kind is DocumentKind.PURCHASE_CREDIT_MEMO
-        inherited = (
-            self._header_codes(document)
-            if lines and not companion and _has_dimensions(lines)
-            else set()
-        )
-        groups = [
-            [batch_request("POST", base, line_body(document.kind, line, line_id)),
-             *([] if companion else self._dimension_requests(
-                 f"{base}({line_id})/dimensionSetLines", line.dimensions,
-                 inherited | self._item_default_codes(line)))]
-            for line, line_id in zip(lines, line_ids, strict=True)
-        ]  # fmt: skip
-        self._transactions(groups)
-        updated = replace(document, lines=document.lines + _placed(lines, line_ids))
-        if companion:
-            self._companion_dimensions(document, [
-                (line_id, line.dimensions) for line, line_id in zip(lines, line_ids, strict=True)])  # fmt: skip
-        self._apply_fixes(updated, fixes)
-        return updated
+        pairs = _with_ids(lines)
+        base = self._lines_url(document)
+        if document.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
+            # No v2.0 dimensions here: lines first, then their dimensions (an upsert) after.
+            self._transactions(
+                [[batch_request("POST", base, line_body(document.kind, line, line_id))]
+                 for line, line_id in pairs]
+            )  # fmt: skip
+            self._write_dimensions(document, [(i, line.dimensions, set()) for line, i in pairs])
+        else:
+            inherited = (
+                self._header_codes(document) if any(ln.dimensions for ln in lines) else set()
+            )
+            self._transactions([
+                [batch_request("POST", base, line_body(document.kind, line, line_id)),
+                 *self._dimension_requests(f"{base}({line_id})/dimensionSetLines", line.dimensions,
+                                           inherited | self._item_default_codes(line))]
+                for line, line_id in pairs
+            ])  # fmt: skip
+        self._write_dimensions(document, _by_line(fixes))
+        return replace(document, lines=document.lines + _placed(pairs))
 
     def post_document(self, document: BcDocument) -> BcDocument:
         shape = SHAPES[document.kind]
@@ -172,71 +172,44 @@ class BusinessCentralClient(BusinessCentralMasterData):
         self.http.request("POST", f"{path}/Microsoft.NAV.forceDelete")
 
     # --- dimensions -------------------------------------------------------------------------
-    def _write_line_dimensions(
-        self, created: BcDocument, document: NewDocument, line_ids: Sequence[str]
-    ) -> None:
-        """The dimensions of a just-inserted document's lines, in transactions of their own."""
-        pairs = list(zip(document.lines, line_ids, strict=True))
-        if created.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
-            self._companion_dimensions(
-                created, [(line_id, line.dimensions) for line, line_id in pairs]
-            )
+    def _write_dimensions(self, document: BcDocument, wanted: Sequence[LineDimensions]) -> None:
+        """Dimensions of lines already on the document, in as few transactions as fit.
+
+        `wanted`: (line id, code → value, codes the line already has, which BC changes
+        rather than adds). Purchase credit memos go through the companion API, whose POST
+        replaces an existing value, so what the line has does not matter there.
+        """
+        if document.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
+            url = f"{self.company}/purchaseCreditMemoLineDimensions"
+            groups = [
+                [batch_request("POST", url, {"documentId": document.id, "lineId": line_id,
+                                             "dimensionCode": code, "valueCode": value})
+                 for code, value in values.items()]
+                for line_id, values, _ in wanted
+            ]  # fmt: skip
+            self._transactions(groups, root=self.companion_path)
             return
-        inherited = self._party_default_codes(document)
-        shape = SHAPES[created.kind]
-        base = f"{self.company}/{shape.entity_set}({created.id})/{shape.lines}"
+        base = self._lines_url(document)
         self._transactions([
-            self._dimension_requests(f"{base}({line_id})/dimensionSetLines", line.dimensions,
-                                     inherited | self._item_default_codes(line))
-            for line, line_id in pairs
-            if line.dimensions
+            self._dimension_requests(f"{base}({line_id})/dimensionSetLines", values, present)
+            for line_id, values, present in wanted
         ])  # fmt: skip
 
     def _dimension_requests(
-        self, url: str, dimensions: Mapping[str, str], inherited: set[str]
+        self, url: str, dimensions: Mapping[str, str], present: set[str]
     ) -> Requests:
         requests = []
         for code, value in dimensions.items():
-            if code in inherited:  # already on the line: BC refuses a second one, so change it
+            if code in present:  # already on the line: BC refuses a second one, so change it
                 target = f"{url}({self._dimension_id(code)})"
                 requests.append(batch_request("PATCH", target, {"valueCode": value}, if_match="*"))
             else:
                 requests.append(batch_request("POST", url, {"code": code, "valueCode": value}))
         return requests
 
-    def _companion_dimensions(
-        self, document: BcDocument, dimensions: Sequence[tuple[str, Mapping[str, str]]]
-    ) -> None:
-        """Purchase credit memo line dimensions (an upsert: repeating one is harmless)."""
-        url = f"{self.company}/purchaseCreditMemoLineDimensions"
-        groups = [
-            [batch_request("POST", url, {"documentId": document.id, "lineId": line_id,
-                                         "dimensionCode": code, "valueCode": value})
-             for code, value in values.items()]
-            for line_id, values in dimensions
-            if values
-        ]  # fmt: skip
-        self._transactions(groups, root=self.companion_path)
-
-    def _apply_fixes(self, document: BcDocument, fixes: Sequence[DimensionFix]) -> None:
-        """Dimensions lines already on the document still need (an attempt stopped half-way)."""
-        if not fixes:
-            return
-        by_line: dict[str, dict[str, str]] = defaultdict(dict)
-        replaced: dict[str, set[str]] = defaultdict(set)
-        for fix in fixes:
-            by_line[fix.line_id][fix.code] = fix.value
-            if fix.replace:
-                replaced[fix.line_id].add(fix.code)
-        if document.kind is DocumentKind.PURCHASE_CREDIT_MEMO:
-            self._companion_dimensions(document, list(by_line.items()))
-            return
+    def _lines_url(self, document: BcDocument) -> str:
         shape = SHAPES[document.kind]
-        base = f"{self.company}/{shape.entity_set}({document.id})/{shape.lines}"
-        self._transactions([
-            self._dimension_requests(f"{base}({line_id})/dimensionSetLines", values, replaced[line_id])
-            for line_id, values in by_line.items()
-        ])  # fmt: skip
+        return f"{self.company}/{shape.entity_set}({document.id})/{shape.lines}"
 
     def _party_default_codes(self, document: NewDocument) -> set[str]:
         """Dimension codes a new document (and so each of its lines) starts with."""
@@ -260,11 +233,24 @@ class BusinessCentralClient(BusinessCentralMasterData):
         return self._default_codes(f"items({item_id})/defaultDimensions") if item_id else set()
 
 
-def _placed(lines: Sequence[NewLine], line_ids: Sequence[str]) -> tuple[BcLine, ...]:
-    return tuple(
-        BcLine(line_id, line.marker[:50]) for line, line_id in zip(lines, line_ids, strict=True)
-    )
+LineDimensions = tuple[str, Mapping[str, str], set[str]]
 
 
-def _has_dimensions(lines: Sequence[NewLine]) -> bool:
-    return any(line.dimensions for line in lines)
+def _with_ids(lines: Sequence[NewLine]) -> list[tuple[NewLine, str]]:
+    """Each line with its id: the hub's, or a new one when the caller left it to BC."""
+    return [(line, line.id or str(uuid.uuid4())) for line in lines]
+
+
+def _placed(pairs: Sequence[tuple[NewLine, str]]) -> tuple[BcLine, ...]:
+    return tuple(BcLine(line_id, line.marker[:50]) for line, line_id in pairs)
+
+
+def _by_line(fixes: Sequence[DimensionFix]) -> list[LineDimensions]:
+    """Fixes grouped per line: (line id, code → value, codes to change rather than add)."""
+    values: dict[str, dict[str, str]] = defaultdict(dict)
+    present: dict[str, set[str]] = defaultdict(set)
+    for fix in fixes:
+        values[fix.line_id][fix.code] = fix.value
+        if fix.replace:
+            present[fix.line_id].add(fix.code)
+    return [(line_id, codes, present[line_id]) for line_id, codes in values.items()]
