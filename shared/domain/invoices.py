@@ -9,7 +9,7 @@ Reprocess Sales / Reprocess Purchase send a leg back to New (the rules live in t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -159,6 +159,11 @@ class StagedInvoice:
     purchase: Leg = field(default_factory=lambda: Leg(PurchaseStatus.NEW))
     processed: bool = False
     correlation_id: str = ""
+    # What the import keeps about the EcpPro record (carried through every save).
+    content_hash: str = ""
+    line_count: int = 0
+    imported_on: datetime | None = None
+    updated_on: datetime | None = None
     etag: str | None = None
 
     @property

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,7 +28,12 @@ from shared.flows.deps import Deps
 from shared.flows.ecppro_lists import content_hash
 from shared.flows.flow_status import tracked
 from shared.flows.invoice_purchase import NOTHING_TO_PURCHASE, has_cost_lines
-from shared.flows.invoice_staging import PARTITION, header_entity, line_entities
+from shared.flows.invoice_staging import (
+    BOOKKEEPING_COLUMNS,
+    header_entity,
+    iter_headers,
+    line_entities,
+)
 from shared.flows.quarantine import Rejected, quarantine_entity
 from shared.mappings.invoice_mapping import (
     DEFAULT_MAPPING,
@@ -39,6 +45,8 @@ from shared.ports.store import Entity, StagingStore
 from shared.registry import Flow, Table
 
 MAPPING_PARTITION = "ecppro"
+QUARANTINE_SOURCE = "ecppro.invoices"
+MAX_ID_LENGTH = 200  # what a queued message may name (ProcessInvoice.invoice_id)
 
 
 @dataclass(frozen=True)
@@ -116,37 +124,68 @@ ImportAction = Stage | StageFailure | Keep | QuarantineRecord
 
 
 def plan_import(
-    mapping: Sequence[MappingEntry], raw: Mapping[str, Any], current: Mapping[str, Any] | None
+    mapping: Sequence[MappingEntry], raw: Mapping[str, Any], current: StagedInvoice | None
 ) -> ImportAction:
     """What importing one EcpPro invoice does to staging (pure).
 
     `current` is the staged header (None when new). A row may be refreshed only while
     neither leg has acted on it (sales New or Error, purchase New or Not Applicable, no
-    sales document); an invoice with no Unit Cost on any line is staged with purchase
-    status Not Applicable.
+    sales document); a refresh keeps what each leg recorded (status, error, attempts),
+    except an Error the import itself recorded because the mapping failed.
+    An invoice with no Unit Cost on any line is purchase Not Applicable.
     """
-    invoice_id = str(raw.get("id") or "")
-    if not invoice_id:
+    if not isinstance(raw, Mapping):
         payload = json.dumps(raw, default=str)
-        key = f"no-id-{content_hash(dict(raw))[:12]}"
-        return QuarantineRecord(Rejected(key, "id", "EcpPro invoice without an id", payload))
+        key = f"not-an-object-{content_hash({'raw': payload})[:12]}"
+        return QuarantineRecord(
+            Rejected(key, "invoice", "EcpPro invoice is not an object", payload)
+        )
+    invoice_id = raw.get("id")
+    problem = _id_problem(invoice_id)
+    if problem:
+        payload = json.dumps(raw, default=str)
+        key = f"bad-id-{content_hash(dict(raw))[:12]}"
+        return QuarantineRecord(Rejected(key, "id", f"EcpPro invoice {problem}", payload))
+    assert isinstance(invoice_id, str)
     editable = current is None or (
-        current.get("SalesStatus") in (SalesStatus.NEW, SalesStatus.ERROR)
-        and current.get("PurchaseStatus") in (PurchaseStatus.NEW, PurchaseStatus.NOT_APPLICABLE)
-        and not current.get("SalesDocumentId")
+        current.sales.status in (SalesStatus.NEW, SalesStatus.ERROR)
+        and current.purchase.status in (PurchaseStatus.NEW, PurchaseStatus.NOT_APPLICABLE)
+        and not current.sales.document_id
     )
     try:
         invoice = _staged_invoice(invoice_id, mapping, raw)
     except ValidationError as exc:
         return StageFailure(invoice_id, exc) if editable else Keep("locked")
     digest = content_hash(_hashable(invoice))
-    if current is not None and current.get("ContentHash") == digest:
+    if current is not None and current.content_hash == digest:
         return Keep("unchanged")
     if not editable:
         return Keep("locked")
-    if not has_cost_lines(invoice):
-        invoice.purchase.not_applicable(NOTHING_TO_PURCHASE)
+    if current is not None:  # the legs' state is theirs; only the EcpPro content changes
+        invoice.sales, invoice.purchase = current.sales, current.purchase
+        invoice.processed, invoice.imported_on = current.processed, current.imported_on
+        invoice.etag = current.etag
+        if not current.content_hash and current.sales.status is SalesStatus.ERROR:
+            # The import's own error (the mapping failed), not the leg's: it maps now.
+            invoice.sales.clear(SalesStatus.NEW)
+    if invoice.purchase.status in (PurchaseStatus.NEW, PurchaseStatus.NOT_APPLICABLE):
+        if has_cost_lines(invoice):
+            invoice.purchase.status, invoice.purchase.error = PurchaseStatus.NEW, ""
+        else:
+            invoice.purchase.not_applicable(NOTHING_TO_PURCHASE)
+    invoice.content_hash, invoice.line_count = digest, len(invoice.lines)
     return Stage(invoice, digest, new=current is None)
+
+
+def _id_problem(invoice_id: object) -> str:
+    """Why an EcpPro invoice id cannot key a staged invoice ("" when it can)."""
+    if not invoice_id:
+        return "without an id"
+    if not isinstance(invoice_id, str):
+        return f"id {invoice_id!r} is not text"
+    if len(invoice_id) > MAX_ID_LENGTH:
+        return f"id of {len(invoice_id)} characters (at most {MAX_ID_LENGTH})"
+    return ""
 
 
 def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
@@ -154,10 +193,11 @@ def handle_import(deps: Deps, *, correlation_id: str = "") -> ImportResult:
     with tracked(deps, Flow.INVOICE_IMPORT):
         correlation = correlation_id or str(uuid.uuid4())
         mapping = load_mapping(deps.store)
-        staged = {e.row: e.data for e in deps.store.query(Table.INVOICES, partition=PARTITION)}
+        staged = {invoice.id: invoice for invoice in iter_headers(deps.store)}
         counts = {"imported": 0, "refreshed": 0, "unchanged": 0, "locked": 0, "failed": 0}
         for raw in deps.ecppro.list_records(INVOICES_ENDPOINT):
-            action = plan_import(mapping, raw, staged.get(str(raw.get("id") or "")))
+            key = raw.get("id") if isinstance(raw, Mapping) else None
+            action = plan_import(mapping, raw, staged.get(key) if isinstance(key, str) else None)
             counts[_apply(deps, action, raw, staged, correlation)] += 1
         return ImportResult(**counts)
 
@@ -166,20 +206,22 @@ def _apply(
     deps: Deps,
     action: ImportAction,
     raw: Mapping[str, Any],
-    staged: Mapping[str, dict[str, Any]],
+    staged: Mapping[str, StagedInvoice],
     correlation: str,
 ) -> str:
     if isinstance(action, Keep):
         return action.outcome
     if isinstance(action, QuarantineRecord):
-        row = quarantine_entity("ecppro.invoices", action.rejected, deps.clock())
+        row = quarantine_entity(QUARANTINE_SOURCE, action.rejected, deps.clock())
         deps.store.upsert_many(Table.QUARANTINE, [row], replace=True)
         return "failed"
     if isinstance(action, StageFailure):
-        current = staged.get(action.invoice_id)
-        _stage_failure(deps, action.invoice_id, raw, action.error, current, correlation)
+        _stage_failure(
+            deps, action.invoice_id, raw, action.error, staged.get(action.invoice_id), correlation
+        )
         return "failed"
-    _write(deps, action.invoice, action.digest, staged.get(action.invoice.id), correlation)
+    if not _write(deps, action.invoice, correlation):
+        return "locked"
     return "imported" if action.new else "refreshed"
 
 
@@ -212,20 +254,19 @@ def _staged_invoice(
 
 
 def _hashable(invoice: StagedInvoice) -> dict[str, Any]:
+    """The invoice's EcpPro content: no leg state, no bookkeeping."""
     entity = header_entity(invoice)
-    fields = {k: v for k, v in entity.data.items() if not k.startswith(("Sales", "Purchase"))}
-    fields.pop("CorrelationId", None)
+    fields = {
+        k: v
+        for k, v in entity.data.items()
+        if not k.startswith(("Sales", "Purchase")) and k not in BOOKKEEPING_COLUMNS
+    }
     fields["Lines"] = [line.data for line in line_entities(invoice)]
     return fields
 
 
-def _write(
-    deps: Deps,
-    invoice: StagedInvoice,
-    digest: str,
-    current: dict[str, Any] | None,
-    correlation: str,
-) -> None:
+def _write(deps: Deps, invoice: StagedInvoice, correlation: str) -> bool:
+    """Lines first, then the header; False when a leg changed the row meanwhile."""
     store = deps.store
     now = deps.clock()
     new_rows = line_entities(invoice)
@@ -235,16 +276,16 @@ def _write(
             store.delete(Table.INVOICE_LINES, invoice.id, old.row)
     store.upsert_many(Table.INVOICE_LINES, new_rows, replace=True)
     invoice.correlation_id = correlation
-    # LineCount is written here only: later saves carry the header without its lines.
-    header = header_entity(invoice, ContentHash=digest, UpdatedOn=now, LineCount=len(invoice.lines))
-    header.data["ImportedOn"] = (current or {}).get("ImportedOn") or now
-    if current is None:
-        try:
+    invoice.imported_on, invoice.updated_on = invoice.imported_on or now, now
+    header = header_entity(invoice)
+    try:
+        if invoice.etag is None:
             store.insert(Table.INVOICES, header)
-        except ConflictError:  # another import staged it a moment ago: theirs stands
-            return
-    else:
-        store.upsert_many(Table.INVOICES, [header], replace=True)
+        else:
+            store.update(Table.INVOICES, header)  # guarded by the ETag read at the start
+    except ConflictError:  # another import staged it, or a leg started on it: theirs stands
+        return False
+    return True
 
 
 def _stage_failure(
@@ -252,23 +293,26 @@ def _stage_failure(
     invoice_id: str,
     raw: Mapping[str, Any],
     error: ValidationError,
-    current: dict[str, Any] | None,
+    current: StagedInvoice | None,
     correlation: str,
 ) -> None:
-    """Stage (or mark) an invoice whose fields cannot be mapped, with the reason."""
+    """Stage (or mark) an invoice whose fields cannot be mapped, with the reason, and keep
+    the record as EcpPro sent it in quarantine."""
+    invoice = current or StagedInvoice(
+        id=invoice_id, invoice_number=str(raw.get("invoiceNumber") or "")[:100],
+        customer_number="", posting_date=None, due_date=None, currency_code="", total=0.0,
+    )  # fmt: skip
+    invoice.sales.fail(error.message)
+    invoice.content_hash = ""  # the next import maps it again
+    invoice.correlation_id = correlation
     now = deps.clock()
-    data = {
-        "InvoiceNumber": str(
-            raw.get("invoiceNumber") or (current or {}).get("InvoiceNumber") or ""
-        ),
-        "SalesStatus": SalesStatus.ERROR.value,
-        "SalesView": "error",
-        "SalesError": error.message,
-        "PurchaseStatus": (current or {}).get("PurchaseStatus", PurchaseStatus.NEW.value),
-        "PurchaseView": "new",
-        "ContentHash": "",
-        "CorrelationId": correlation,
-        "UpdatedOn": now,
-        "ImportedOn": (current or {}).get("ImportedOn") or now,
-    }
-    deps.store.upsert_many(Table.INVOICES, [Entity(PARTITION, invoice_id, data)])
+    invoice.imported_on, invoice.updated_on = invoice.imported_on or now, now
+    rejected = Rejected(invoice_id, error.field, error.message, json.dumps(raw, default=str))
+    deps.store.upsert_many(
+        Table.QUARANTINE, [quarantine_entity(QUARANTINE_SOURCE, rejected, now)], replace=True
+    )
+    with suppress(ConflictError):  # a leg or another import got there first: theirs stands
+        if invoice.etag is None:
+            deps.store.insert(Table.INVOICES, header_entity(invoice))
+        else:
+            deps.store.update(Table.INVOICES, header_entity(invoice))

@@ -42,7 +42,14 @@ _HEADER_COLUMNS = {
     "tenant_id": "TenantId",
     "processed": "Processed",
     "correlation_id": "CorrelationId",
+    "content_hash": "ContentHash",
+    "line_count": "LineCount",
+    "imported_on": "ImportedOn",
+    "updated_on": "UpdatedOn",
 }
+# Columns the import keeps for itself; they are not part of an invoice's content.
+BOOKKEEPING_COLUMNS = frozenset({"Processed", "CorrelationId", "ContentHash", "LineCount",
+                                 "ImportedOn", "UpdatedOn"})  # fmt: skip
 # Each leg's columns carry its prefix: SalesStatus, PurchaseDocumentNumber, ...
 _LEG_COLUMNS = {
     "document_id": "DocumentId",
@@ -132,6 +139,10 @@ def invoice_from(entity: Entity, lines: Iterable[Entity] = ()) -> StagedInvoice:
         purchase=_leg("Purchase", data, PurchaseStatus),
         processed=bool(data.get("Processed")),
         correlation_id=str(data.get("CorrelationId") or ""),
+        content_hash=str(data.get("ContentHash") or ""),
+        line_count=int(data.get("LineCount") or 0),
+        imported_on=data.get("ImportedOn"),
+        updated_on=data.get("UpdatedOn"),
         etag=entity.etag,
     )
 

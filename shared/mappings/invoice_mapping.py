@@ -166,8 +166,32 @@ def map_invoice(
     if not isinstance(raw_lines, list) or not raw_lines:
         raise ValidationError(f"{label}: has no lines", record=label, field="lines")
     line_maps = field_maps(entries, "line")
-    lines = []
+    lines: list[dict[str, Any]] = []
+    seen: dict[Any, int] = {}
     for position, line in enumerate(raw_lines, start=1):
+        if not isinstance(line, Mapping):
+            raise ValidationError(
+                f"{label}: line #{position} is not an object ({type(line).__name__})",
+                record=label,
+                field="lines",
+            )
         line_label = f"{label} line {line.get('lineNo', f'#{position}')}"
-        lines.append(apply_mapping(line_maps, line, record_label=line_label))
+        mapped = apply_mapping(line_maps, line, record_label=line_label)
+        number = mapped.get("line_no")
+        if number in seen:
+            raise ValidationError(
+                f"{label}: lines #{seen[number]} and #{position} both have line number {number}",
+                record=label,
+                field=_source_of(entries, "line_no"),
+            )
+        seen[number] = position
+        lines.append(mapped)
     return header, lines
+
+
+def _source_of(entries: Sequence[MappingEntry], attribute: str) -> str:
+    """The EcpPro field an attribute is mapped from (for messages)."""
+    for entry in entries:
+        if TARGETS_BY_FIELD[entry.bc_field].attribute == attribute:
+            return entry.ecppro_field.removeprefix(LINE_PREFIX)
+    return attribute

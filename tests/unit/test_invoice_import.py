@@ -9,10 +9,12 @@ import pytest
 from shared.domain.invoices import SalesStatus
 from shared.errors import ValidationError
 from shared.flows.invoice_import import handle_import, load_mapping, save_mapping
+from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import PARTITION, load_invoice, save_invoice
+from shared.flows.quarantine import list_quarantine
 from shared.mappings.invoice_mapping import DEFAULT_MAPPING, MappingEntry, validate_mapping
 from shared.registry import Table
-from tests.unit.invoice_fixtures import invoice, line, make_deps, source_of
+from tests.unit.invoice_fixtures import imported, invoice, line, make_deps, source_of
 
 
 def test_import_stages_header_and_lines_once() -> None:
@@ -111,3 +113,48 @@ def test_a_refused_mapping_changes_nothing() -> None:
     with pytest.raises(ValidationError):
         save_mapping(deps.store, [MappingEntry("x", "Nope")])
     assert load_mapping(deps.store) == list(DEFAULT_MAPPING)
+
+
+def test_a_re_import_keeps_what_the_legs_recorded() -> None:
+    deps = make_deps(invoice("i1", "INV-1", customer="C99999"))
+    imported(deps, "i1")
+    assert handle_sales("i1", deps).sales.status is SalesStatus.ERROR
+    again = handle_import(deps)
+    assert (again.unchanged, again.refreshed) == (1, 0)
+    staged = load_invoice(deps.store, "i1")
+    assert (staged.sales.status, staged.sales.attempts) == (SalesStatus.ERROR, 1)
+    assert "C99999" in staged.sales.error
+
+
+def test_a_changed_invoice_is_refreshed_but_its_legs_keep_their_state() -> None:
+    deps = make_deps(invoice("i1", "INV-1", customer="C99999"))
+    imported(deps, "i1")
+    handle_sales("i1", deps)
+    source_of(deps).lists["invoices"][0]["lines"][0]["quantity"] = 12
+    assert handle_import(deps).refreshed == 1
+    staged = load_invoice(deps.store, "i1")
+    assert staged.lines[0].quantity == 12
+    assert (staged.sales.status, staged.sales.attempts) == (SalesStatus.ERROR, 1)
+    assert deps.store.get(Table.INVOICES, PARTITION, "i1").data["LineCount"] == 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (invoice("x" * 600, "INV-X"), "id"),
+        (invoice("i2", "INV-2", line(10000), line(10000, "SPE_E5")), "lineNo"),
+        ({**invoice("i3", "INV-3"), "lines": [line(10000), "not a line"]}, "lines"),
+        ({**invoice("i4", "INV-4"), "lines": "10000"}, "lines"),
+        ({**invoice("i5", "INV-5"), "id": 17}, "id"),
+    ],
+)
+def test_one_bad_record_is_quarantined_with_its_field_and_the_others_are_staged(
+    bad: dict, field: str
+) -> None:
+    deps = make_deps(invoice("a", "INV-A"), bad, invoice("z", "INV-Z"))
+    result = handle_import(deps)
+    assert (result.imported, result.failed) == (2, 1)
+    kept = list_quarantine(deps, source="ecppro.invoices")
+    assert [row["field"] for row in kept] == [field]
+    assert load_invoice(deps.store, "a").invoice_number == "INV-A"
+    assert load_invoice(deps.store, "z").invoice_number == "INV-Z"

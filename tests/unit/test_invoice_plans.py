@@ -237,13 +237,21 @@ def test_import_stages_a_new_invoice_and_decides_its_purchase_status() -> None:
 def test_import_keeps_unchanged_and_acted_on_rows_and_refreshes_the_others() -> None:
     first = plan_import(DEFAULT_MAPPING, invoice("i1", "INV-1"), None)
     assert isinstance(first, Stage)
-    current = {"ContentHash": first.digest, "SalesStatus": "New", "PurchaseStatus": "New"}
+    current = replace(first.invoice, etag="e1")
     assert plan_import(DEFAULT_MAPPING, invoice("i1", "INV-1"), current) == Keep("unchanged")
+    current.sales.fail("customer C00010 is blocked")
+    current.sales.attempts = 2
     changed = invoice("i1", "INV-1", line(10000, quantity=12))
-    refreshed = plan_import(DEFAULT_MAPPING, changed, {**current, "SalesStatus": "Error"})
+    refreshed = plan_import(DEFAULT_MAPPING, changed, current)
     assert isinstance(refreshed, Stage) and not refreshed.new
-    created = {**current, "SalesStatus": SalesStatus.CREATED.value, "SalesDocumentId": "d1"}
-    assert plan_import(DEFAULT_MAPPING, changed, created) == Keep("locked")
+    assert refreshed.invoice.lines[0].quantity == 12
+    assert (refreshed.invoice.sales.status, refreshed.invoice.sales.attempts) == (
+        SalesStatus.ERROR,
+        2,
+    )  # the leg's record survives the refresh
+    assert refreshed.invoice.etag == "e1"  # written only if nobody changed the row meanwhile
+    current.sales.status, current.sales.document_id = SalesStatus.CREATED, "d1"
+    assert plan_import(DEFAULT_MAPPING, changed, current) == Keep("locked")
 
 
 def test_import_stages_an_unmappable_invoice_as_failed_and_quarantines_one_without_id() -> None:
@@ -251,4 +259,7 @@ def test_import_stages_an_unmappable_invoice_as_failed_and_quarantines_one_witho
     assert isinstance(bad, StageFailure) and "unitPrice" in bad.error.message
     nameless = plan_import(DEFAULT_MAPPING, {**invoice("", "INV-X")}, None)
     assert isinstance(nameless, QuarantineRecord)
-    assert (nameless.rejected.field, nameless.rejected.key[:6]) == ("id", "no-id-")
+    assert (nameless.rejected.field, nameless.rejected.error) == (
+        "id",
+        "EcpPro invoice without an id",
+    )
