@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from shared.errors import (
 )
 
 log = logging.getLogger(__name__)
+_ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)
 
 # Error class → HTTP status, most specific first (the README's error table shows the same).
 # A fatal error is the hub's problem, not the caller's: 502 when a service refused the hub or
@@ -92,6 +94,15 @@ def handle_http(
         )
     finally:
         correlation_id.reset(token)
+
+
+def route_key(req: func.HttpRequest, name: str) -> str:
+    """A route parameter that names a record: `%2F` decoded to `/`.
+
+    The Functions host (Kestrel) decodes a path except `%2F`, which it leaves encoded so a
+    segment keeps its meaning (dotnet/aspnetcore#11544); ids that hold `/` arrive as `%2F`.
+    """
+    return _ENCODED_SLASH.sub("/", req.route_params[name])
 
 
 def _path(url: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import azure.functions as func
 
-from functions.http_responses import handle_http, json_response
+from functions.http_responses import handle_http, json_response, route_key
 from functions.queue_messages import complete_on_record_error, read_message
 from shared.bootstrap import deps
 from shared.context import correlation_id
@@ -91,7 +91,7 @@ def invoice_view_http(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="invoices/{id}", methods=["GET"])
 def invoice_get_http(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> func.HttpResponse:
-        invoice = load_invoice(deps().store, req.route_params["id"])
+        invoice = load_invoice(deps().store, route_key(req, "id"))
         return json_response(invoice_row(invoice, deps().invoice_options))
 
     return handle_http(req, run)
@@ -133,7 +133,7 @@ def invoice_batch_action_http(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="invoices/{id}/{action}", methods=["POST"])
 def invoice_action_http(req: func.HttpRequest) -> func.HttpResponse:
     def run() -> func.HttpResponse:
-        invoice_id, action = req.route_params["id"], req.route_params["action"]
+        invoice_id, action = route_key(req, "id"), req.route_params["action"]
         if action == "force-delete":
             return json_response(
                 {"invoiceId": invoice_id, "markedForReprocess": force_delete(deps(), invoice_id)}

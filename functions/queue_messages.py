@@ -27,17 +27,38 @@ log = logging.getLogger(__name__)
 
 def read_message(msg: func.ServiceBusMessage, model: type[M], *, source: str) -> M | None:
     """The message as `model`, with its correlation id set; None once a malformed one is
-    quarantined (completing it: redelivering the same bytes cannot make them valid)."""
-    body = msg.get_body().decode()
+    quarantined (completing it: redelivering the same bytes cannot make them valid).
+
+    Bytes that are not UTF-8, text that is not JSON and JSON that is not a `model` are each
+    kept with the field at fault (`body` when it is the whole message).
+    """
+    raw = msg.get_body()
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _quarantine(msg, source, raw.decode("utf-8", "backslashreplace"), "body",
+                    f"the message body is not UTF-8 text ({exc.reason} at byte {exc.start})")  # fmt: skip
+        return None
     try:
         command = model.model_validate_json(body)
     except pydantic.ValidationError as exc:
-        quarantine_message(
-            deps(), source=source, key=msg.message_id or "", payload=body, error=str(exc)
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        _quarantine(
+            msg, source, body, field, f"{field}: {first['msg']} ({exc.error_count()} errors)"
         )
         return None
     correlation_id.set(getattr(command, "correlation_id", "") or msg.message_id)
     return command
+
+
+def _quarantine(
+    msg: func.ServiceBusMessage, source: str, payload: str, field: str, error: str
+) -> None:
+    key = quarantine_message(
+        deps(), source=source, key=msg.message_id or "", payload=payload, error=error, field=field
+    )
+    log.warning("message %s on %s quarantined (%s): %s", key, source, field, error)
 
 
 def complete_on_record_error(what: str, run: Callable[[], object]) -> None:

@@ -28,6 +28,7 @@ from hub.azurite import AzuriteError, start_azurite
 from hub.functions_index import FunctionIndex, HttpFunction, build_index, load_app
 from hub.host import LocalHost
 from hub.host_errors import HostError
+from hub.host_invoke import printable
 from hub.host_keys import KEYS_FILE, keys_from_environment, write_keys_file
 from hub.host_settings import (
     HOST_JSON_FILE,
@@ -95,13 +96,20 @@ class HubGroup(click.Group):
             raise click.ClickException(one_line(exc)) from None
 
 
+class OneLineFormatter(logging.Formatter):
+    """Each log record's message on one line: control characters a caller sent (an id, a
+    path) are escaped rather than starting a forged line of their own."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+
 def configure_logging(verbose: bool) -> None:
     """Host-style log lines; the Azure SDKs' per-request logs only with -v (as host.json does)."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="[%(asctime)s] %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("[%(asctime)s] %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 

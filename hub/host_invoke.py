@@ -51,10 +51,13 @@ class Invoker:
         """Call `spec`'s function with `trigger_input`; never raises what the function raises."""
         invocation_id = str(uuid.uuid4())
         logger.info(
-            "Executing 'Functions.%s' (Reason='%s', Id=%s)", spec.name, reason, invocation_id
+            "Executing 'Functions.%s' (Reason='%s', Id=%s)",
+            spec.name,
+            printable(reason),
+            invocation_id,
         )
         if details:
-            logger.info("Trigger Details: %s", details)
+            logger.info("Trigger Details: %s", printable(details))
         arguments = {spec.trigger_arg: trigger_input}
         if spec.wants_context:
             arguments[CONTEXT_ARGUMENT] = LocalContext(invocation_id, spec.name, self._directory)
@@ -97,6 +100,16 @@ class Invoker:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.notify_all()
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (`\r\n` stays visible and on one line), so
+    what a caller sends (a path, a message id) cannot start a log line of its own."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in text
+    )
 
 
 def _call(spec: FunctionSpec, arguments: dict[str, Any]) -> Any:

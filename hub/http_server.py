@@ -5,6 +5,14 @@ and another method), authorized against the function's auth level before anythin
 function not executed), turned into a `func.HttpRequest`, and the function's `func.HttpResponse`
 into the reply. An unhandled exception answers 500 with the invocation id only: the traceback
 goes to the log, never to the caller.
+
+As the Functions host (Kestrel) does:
+- the path is decoded before routing except `%2F`, which stays encoded inside its segment,
+  so `items/a%2Fb` reaches `items/{id}` with id `a%2Fb`;
+- a body over 100 MB is refused with 413 before it is read (Content-Length), or as soon as
+  it passes 100 MB (chunked).
+Paths and ids are written to the log with control characters escaped (`\r\n`), so a caller
+cannot forge log lines.
 """
 
 from __future__ import annotations
@@ -16,20 +24,24 @@ import socket
 import threading
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 import azure.functions as func
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from hub.functions_index import HttpFunction
 from hub.host_errors import HostError
-from hub.host_invoke import Invoker
+from hub.host_invoke import Invoker, printable
 from hub.host_keys import KEY_HEADER, KEY_QUERY_PARAMETER, HostKeys
 from hub.host_routes import Router
 
 logger = logging.getLogger("hub.host")
 # How often the server loop checks for a shutdown request (bounds how long stop() takes).
 SHUTDOWN_POLL_SECONDS = 0.05
+MAX_BODY_BYTES = 100 * 1024 * 1024  # Azure Functions' HTTP request length limit
+_ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)
 _KEY_IN_QUERY = re.compile(rf"(?<=[?&]{KEY_QUERY_PARAMETER}=)[^&\s]*", re.IGNORECASE)
 
 
@@ -43,6 +55,13 @@ class _RequestLogHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         logger.info('HTTP %s "%s" %s', self.address_string(), redact_keys(self.requestline), code)
+
+
+def host_path(environ: dict[str, Any]) -> str:
+    """The request path as the Functions host routes it: decoded, except `%2F`."""
+    raw = str(environ.get("RAW_URI") or environ.get("PATH_INFO") or "/").split("?", 1)[0]
+    raw = raw.encode("latin-1").decode("utf-8", "replace")  # WSGI carries the bytes as latin-1
+    return "%2F".join(unquote(piece) for piece in _ENCODED_SLASH.split(raw))
 
 
 def json_response(status: int, payload: dict[str, Any], **headers: str) -> Response:
@@ -160,15 +179,19 @@ class HttpServer:
 
     def handle(self, request: Request) -> Response:
         """Route, authorize, invoke and convert one request."""
-        match = self._router.match(request.path, request.method)
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return _too_large()
+        request.max_content_length = MAX_BODY_BYTES  # a chunked body is cut off at the limit
+        path = host_path(request.environ)
+        match = self._router.match(path, request.method)
         if match.function is None:
             if match.allowed_methods:
                 return json_response(
                     405,
-                    {"error": f"method {request.method} is not allowed on {request.path}"},
+                    {"error": f"method {request.method} is not allowed on {path}"},
                     Allow=", ".join(match.allowed_methods),
                 )
-            return json_response(404, {"error": f"no function serves {request.path}"})
+            return json_response(404, {"error": f"no function serves {path}"})
         presented = request.args.get(KEY_QUERY_PARAMETER) or request.headers.get(KEY_HEADER)
         if not self._keys.allows(match.function.auth_level, presented):
             return json_response(
@@ -177,10 +200,15 @@ class HttpServer:
         return self._invoke(match.function, request, match.route_params)
 
     def _invoke(self, function: HttpFunction, request: Request, params: dict[str, str]) -> Response:
+        try:
+            trigger_input = to_function_request(request, params)
+        except RequestEntityTooLarge:
+            return _too_large()
+        path = printable(host_path(request.environ))
         result = self._invoker.invoke(
             function,
-            to_function_request(request, params),
-            reason=f"This HTTP triggered function was called ({request.method} {request.path}).",
+            trigger_input,
+            reason=f"This HTTP triggered function was called ({request.method} {path}).",
         )
         if result.succeeded:
             try:
@@ -190,3 +218,10 @@ class HttpServer:
         return json_response(
             500, {"error": "Internal Server Error", "invocationId": result.invocation_id}
         )
+
+
+def _too_large() -> Response:
+    # werkzeug closes the connection after it: the unread body never reaches a next request.
+    return json_response(
+        413, {"error": f"the request body is over {MAX_BODY_BYTES // (1024 * 1024)} MB"}
+    )

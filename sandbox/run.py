@@ -130,11 +130,15 @@ class RunningSandbox:
         }
 
     def write_settings_file(self) -> Path:
-        """Write `client_settings()` to `<state_dir>/sandbox.json` (atomically)."""
+        """Write `client_settings()` to `<state_dir>/sandbox.json` (atomically), readable by
+        the owner only (0600): it holds the client secret and the EcpPro secret key."""
         path = self.config.state_dir / SETTINGS_FILE_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(self.client_settings(), indent=2) + "\n", encoding="utf-8")
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(self.client_settings(), indent=2) + "\n")
+        os.chmod(temporary, 0o600)  # whatever the umask made of it
         os.replace(temporary, path)
         return path
 

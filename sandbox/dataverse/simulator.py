@@ -6,7 +6,7 @@ and `contacts` (key `contactid`); more can be registered in `state` (an `EntityS
 Dataverse quirks reproduced:
 
 - bearer token whose audience is this environment's URL (`http://127.0.0.1:PORT`, with or
-  without the trailing slash); otherwise 401 with a `WWW-Authenticate: Bearer
+  without the trailing slash) and whose tenant (`tid`) is the environment's; otherwise 401 with a `WWW-Authenticate: Bearer
   authorization_uri=..., resource_id=...` challenge and an error whose `code` is empty
   (as in Microsoft's own examples),
 - pages of at most 5,000 rows (`Prefer: odata.maxpagesize` lowers it),
@@ -197,7 +197,12 @@ class DataverseSimulator(Simulator):
 
     def _authenticate(self, request: Request) -> None:
         try:
-            self.mint.verify_bearer(request.headers.get("Authorization"), self.audiences)
+            claims = self.mint.verify_bearer(request.headers.get("Authorization"), self.audiences)
+            if claims["tid"] != self.config.tenant_id:  # an environment has one Entra tenant
+                raise BearerError(
+                    "invalid_token",
+                    f"The token's tenant '{claims['tid']}' is not the environment's tenant.",
+                )
         except BearerError as error:
             challenge = bearer_challenge(
                 f"{self.config.authority_host}/{self.config.tenant_id}/oauth2/authorize",

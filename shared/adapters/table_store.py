@@ -50,6 +50,7 @@ MAX_BATCH = 100
 MAX_BATCH_BYTES = 3_500_000  # under the 4 MiB payload limit, leaving room for the envelope
 MAX_KEY_LENGTH = 512
 _INT32 = range(-(2**31), 2**31)
+_TOKEN_KEYS = frozenset({"PartitionKey", "RowKey"})  # what azure-data-tables pages resume from
 
 
 def encode_key(value: str) -> str:
@@ -174,7 +175,9 @@ class TableStagingStore:
         where: Mapping[str, Any] | None = None,
     ) -> Page:
         text, params = _filter(partition, where)
-        token = json.loads(base64.urlsafe_b64decode(continuation)) if continuation else None
+        token: Any = (
+            _read_continuation(continuation) if continuation else None
+        )  # the SDK types it str
         with _translated(f"{table} page"):
             pages: Any = (
                 self.table(table)
@@ -229,6 +232,23 @@ class TableStagingStore:
             self.table(table).delete_entity(
                 encode_key(partition), encode_key(row), etag=etag, match_condition=condition
             )
+
+
+def _read_continuation(continuation: str) -> dict[str, str]:
+    """The SDK's continuation token from the text `page` handed out. Raises ValidationError."""
+    try:
+        token = json.loads(
+            base64.b64decode(continuation.encode("ascii"), altchars=b"-_", validate=True)
+        )
+    except (ValueError, UnicodeError):
+        token = None
+    if not (isinstance(token, dict) and token and set(token) <= _TOKEN_KEYS
+            and all(isinstance(value, str) for value in token.values())):  # fmt: skip
+        raise ValidationError(
+            "continuation is not a token this service handed out; start again without it",
+            field="continuation",
+        )
+    return token
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -90,11 +90,22 @@ def line_id(invoice: StagedInvoice, leg: str, kind: DocumentKind, line_no: int) 
     return str(uuid.uuid5(ID_NAMESPACE, f"{invoice.id}|{leg}|{kind.value}|{line_no}"))
 
 
-def zero_total(invoice: StagedInvoice) -> Fail | None:
-    """A zero total is neither an invoice nor a credit memo."""
+def total_problem(invoice: StagedInvoice) -> Fail | None:
+    """The total decides invoice or credit memo: it must not be 0, and its lines must agree.
+
+    A negative total over positive lines (or the reverse) would make a credit memo that
+    cannot post, and a purchase credit memo beside it.
+    """
     if invoice.total == 0:
         return Fail(
             f"{invoice.label}: Total Amount is 0, so it is neither an invoice nor a credit memo",
+            "Total Amount",
+        )
+    lines = round(sum(line.quantity * (line.unit_price or 0) for line in invoice.lines), 2)
+    if lines != 0 and (lines > 0) != (invoice.total > 0):
+        return Fail(
+            f"{invoice.label}: Total Amount {invoice.total} and its lines add up to {lines}: "
+            "one is a credit, the other is not",
             "Total Amount",
         )
     return None

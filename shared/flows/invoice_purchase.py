@@ -40,7 +40,7 @@ from shared.flows.invoice_plans import (
     header_problem,
     place_lines,
     plan_lines,
-    zero_total,
+    total_problem,
 )
 from shared.flows.invoice_staging import load_invoice
 from shared.flows.locks import hold_lock
@@ -90,7 +90,7 @@ def plan_purchase(
     cost_lines = [line for line in invoice.lines if line.unit_cost is not None]
     if not cost_lines:
         return Skip(NOTHING_TO_PURCHASE)
-    if failed := zero_total(invoice):
+    if failed := total_problem(invoice):
         return failed
     if failed := _header_problem(invoice, lookups, options):
         return failed

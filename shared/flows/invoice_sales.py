@@ -26,7 +26,7 @@ from shared.flows.invoice_plans import (
     document_id,
     header_problem,
     plan_lines,
-    zero_total,
+    total_problem,
 )
 from shared.flows.invoice_staging import load_invoice
 from shared.ports.business_central import BcDocument, NewDocument
@@ -46,7 +46,7 @@ def plan_sales(
     options: InvoiceOptions,
 ) -> Link | Create | Fail:
     """Decide what the sales leg does for one New invoice."""
-    if failed := zero_total(invoice):
+    if failed := total_problem(invoice):
         return failed
     if existing is not None:
         return Link(existing)

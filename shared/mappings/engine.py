@@ -7,6 +7,7 @@ the record and the source field.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,7 +52,10 @@ def count(value: Any) -> int:
 def decimal(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a number, got true/false")
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
 
 
 def percent(value: Any) -> float:
@@ -84,6 +88,8 @@ class FieldMap:
     transform: Transform = text
     required: bool = False
     direction: Direction = Direction.TO_HUB
+    max_length: int | None = None  # of the text the target holds
+    target_label: str = ""  # how messages name the target (e.g. BC's field caption)
 
 
 def apply_mapping(
@@ -114,4 +120,17 @@ def apply_mapping(
                 record=record_label,
                 field=entry.source,
             ) from exc
+        _check_length(entry, result[entry.target], record_label)
     return result
+
+
+def _check_length(entry: FieldMap, value: Any, record_label: str) -> None:
+    if entry.max_length is None or not isinstance(value, str) or len(value) <= entry.max_length:
+        return
+    holder = entry.target_label or entry.target
+    raise ValidationError(
+        f"{record_label}: field '{entry.source}' has {len(value)} characters; {holder} holds "
+        f"at most {entry.max_length}",
+        record=record_label,
+        field=entry.source,
+    )

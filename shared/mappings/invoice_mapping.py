@@ -40,22 +40,26 @@ class Target:
     level: Level
     transform: Transform = text
     required: bool = False
+    max_length: int | None = None  # the BC field's size (Code[35] → 35)
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("External Document No.", "invoice_number", "header", text, required=True),
-    Target("Sell-to Customer No.", "customer_number", "header", code, required=True),
-    Target("Customer Name", "customer_name", "header"),
+    Target("External Document No.", "invoice_number", "header", text, required=True, max_length=35),
+    Target("Sell-to Customer No.", "customer_number", "header", code, required=True, max_length=20),
+    Target("Customer Name", "customer_name", "header", max_length=100),
     Target("Posting Date", "posting_date", "header", iso_date, required=True),
     Target("Due Date", "due_date", "header", iso_date),
-    Target("Currency Code", "currency_code", "header", code),
+    Target("Currency Code", "currency_code", "header", code, max_length=10),
     Target("Total Amount", "total", "header", decimal, required=True),
-    Target("Buy-from Vendor No.", "vendor_number", "header", code),
-    Target("Vendor Invoice No.", "vendor_invoice_number", "header"),
-    Target("Cost Centre Code", "cost_centre", "header", code),
+    Target("Buy-from Vendor No.", "vendor_number", "header", code, max_length=20),
+    Target("Vendor Invoice No.", "vendor_invoice_number", "header", max_length=35),
+    Target("Cost Centre Code", "cost_centre", "header", code, max_length=20),
     Target("Tenant ID", "tenant_id", "header"),
     Target("Line No.", "line_no", "line", integer, required=True),
+    # EcpPro's product code: a BC item number when one matches, else the line goes to the
+    # G/L account, so a code longer than an item number (Code[20]) is fine.
     Target("No.", "number", "line", code, required=True),
+    # Longer descriptions are cut to BC's 100 characters when sent, not refused.
     Target("Description", "description", "line"),
     Target("Quantity", "quantity", "line", decimal, required=True),
     Target("Unit Price", "unit_price", "line", decimal, required=True),
@@ -149,7 +153,9 @@ def field_maps(entries: Iterable[MappingEntry], level: Level) -> tuple[FieldMap,
         target = TARGETS_BY_FIELD[entry.bc_field]
         if target.level == level:
             source = entry.ecppro_field.removeprefix(LINE_PREFIX)
-            maps.append(FieldMap(source, target.attribute, target.transform, target.required))
+            maps.append(FieldMap(source, target.attribute, target.transform, target.required,
+                                 max_length=target.max_length,
+                                 target_label=f"Business Central's {target.bc_field}"))  # fmt: skip
     return tuple(maps)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -109,3 +110,20 @@ def test_paging_visits_every_row_once(store: StagingStore) -> None:
             break
     assert sorted(seen) == [f"r{i:04}" for i in range(250)]
     assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-base64!",
+        "bm90IGpzb24=",
+        base64.urlsafe_b64encode(b'{"x": 1}').decode(),
+        "MTIzNDU2",
+        "%%%",
+    ],
+)
+def test_a_malformed_continuation_is_refused_naming_it(store: StagingStore, token: str) -> None:
+    store.insert("rows", Entity("p", "r1", {"N": 1}))
+    with pytest.raises(ValidationError) as error:
+        store.page("rows", partition="p", size=10, continuation=token)
+    assert error.value.field == "continuation"

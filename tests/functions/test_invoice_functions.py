@@ -118,3 +118,55 @@ def test_mapping_read_and_refused_write(user_functions: Functions, deps: Deps) -
 def test_malformed_queue_message_is_quarantined(user_functions: Functions, deps: Deps) -> None:
     user_functions["invoice_sales_worker"](message({"invoice": "i1"}, "bad-1"))
     assert "invoice_id" in deps.store.get("quarantine", "invoice-queues", "bad-1").data["Error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"invoice_id": "", "leg": "sales"}', "invoice_id"),
+        (b'{"invoice_id": "i1", "leg": "sideways"}', "leg"),
+        (b"not json", "body"),
+        (b'{"invoice_id": "i1", "leg": "sales"}\xff\xfe', "body"),  # not UTF-8
+    ],
+)
+def test_a_malformed_message_is_quarantined_alone_with_its_field(
+    user_functions: Functions, deps: Deps, body: bytes, field: str
+) -> None:
+    bad = ServiceBusMessage(body=body, message_id="bad-1", delivery_count=1,
+                            application_properties={}, user_properties={})  # fmt: skip
+    user_functions["invoice_sales_worker"](bad)  # completes: the same bytes cannot get better
+    kept = deps.store.get("quarantine", "invoice-queues", "bad-1").data
+    assert kept["Field"] == field and kept["Error"]
+    handle_import(deps)
+    user_functions["invoice_sales_worker"](message({"invoice_id": "i1", "leg": "sales"}, "m2"))
+    assert load_invoice(deps.store, "i1").sales.status is SalesStatus.CREATED
+
+
+def test_an_invoice_id_with_a_slash_is_addressable(user_functions: Functions, deps: Deps) -> None:
+    # EcpPro ids may hold '/': callers send it as %2F, which Azure leaves encoded in the route.
+    source = deps.ecppro
+    source.lists["invoices"].append(invoice("tenant/7/INV-9", "INV-9"))  # type: ignore[attr-defined]
+    handle_import(deps)
+    status, body = answer(
+        user_functions["invoice_get_http"](
+            request("GET", "invoices/x", {"id": "tenant%2F7%2FINV-9"})
+        )
+    )
+    assert (status, body["id"], body["invoiceNumber"]) == (200, "tenant/7/INV-9", "INV-9")
+    status, _ = answer(user_functions["invoice_action_http"](
+        request("POST", "invoices/x/reprocess-sales", {"id": "tenant%2F7%2FINV-9", "action": "reprocess-sales"})
+    ))  # fmt: skip
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    ("function", "route_params"),
+    [("invoice_view_http", {}), ("ecppro_list_http", {"list": "tenants"})],
+)  # fmt: skip
+def test_a_malformed_continuation_is_400_naming_it(
+    user_functions: Functions, deps: Deps, function: str, route_params: dict[str, str]
+) -> None:
+    status, body = answer(
+        user_functions[function](request("GET", "x", route_params, continuation="%%garbage"))
+    )
+    assert status == 400 and body["error"]["field"] == "continuation"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import stat
@@ -15,7 +16,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from hub.cli import cli
+from hub.cli import OneLineFormatter, cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -120,3 +121,12 @@ def test_serve_runs_the_app_with_generated_keys_and_stops_on_sigterm(
     assert kept.text == "from-env"  # local.settings.json never overrides the environment
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0
+
+
+def test_log_lines_escape_what_a_caller_could_use_to_forge_a_line() -> None:
+    formatter = OneLineFormatter("[%(asctime)s] %(message)s")
+    record = logging.LogRecord("hub.host", logging.INFO, __file__, 1, "invoice %s failed",
+                               ("x\r\n[2026-01-01T00:00:00] Executed 'Functions.y' (Succeeded)",), None)  # fmt: skip
+    line = formatter.format(record)
+    assert "\n" not in line and "\r" not in line
+    assert "x\\r\\n[2026-01-01T00:00:00] Executed" in line

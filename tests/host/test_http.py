@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -158,3 +160,38 @@ def test_access_log_never_shows_keys(
         get(http_host, "default-auth", params={"code": FUNCTION_KEY})
         assert eventually(lambda: "GET /api/default-auth?code=***" in caplog.text)
     assert FUNCTION_KEY not in caplog.text
+
+
+def test_an_encoded_slash_stays_inside_its_segment_as_azure_leaves_it(http_host: LocalHost) -> None:
+    # Kestrel decodes a path but keeps %2F encoded, so the route value arrives as "a%2Fb"
+    # (dotnet/aspnetcore#11544); every other escape is decoded.
+    response = get(http_host, "items/a%2Fb%20c")
+    assert response.status_code == 200
+    assert response.json()["id"] == "a%2Fb c"
+
+
+def test_control_characters_in_a_path_are_escaped_in_the_host_log(
+    http_host: LocalHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hub.host"):
+        get(http_host, "items/x%0D%0A[2026-01-01T00:00:00] Executed forged")
+    lines = [record.getMessage() for record in caplog.records if "forged" in record.getMessage()]
+    assert lines, "the request was not logged"
+    assert all("\r" not in line and "\n" not in line for line in lines)
+    assert any("\\r\\n" in line for line in lines)
+
+
+def test_a_body_over_100_mb_is_refused_before_it_is_read(http_host: LocalHost) -> None:
+    # Azure Functions refuses HTTP requests over 100 MB (the host's maxRequestBodySize).
+    port = urlsplit(http_host.base_url).port
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as conn:
+        conn.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 104857601\r\n\r\n{"
+        )
+        received = b""
+        while chunk := conn.recv(4096):  # the server closes once it has answered
+            received += chunk
+        answer = received.decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413")
+    assert "100 MB" in answer

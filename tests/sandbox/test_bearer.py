@@ -90,14 +90,23 @@ def test_business_central_accepts_a_valid_token(bc: Api) -> None:
     assert bc.get("/customers").status_code == 200
 
 
-@pytest.mark.parametrize("describe", ["missing", "expired", "bc-audience"])
+@pytest.mark.parametrize("describe", ["missing", "expired", "bc-audience", "other-tenant"])
 def test_dataverse_refuses_bad_tokens(
     sandbox: RunningSandbox, http: requests.Session, describe: str
 ) -> None:
+    # An environment belongs to one Entra tenant: a token issued by another is refused
+    # (learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth).
+    other_tenant = sandbox.entra.mint.mint(
+        audience=sandbox.urls["dataverse"],
+        tenant_id="99999999-9999-9999-9999-999999999999",
+        app_id=sandbox.config.client_id,
+        lifetime_seconds=60,
+    )
     headers = {
         "missing": {},
         "expired": bearer(sandbox.mint_token(sandbox.urls["dataverse"], lifetime_seconds=-60)),
         "bc-audience": bearer(sandbox.mint_token(BC_AUDIENCE)),
+        "other-tenant": bearer(other_tenant),
     }[describe]
 
     response = http.get(dataverse_accounts(sandbox), headers=headers)

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -66,6 +67,8 @@ def test_client_settings_use_the_hubs_setting_names(tmp_path: Path) -> None:
     assert settings["BC_SCOPE"] == "https://api.businesscentral.dynamics.com/.default"
     assert Path(settings["HUB_CA_BUNDLE"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
     assert json.loads(path.read_text()) == settings
+    # It holds the sandbox's client secret and EcpPro key: readable by the owner only.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     loaded = Settings(**settings, HUB_STORAGE_CONNECTION="UseDevelopmentStorage=true")
     assert loaded.bc_company_id == settings["BC_COMPANY_ID"]
 

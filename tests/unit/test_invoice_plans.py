@@ -263,3 +263,36 @@ def test_import_stages_an_unmappable_invoice_as_failed_and_quarantines_one_witho
         "id",
         "EcpPro invoice without an id",
     )
+
+
+@pytest.mark.parametrize(("quantity", "total"), [(2, -67.5), (-2, 67.5)])
+def test_a_total_whose_sign_disagrees_with_its_lines_is_refused_by_both_legs(
+    quantity: float, total: float
+) -> None:
+    # A credit memo that could not post, plus a purchase credit memo: refuse it instead.
+    invoice_ = staged(StagedLine(10000, "SPE_E3", "E3", quantity, 33.75, 30.38, None), total=total)
+    for plan in (
+        plan_sales(invoice_, None, sales_master(), OPTIONS),
+        plan_purchase(invoice_, purchase_lookups(), OPTIONS),
+    ):
+        assert isinstance(plan, Fail) and plan.field == "Total Amount"
+        assert f"Total Amount {total}" in plan.message and "lines add up to" in plan.message
+
+
+def test_fields_longer_than_business_central_holds_are_refused_at_import_naming_them() -> None:
+    long_number = "INV-" + "9" * 40  # External Document No. is Code[35]
+    action = plan_import(DEFAULT_MAPPING, invoice("i1", long_number), None)
+    assert isinstance(action, StageFailure)
+    assert action.error.field == "invoiceNumber"
+    assert "External Document No. holds at most 35" in action.error.message
+    provider = plan_import(DEFAULT_MAPPING, invoice("i2", "INV-2", provider="P" * 36), None)
+    assert isinstance(provider, StageFailure) and provider.error.field == "providerInvoiceNumber"
+    ok = plan_import(
+        DEFAULT_MAPPING, invoice("i3", "I" * 35, line(10000, description="d" * 300)), None
+    )
+    assert isinstance(ok, Stage)  # 35 fits; descriptions are cut to 100 when sent, not refused
+
+
+def test_a_total_that_is_not_a_finite_number_is_refused() -> None:
+    action = plan_import(DEFAULT_MAPPING, {**invoice("i1", "INV-1"), "totalAmount": "NaN"}, None)
+    assert isinstance(action, StageFailure) and action.error.field == "totalAmount"
