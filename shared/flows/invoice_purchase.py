@@ -43,7 +43,7 @@ from shared.flows.invoice_plans import (
     total_problem,
 )
 from shared.flows.invoice_staging import load_invoice
-from shared.flows.locks import hold_lock
+from shared.flows.locks import LEASE_TTL, hold_lock
 from shared.ports.business_central import BcDocument, NewDocument
 from shared.registry import Flow
 
@@ -176,11 +176,16 @@ def reuse_key(new: NewDocument) -> str:
 def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
     """Run the purchase leg for one invoice if it is eligible (or created, waiting to post).
 
-    Raises TransientError (after recording the attempt) and FatalError (on the flow's
-    status row only), as the sales leg does.
+    One worker at a time per invoice (a lease): a second delivery running at the same
+    moment waits, then reads the invoice again and finds the work done. Raises
+    TransientError (after recording the attempt) and FatalError (on the flow's status row
+    only), as the sales leg does.
     """
-    with tracked(deps, Flow.INVOICE_PURCHASE):
-        invoice = load_invoice(deps.store, invoice_id)
+    with (
+        tracked(deps, Flow.INVOICE_PURCHASE),
+        hold_lock(deps, f"purchase|{invoice_id}", ttl=LEASE_TTL),
+    ):
+        invoice = load_invoice(deps.store, invoice_id)  # read once the lease is ours
         options = deps.invoice_options
 
         def hold_posting(document: BcDocument) -> str:

@@ -20,6 +20,9 @@ from shared.flows.deps import Deps
 from shared.ports.store import Entity
 from shared.registry import Table
 
+LEASE_TTL = timedelta(minutes=15)
+"""How long one leg's lease on an invoice lasts if its holder dies (longer than a leg runs)."""
+
 
 @contextmanager
 def hold_lock(

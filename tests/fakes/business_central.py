@@ -11,10 +11,14 @@ An id already taken is refused as BC refuses it (Internal_EntityWithSameKeyExist
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from shared.domain.invoices import DocumentKind
 from shared.errors import RejectedError, TransientError
@@ -79,6 +83,22 @@ class FakeDocument:
         return BcDocument(self.kind, self.id, self.number, self.status, self.reference, lines)
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _atomic(method: Method) -> Method:
+    """One write at a time, as BC's transactions are; the latency is spent before it."""
+
+    @functools.wraps(method)
+    def atomic(self: FakeBusinessCentral, *args: Any, **kwargs: Any) -> Any:
+        if self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return atomic  # type: ignore[return-value]
+
+
 class FakeBusinessCentral:
     """One company's master data and documents."""
 
@@ -97,6 +117,8 @@ class FakeBusinessCentral:
         self.fail_on: dict[str, Exception] = {}
         self.transaction_size = 100  # requests per transaction (a line and its dimensions)
         self.crash_after_transactions: int | None = None  # then a TransientError, once
+        self.latency = 0.0  # seconds each write waits before BC applies it (widens races)
+        self._lock = threading.RLock()  # BC applies one write at a time, as a transaction
         self._numbers = {kind: itertools.count(1001) for kind in DocumentKind}
         self._posted_numbers = {kind: itertools.count(1001) for kind in DocumentKind}
 
@@ -170,6 +192,7 @@ class FakeBusinessCentral:
         document = self.documents.get(document_id)
         return document.view() if document and document.kind is kind else None
 
+    @_atomic
     def create_document(self, document: NewDocument) -> BcDocument:
         self._write(f"create {document.kind.value} {document.external_document_number}")
         parties = self.customers if document.kind.is_sales else self.vendors
@@ -197,6 +220,7 @@ class FakeBusinessCentral:
             )
         return created.view()
 
+    @_atomic
     def add_lines(
         self, document: BcDocument, lines: Sequence[NewLine], fixes: Sequence[DimensionFix] = ()
     ) -> BcDocument:
@@ -213,6 +237,7 @@ class FakeBusinessCentral:
             line.dimensions[fix.code] = fix.value
         return stored.view()
 
+    @_atomic
     def post_document(self, document: BcDocument) -> BcDocument:
         self._write(f"post {document.number}")
         stored = self.documents[document.id]
@@ -222,6 +247,7 @@ class FakeBusinessCentral:
         stored.status = "Open"
         return stored.view()
 
+    @_atomic
     def force_delete_purchase_document(self, document: BcDocument) -> None:
         self._write(f"force delete {document.number}")
         stored = self.documents.get(document.id)

@@ -22,11 +22,12 @@ from shared.flows.invoice_plans import (
     Link,
     MasterData,
     Skip,
+    document_id,
     line_id,
     place_lines,
 )
 from shared.flows.invoice_purchase import PurchaseLookups, plan_purchase
-from shared.flows.invoice_sales import plan_sales
+from shared.flows.invoice_sales import SalesLookups, plan_sales
 from shared.mappings.invoice_mapping import DEFAULT_MAPPING
 from shared.ports.business_central import BcDocument, BcLine, BcParty, DimensionFix
 from tests.unit.invoice_fixtures import OPTIONS, invoice, line
@@ -65,7 +66,7 @@ def test_sales_creates_an_invoice_with_typed_lines_and_ids_stable_across_attempt
         StagedLine(10000, "SPE_E3", "E3", 10, 33.75, 30.38, 337.5),
         StagedLine(20000, "SUPPORT-HRS", "Support", 2, 85.0, None, 170.0),
     )
-    plan = plan_sales(invoice_, None, sales_master(), OPTIONS)
+    plan = plan_sales(invoice_, SalesLookups(master=sales_master()), OPTIONS)
     assert isinstance(plan, Create)
     new = plan.document
     assert (new.kind, new.party_number, new.external_document_number) == (
@@ -77,7 +78,7 @@ def test_sales_creates_an_invoice_with_typed_lines_and_ids_stable_across_attempt
         ("Item", "SPE_E3", 10, 33.75),
         ("Account", "6100", 2, 85.0),
     ]
-    again = plan_sales(invoice_, None, sales_master(), OPTIONS)
+    again = plan_sales(invoice_, SalesLookups(master=sales_master()), OPTIONS)
     assert again == plan  # same ids: a second attempt writes the same document and lines
     assert len({new.id, *(ln.id for ln in new.lines)}) == 3
 
@@ -90,11 +91,25 @@ def test_sales_ids_differ_by_kind_and_leg() -> None:
     assert sales != line_id(replace(invoice_, id="i2"), "sales", DocumentKind.SALES_INVOICE, 10000)
 
 
+def test_sales_refuses_a_document_made_for_a_namesake_and_links_its_own() -> None:
+    invoice_ = staged()
+    theirs = BcDocument(DocumentKind.SALES_INVOICE, "someone-else", "S-INV1001", "Draft", "INV-1")
+    plan = plan_sales(invoice_, SalesLookups(theirs, ("EcpPro invoice INV-1 (i0)",)), OPTIONS)
+    assert isinstance(plan, Fail) and plan.field == "External Document No."
+    assert "S-INV1001" in plan.message and "(i0)" in plan.message and "(i1)" in plan.message
+    ours = replace(theirs, id=document_id(invoice_, "sales", DocumentKind.SALES_INVOICE))
+    assert plan_sales(
+        invoice_, SalesLookups(ours, ("EcpPro invoice INV-1 (i0)",)), OPTIONS
+    ) == Link(ours)
+    # Made outside the hub (or before it chose ids), with no namesake staged: it is ours.
+    assert plan_sales(invoice_, SalesLookups(theirs), OPTIONS) == Link(theirs)
+
+
 def test_sales_links_an_existing_document_and_a_credit_memo_gets_positive_quantities() -> None:
     existing = BcDocument(DocumentKind.SALES_INVOICE, "d1", "S-INV1001", "Draft", "INV-1")
-    assert plan_sales(staged(), existing, MasterData(), OPTIONS) == Link(existing)
+    assert plan_sales(staged(), SalesLookups(existing), OPTIONS) == Link(existing)
     credit = staged(StagedLine(10000, "SPE_E3", "E3", -3, 33.75, None, -101.25))
-    plan = plan_sales(credit, None, sales_master(), OPTIONS)
+    plan = plan_sales(credit, SalesLookups(master=sales_master()), OPTIONS)
     assert isinstance(plan, Create) and plan.document.kind is DocumentKind.SALES_CREDIT_MEMO
     assert plan.document.lines[0].quantity == 3
 
@@ -116,7 +131,7 @@ def test_sales_links_an_existing_document_and_a_credit_memo_gets_positive_quanti
 def test_sales_refusals_name_the_invoice_and_the_field(
     invoice_: StagedInvoice, master: MasterData, field: str, fragment: str
 ) -> None:
-    plan = plan_sales(invoice_, None, master, OPTIONS)
+    plan = plan_sales(invoice_, SalesLookups(master=master), OPTIONS)
     assert isinstance(plan, Fail)
     assert plan.field == field
     assert "EcpPro invoice INV-1 (i1)" in plan.message and fragment in plan.message
@@ -272,7 +287,7 @@ def test_a_total_whose_sign_disagrees_with_its_lines_is_refused_by_both_legs(
     # A credit memo that could not post, plus a purchase credit memo: refuse it instead.
     invoice_ = staged(StagedLine(10000, "SPE_E3", "E3", quantity, 33.75, 30.38, None), total=total)
     for plan in (
-        plan_sales(invoice_, None, sales_master(), OPTIONS),
+        plan_sales(invoice_, SalesLookups(master=sales_master()), OPTIONS),
         plan_purchase(invoice_, purchase_lookups(), OPTIONS),
     ):
         assert isinstance(plan, Fail) and plan.field == "Total Amount"

@@ -152,3 +152,33 @@ def test_error_invoices_wait_for_reprocess() -> None:
     handle_sales("i1", deps)
     bc_of(deps).add_customer("C99999")
     assert handle_sales("i1", deps).sales.status is SalesStatus.ERROR
+
+
+def test_a_reused_invoice_number_is_an_error_naming_both_invoices() -> None:
+    deps = make_deps(invoice("i1", "INV-1"), invoice("i2", "INV-1", line(10000, quantity=4)))
+    imported(deps, "i1")
+    first = handle_sales("i1", deps)
+    assert first.sales.status is SalesStatus.CREATED
+    second = handle_sales("i2", deps)
+    assert second.sales.status is SalesStatus.ERROR
+    assert "(i1)" in second.sales.error and "(i2)" in second.sales.error
+    assert first.sales.document_number in second.sales.error
+    assert "External Document No. 'INV-1'" in second.sales.error
+    assert len(bc_of(deps).documents) == 1
+
+
+def test_a_namesake_that_crashed_before_recording_still_owns_its_document() -> None:
+    deps = make_deps(invoice("i1", "INV-1"), invoice("i2", "INV-1", line(10000, quantity=4)))
+    imported(deps, "i1")
+    update = deps.store.update
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("worker died")
+
+    deps.store.update = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        handle_sales("i1", deps)  # BC has i1's document; staging never heard of it
+    deps.store.update = update  # type: ignore[method-assign]
+    assert handle_sales("i2", deps).sales.status is SalesStatus.ERROR
+    assert handle_sales("i1", deps).sales.status is SalesStatus.CREATED  # i1 links its own
+    assert len(bc_of(deps).documents) == 1
