@@ -9,7 +9,11 @@ path. Each simulator owns one `FaultInjector`; it can:
 - answer 503 Service Unavailable at random with a given probability,
 - add a fixed delay to every request,
 - fail the next N requests with a chosen status (and `Retry-After`), first in first out,
-  for tests that need exact sequences.
+  for tests that need exact sequences,
+- cut the answer of a write (POST, PATCH, PUT, DELETE) after the simulator carried it out:
+  the connection closes with no answer, as when a network drops between service and
+  client. At random (`cut_answer_probability`, its own seeded draw, so 429/503 sequences
+  do not shift) or for the next N writes (`cut_next`).
 
 Random decisions come from `random.Random(seed)`, so the same seed and the same request
 order give the same faults. Settings change in-process (`configure`, `fail_next`,
@@ -39,6 +43,9 @@ class FaultSettings(BaseModel):
     )
     unavailable_probability: float = Field(0.0, ge=0.0, le=1.0, description="Chance of a 503.")
     delay_ms: int = Field(0, ge=0, le=60_000, description="Added to every request.")
+    cut_answer_probability: float = Field(
+        0.0, ge=0.0, le=1.0, description="Chance that a write is done but its answer is lost."
+    )
     seed: int = Field(0, description="Seed of the random decisions; setting it restarts them.")
 
 
@@ -61,8 +68,10 @@ class FaultRequest(BaseModel):
     retry_after_seconds: int | None = Field(None, ge=0, le=3600)
     unavailable_probability: float | None = Field(None, ge=0.0, le=1.0)
     delay_ms: int | None = Field(None, ge=0, le=60_000)
+    cut_answer_probability: float | None = Field(None, ge=0.0, le=1.0)
     seed: int | None = None
     fail_next: FailNext | None = None
+    cut_next: int | None = Field(None, ge=1, le=10_000)
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,11 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._settings = settings or FaultSettings()
         self._random = random.Random(self._settings.seed)
+        self._cut_random = random.Random(_cut_seed(self._settings.seed))
         self._queue: deque[Fault] = deque()
+        self._cuts_queued = self._cuts_skipped = 0
         self.injected = 0
+        self.cut = 0
 
     @property
     def settings(self) -> FaultSettings:
@@ -97,6 +109,7 @@ class FaultInjector:
             self._settings = FaultSettings.model_validate(merged)
             if "seed" in changes:
                 self._random = random.Random(self._settings.seed)
+                self._cut_random = random.Random(_cut_seed(self._settings.seed))
             return self._settings
 
     def fail_next(self, count: int, status: int = 503, retry_after: int | None = None) -> None:
@@ -105,22 +118,47 @@ class FaultInjector:
         with self._lock:
             self._queue.extend(Fault(order.status, order.retry_after) for _ in range(order.count))
 
+    def cut_next(self, count: int, *, after: int = 0) -> None:
+        """Cut the answers of `count` writes (carried out all the same), after letting
+        `after` writes through untouched."""
+        with self._lock:
+            self._cuts_queued += count
+            self._cuts_skipped = after
+
+    def cut_answer(self) -> bool:
+        """Whether to drop the answer of the write being served (it is done all the same)."""
+        with self._lock:
+            if self._cuts_queued and self._cuts_skipped:
+                self._cuts_skipped -= 1
+                cut = False
+            elif self._cuts_queued:
+                self._cuts_queued -= 1
+                cut = True
+            else:
+                cut = self._cut_random.random() < self._settings.cut_answer_probability
+            self.cut += cut
+            return cut
+
     def apply(self, request: FaultRequest) -> None:
         """Apply a `POST /_sandbox/faults` body."""
-        changes = request.model_dump(exclude_unset=True, exclude={"fail_next"})
+        changes = request.model_dump(exclude_unset=True, exclude={"fail_next", "cut_next"})
         if changes:
             self.configure(**changes)
         if request.fail_next is not None:
             order = request.fail_next
             self.fail_next(order.count, order.status, order.retry_after)
+        if request.cut_next is not None:
+            self.cut_next(request.cut_next)
 
     def reset(self) -> None:
         """Back to no faults, no delay, seed 0, empty queue."""
         with self._lock:
             self._settings = FaultSettings()
             self._random = random.Random(0)
+            self._cut_random = random.Random(_cut_seed(0))
             self._queue.clear()
-            self.injected = 0
+            self._cuts_queued = self._cuts_skipped = 0
+            self.injected = self.cut = 0
 
     def decide(self) -> tuple[float, Fault | None]:
         """Delay in seconds for this request and the fault to answer, if any."""
@@ -152,4 +190,11 @@ class FaultInjector:
                 "settings": self._settings.model_dump(),
                 "queued": [{"status": f.status, "retry_after": f.retry_after} for f in self._queue],
                 "injected": self.injected,
+                "cutQueued": self._cuts_queued,
+                "cut": self.cut,
             }
+
+
+def _cut_seed(seed: int) -> int:
+    """The cuts' own seed, derived from the settings' seed."""
+    return seed * 7919 + 104729

@@ -9,7 +9,8 @@ This module adds what all of them share:
   requests of batches, also in-process as `Simulator.stats`,
 - the fault step before each non-admin request: delay, then maybe a 429/503 in the
   service's own error shape; `route()` answers without counting or faults (what a
-  `$batch` uses for its inner requests),
+  `$batch` uses for its inner requests); a write whose answer is to be cut is carried out
+  and marked `CUT_ANSWER` in its environ, and the server closes the connection unanswered,
 - JSON error answers for unknown URLs (404) and wrong methods (405) in the same shape.
 
 Serving them over HTTP (loopback sockets, threads, keep-alive) is `sandbox.serving`.
@@ -31,6 +32,8 @@ from werkzeug.wrappers import Request, Response
 from sandbox.faults import Fault, FaultInjector, FaultRequest
 
 ADMIN_PREFIX = "/_sandbox/"
+CUT_ANSWER = "sandbox.cut_answer"  # environ flag: the server drops this request's answer
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 Handler = Callable[..., Response]
 
 
@@ -152,6 +155,8 @@ class Simulator:
             fault_response = self._inject_fault()
             if fault_response is not None:
                 return fault_response
+            if request.method in WRITE_METHODS and self.faults.cut_answer():
+                request.environ[CUT_ANSWER] = True
         return self.route(request)
 
     def route(self, request: Request) -> Response:

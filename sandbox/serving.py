@@ -22,7 +22,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wsgi import LimitedStream
 
-from sandbox.server import SandboxError, Simulator
+from sandbox.server import CUT_ANSWER, SandboxError, Simulator
 
 LOOPBACK = "127.0.0.1"
 KEEP_ALIVE_SECONDS = 30
@@ -58,6 +58,9 @@ class _KeepAliveHandler(WSGIRequestHandler):
         status, headers, body = _call_app(self.server.app, environ)
         while environ["wsgi.input"].read(65536):  # what the app left of the body
             pass
+        if environ.get(CUT_ANSWER):  # done, but the answer is lost on the way
+            self.close_connection = True
+            return
         code, _, reason = status.partition(" ")
         self.send_response(int(code), reason)
         for name, value in headers:

@@ -8,7 +8,7 @@ invocation of the worker. Tests replace the whole set with `override(...)`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,13 +17,14 @@ from pydantic import SecretStr
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
 from shared.adapters.business_central.client import BusinessCentralClient
+from shared.adapters.business_central.wire import ERROR_CODES as BC_ERROR_CODES
 from shared.adapters.dataverse.client import DataverseClient, scope_for
 from shared.adapters.ecppro import EcpProClient
 from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_session
 from shared.adapters.odata import ODataClient
 from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, load_settings
-from shared.errors import ConfigurationError
+from shared.errors import ConfigurationError, HubError
 from shared.flows.deps import Deps, InvoiceOptions
 from shared.ports.bus import Bus, MessageSender
 from shared.ports.store import StagingStore
@@ -48,6 +49,7 @@ def _http(
     max_in_flight: int,
     auth: AuthProvider | None = None,
     credential_settings: tuple[str, ...] = (),
+    error_codes: Mapping[str, type[HubError]] | None = None,
 ) -> HttpClient:
     return HttpClient(
         base_url,
@@ -55,6 +57,7 @@ def _http(
         api_name=api_name,
         max_in_flight=max_in_flight,
         credential_settings=credential_settings,
+        error_codes=error_codes,
         timeout=(settings.http_connect_timeout, settings.http_read_timeout),
         retry=RetryPolicy(
             max_attempts=settings.http_max_attempts,
@@ -151,6 +154,7 @@ def _bc_http(settings: Settings, base_url: str) -> HttpClient:
         max_in_flight=settings.bc_max_in_flight,
         auth=auth,
         credential_settings=ENTRA_CREDENTIALS,
+        error_codes=BC_ERROR_CODES,
     )
 
 

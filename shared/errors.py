@@ -3,7 +3,8 @@
     HubError
     ├── TransientError        kind "transient": the same work will succeed later.
     │   ├── ThrottledError    429 / 503, with Retry-After when the service gave one.
-    │   └── ConflictError     409 / 412: changed (or created) since it was read; read again.
+    │   ├── ConflictError     409 / 412: changed (or created) since it was read; read again.
+    │   └── UncertainWriteError  a write's answer was lost: it may have been done; read again.
     ├── RecordError           kind "record": this record's data breaks a rule.
     │   ├── ValidationError   the hub's own checks refused it (bad input; names record and field).
     │   ├── RejectedError     the target system refused it (BC's 400 about the document).
@@ -100,6 +101,17 @@ class ConflictError(TransientError):
     code = "Conflict"
 
 
+class UncertainWriteError(TransientError):
+    """A write was sent and its answer lost (connection cut, timeout, a gateway's 5xx).
+
+    The service may have carried it out. Sending it again blindly could do it twice (or
+    fail with "already exists"), so it is never repeated: the caller reads the target
+    again by its key and links or completes what is there.
+    """
+
+    code = "UncertainWrite"
+
+
 class RecordError(HubError):
     """This record cannot be processed as it is; an operator must fix it and reprocess."""
 
@@ -184,6 +196,7 @@ ERROR_CLASSES: tuple[type[HubError], ...] = (
     TransientError,
     ThrottledError,
     ConflictError,
+    UncertainWriteError,
     ValidationError,
     RejectedError,
     NotFound,

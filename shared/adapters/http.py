@@ -14,6 +14,11 @@ What it handles, so adapters do not have to:
   the service's own error code and message from its `{"error": {...}}` body. A refused
   credential (401 after a fresh token, 403) is an AuthError naming the settings to check
   (`credential_settings`), never a record's error.
+- A write (POST, PATCH) is repeated only when the service cannot have carried it out:
+  the connection was never made, or it answered 429 / 503 (refused before processing).
+  When the answer is lost after sending (connection cut, read timeout, 408, 500, 502, 504)
+  it raises UncertainWriteError at once: the caller reads back by key and links, since a
+  second send could do the write twice or fail with "already exists".
 - Every request carries a correlation id (`x-correlation-id` and `client-request-id`).
 - A configured CA bundle is used even when REQUESTS_CA_BUNDLE is set in the environment.
 - Secrets never reach error messages: only method, path and the service's answer do.
@@ -34,6 +39,7 @@ from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from shared.context import correlation_id
 from shared.errors import (
@@ -45,6 +51,7 @@ from shared.errors import (
     RejectedError,
     ThrottledError,
     TransientError,
+    UncertainWriteError,
 )
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,9 @@ ERROR_FOR_STATUS: Mapping[int, type[HubError]] = {
 
 RETRY_STATUSES = frozenset({408, 429})
 """Statuses worth sending the same request again for (with every 5xx)."""
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+"""Statuses that say the service refused the request before doing anything with it."""
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 def error_class_for(status: int) -> type[HubError]:
@@ -162,9 +172,11 @@ class HttpClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         credential_settings: tuple[str, ...] = (),
+        error_codes: Mapping[str, type[HubError]] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.credential_settings = credential_settings
+        self.error_codes = dict(error_codes or {})  # a service's own codes that mean more
         self.auth = auth
         self.api_name = api_name
         self.timeout = timeout
@@ -195,22 +207,28 @@ class HttpClient:
         attempt, refreshed_token = 0, False
         while True:
             attempt += 1
+            idempotent = method.upper() in IDEMPOTENT_METHODS
             try:
                 response = self._send(method, url, params, json, headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if not idempotent and not _never_sent(exc):
+                    raise self._uncertain(method, url, f"{type(exc).__name__}: {exc}") from exc
                 error: HubError = TransientError(
                     f"{self.api_name} {method} {_path(url)}: {type(exc).__name__}: {exc}"
                 )
             else:
-                if response.status_code < 400:
+                status = response.status_code
+                if status < 400:
                     return response
-                if response.status_code == 401 and self.auth is not None and not refreshed_token:
+                if status == 401 and self.auth is not None and not refreshed_token:
                     refreshed_token = True  # an expired or revoked token: fetch a new one, once
                     if self.auth.invalidate():
                         continue
                 error = self._error(method, url, response)
-                if not is_retryable(response.status_code):
+                if not is_retryable(status):
                     raise error
+                if not idempotent and status not in NOT_PROCESSED_STATUSES:
+                    raise self._uncertain(method, url, f"answered {status}") from error
             wait = self.retry.delay(attempt, getattr(error, "retry_after", None))
             spent = time.monotonic() - started
             if attempt >= self.retry.max_attempts or spent + wait > self.retry.budget_seconds:
@@ -248,13 +266,19 @@ class HttpClient:
                 method, url, params=params, json=json, headers=merged, timeout=self.timeout
             )
 
+    def _uncertain(self, method: str, url: str, what: str) -> UncertainWriteError:
+        return UncertainWriteError(
+            f"{self.api_name} {method} {_path(url)}: {what}; the request may have been carried "
+            "out, so it is not sent again: read the target back before writing"
+        )
+
     def _error(self, method: str, url: str, response: requests.Response) -> HubError:
         code, message = describe_error_body(response)
         status = response.status_code
         text = f"{self.api_name} {method} {_path(url)} answered {status}"
         if code or message:
             text += f" {code}: {message}".rstrip()
-        cls = error_class_for(status)
+        cls = self.error_codes.get(code) or error_class_for(status)
         if issubclass(cls, ThrottledError):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return cls(text, status=status, retry_after=retry_after, detail=code)
@@ -289,6 +313,14 @@ def new_session(*, verify: str | bool = True, pool_size: int = 32) -> requests.S
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached the service (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _path(url: str) -> str:

@@ -113,3 +113,24 @@ def test_injector_alone_is_deterministic_and_resets() -> None:
     injector.reset()
     assert injector.decide() == (0.0, None)
     assert injector.describe()["queued"] == []
+
+
+def test_a_cut_answer_is_processed_but_never_answered(sandbox: RunningSandbox, bc: Api) -> None:
+    # The worst case for a client: the service did the write, the connection dropped
+    # before the answer. Reads are never cut; the next write is.
+    sandbox.business_central.faults.cut_next(1)
+    assert bc.get("/customers").status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        bc.request("POST", "/customers", json={"displayName": "Cut Answer Ltd", "number": "C07777"})
+    found = bc.get("/customers", params={"$filter": "number eq 'C07777'"}).json()["value"]
+    assert [c["displayName"] for c in found] == ["Cut Answer Ltd"]  # it was created
+    assert sandbox.business_central.faults.describe()["cut"] == 1
+
+
+def test_cut_answers_follow_their_own_seeded_draw() -> None:
+    injector = FaultInjector()
+    injector.configure(cut_answer_probability=0.5, seed=11)
+    first = [injector.cut_answer() for _ in range(40)]
+    injector.configure(seed=11, throttle_probability=0.5)  # other faults do not shift the cuts
+    assert [injector.cut_answer() for _ in range(40)] == first
+    assert 5 < sum(first) < 35

@@ -17,6 +17,11 @@ Quirks handled:
   line dimensions go through the companion API (`api/ecppro/hub/v1.0`, see
   sandbox/BC_CUSTOM_API.md), whose POST replaces an inherited value. Force delete exists
   only in the companion API.
+- A write whose answer was lost is not sent again (the HTTP layer raises
+  UncertainWriteError) and an id that exists already is a ConflictError: the flows read
+  back and link. A post whose answer was lost, or that BC refuses because the document is
+  posted already, succeeds when the document reads back posted; a force delete likewise
+  when it reads back gone.
 - Master data lookups, caching and `$batch` plumbing live in `master_data`.
 """
 
@@ -38,7 +43,7 @@ from shared.adapters.business_central.wire import (
 )
 from shared.adapters.odata import eq_filter
 from shared.domain.invoices import DocumentKind
-from shared.errors import NotFound, RejectedError, TransientError
+from shared.errors import NotFound, RejectedError, TransientError, UncertainWriteError
 from shared.ports.business_central import BcDocument, BcLine, DimensionFix, NewDocument, NewLine
 
 Requests = list[dict[str, Any]]
@@ -157,9 +162,16 @@ class BusinessCentralClient(BusinessCentralMasterData):
 
     def post_document(self, document: BcDocument) -> BcDocument:
         shape = SHAPES[document.kind]
-        self.http.request(
-            "POST", self._path(f"{shape.entity_set}({document.id})/Microsoft.NAV.post")
-        )
+        try:
+            self.http.request(
+                "POST", self._path(f"{shape.entity_set}({document.id})/Microsoft.NAV.post")
+            )
+        except (UncertainWriteError, RejectedError):
+            # Posted already (an earlier answer was lost) is what was wanted; else the error.
+            again = self.get_document(document.kind, document.id)
+            if again is not None and again.posted:
+                return again
+            raise
         posted = self.get_document(document.kind, document.id)
         if posted is None:  # read-after-write: the posted document is there, just not seen yet
             raise TransientError(
@@ -169,7 +181,12 @@ class BusinessCentralClient(BusinessCentralMasterData):
 
     def force_delete_purchase_document(self, document: BcDocument) -> None:
         path = f"{self.companion_path}/{self.company}/purchaseDocuments({document.id})"
-        self.http.request("POST", f"{path}/Microsoft.NAV.forceDelete")
+        try:
+            self.http.request("POST", f"{path}/Microsoft.NAV.forceDelete")
+        except (UncertainWriteError, NotFound):
+            if self.get_document(document.kind, document.id) is not None:
+                raise  # still there: the delete did not happen
+            # Gone: an earlier attempt whose answer was lost deleted it.
 
     # --- dimensions -------------------------------------------------------------------------
     def _write_dimensions(self, document: BcDocument, wanted: Sequence[LineDimensions]) -> None:

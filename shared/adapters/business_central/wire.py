@@ -13,17 +13,24 @@ Quirks handled:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from shared.adapters.http import error_class_for
 from shared.domain.invoices import DocumentKind
-from shared.errors import HubError
+from shared.errors import ConflictError, HubError
 from shared.ports.business_central import BcDocument, BcLine, NewLine
 
 MAX_BATCH = 100
+
+# BC error codes whose meaning is more than their status says.
+ERROR_CODES: Mapping[str, type[HubError]] = {
+    # 400 on a POST whose id exists: an earlier attempt (whose answer was lost, or a
+    # worker that died after it) made it. Not a refusal of the data: read it again.
+    "Internal_EntityWithSameKeyExists": ConflictError,
+}
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,12 @@ def first_failure(answers: list[dict[str, Any]]) -> HubError | None:
         status = int(answer.get("status", 500))
         if status >= 400 and status != 424:
             error = (answer.get("body") or {}).get("error") or {}
+            code = str(error.get("code", ""))
             text = (
                 f"Business Central refused request {answer.get('id')} of the transaction: "
-                f"{status} {error.get('code', '')}: {error.get('message', '')}"
+                f"{status} {code}: {error.get('message', '')}"
             )
-            return error_class_for(status)(text, status=status)
+            return (ERROR_CODES.get(code) or error_class_for(status))(text, status=status)
     return None
 
 
