@@ -476,3 +476,42 @@ def test_build_bus_follows_the_bus_kind() -> None:
     with pytest.raises(ConfigurationError) as error:
         build_bus(identity)
     assert error.value.settings == ("HUB_BUS_KIND", "HUB_STORAGE_CONNECTION")
+
+
+@pytest.mark.azurite
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("%%% not base64 %%%", "not base64"),
+        (base64.b64encode(b'{"x": "\xff\xfe"}').decode(), "not UTF-8"),
+    ],
+)
+def test_storage_dead_letters_an_undecodable_message_alone(
+    storage_bus: StorageQueueBus, azurite: object, raw: str, why: str
+) -> None:
+    # A message written by something else that the Functions queue trigger could not read
+    # either: it goes to the dead-letter queue with the reason, its neighbours are delivered.
+    queue = f"poison-{uuid.uuid4().hex[:6]}"
+    storage_bus.send(queue, [message("before")])
+    _raw_queue(azurite.connection_string, queue).send_message(raw)  # type: ignore[attr-defined]
+    storage_bus.send(queue, [message("after")])
+    delivered = []
+    for _ in range(3):
+        delivered += [got.message_id for got in storage_bus.receive(queue)]
+    assert sorted(delivered) == ["after", "before"]
+    [dead] = storage_bus.peek_dead_letters(queue)
+    assert dead.dead_letter_reason == "UndecodableMessage"
+    assert why in (dead.dead_letter_description or "")
+
+
+def test_service_bus_dead_letters_a_body_that_is_not_utf8_alone(sdk: SdkBoundary) -> None:
+    from azure.servicebus import ServiceBusMessage
+
+    bus, client = sdk.bus, sdk.client
+    bus.send("orders", [message("first")])
+    sender = client.get_queue_sender("orders")  # another producer's bytes
+    sender.send_messages(ServiceBusMessage(b"\xff\xfe not text", message_id="binary"))
+    bus.send("orders", [message("last")])
+    assert sorted(m.message_id for m in bus.receive("orders")) == ["first", "last"]
+    [dead] = bus.peek_dead_letters("orders")
+    assert (dead.message_id, dead.dead_letter_reason) == ("binary", "UndecodableMessage")

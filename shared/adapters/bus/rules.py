@@ -18,6 +18,8 @@ from shared.errors import ValidationError
 from shared.ports.bus import OutgoingMessage
 
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
+UNDECODABLE = "UndecodableMessage"
+"""The reason a message whose body cannot be read as text is dead-lettered with, alone."""
 """The dead-letter reason Service Bus gives a message delivered MaxDeliveryCount times."""
 MAX_ID_LENGTH = 128
 MAX_REASON_CHARS = 128

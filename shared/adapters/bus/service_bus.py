@@ -62,6 +62,7 @@ from shared.adapters.bus.rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     MAX_DESCRIPTION_CHARS,
     MAX_REASON_CHARS,
+    UNDECODABLE,
     check_message_ids,
     check_receive_args,
 )
@@ -147,7 +148,18 @@ class ServiceBusBus:
         received = receiver.receive_messages(
             max_message_count=max_messages, max_wait_time=self._max_wait_time
         )
-        return [_from_sdk(queue, m, _Lock(receiver, m)) for m in received]
+        messages = []
+        for sdk_message in received:
+            try:
+                messages.append(_from_sdk(queue, sdk_message, _Lock(receiver, sdk_message)))
+            except UnicodeDecodeError as exc:  # another producer's bytes: alone to the DLQ
+                receiver.dead_letter_message(
+                    sdk_message,
+                    reason=UNDECODABLE,
+                    error_description=f"the message body is not UTF-8 text ({exc.reason} "
+                    f"at byte {exc.start})",
+                )
+        return messages
 
     def complete(self, message: ReceivedMessage) -> None:
         """Remove the message. Raises ConflictError when its lock was lost."""
@@ -265,24 +277,28 @@ def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
-def _body(message: ServiceBusReceivedMessage) -> str:
+def _body(message: ServiceBusReceivedMessage, errors: str = "strict") -> str:
+    """The body as text. Raises UnicodeDecodeError for bytes that are not UTF-8 (strict)."""
     body = message.body
-    if isinstance(body, bytes | str):
-        return _text(body)
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors)
     if message.body_type == AmqpMessageBodyType.DATA:
-        return b"".join(body).decode("utf-8")
+        return b"".join(body).decode("utf-8", errors)
     return str(body)  # an AMQP value or sequence body sent by another client
 
 
 def _from_sdk(
     queue: str, message: ServiceBusReceivedMessage, lock: _Lock | None
 ) -> ReceivedMessage:
+    """A received message; a peeked one (no lock) shows bytes that are not text escaped."""
     properties = {_text(k): _text(v) for k, v in (message.application_properties or {}).items()}
     for name in _DEAD_LETTER_PROPERTIES:
         properties.pop(name, None)
     return ReceivedMessage(
         queue=queue,
-        body=_body(message),
+        body=_body(message, "strict" if lock else "backslashreplace"),
         message_id=_text(message.message_id or ""),
         delivery_count=(message.delivery_count or 0) + 1,
         session_id=message.session_id,

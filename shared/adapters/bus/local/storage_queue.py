@@ -11,7 +11,10 @@ Quirks handled:
   deterministically (see there); the dead-letter queue is `<mapped>-deadletter`.
 - Queues must exist before use: created lazily, once per process and bus (Azurite answers an
   existing queue with 409 where Azure answers 204; both are fine).
-- The Functions queue trigger expects base64: messages are base64 text (Text policies).
+- The Functions queue trigger expects base64: messages are base64 text. They are decoded one
+  by one (not by the SDK's decode policy, which fails a whole receive for one bad message):
+  a message that is not base64 or not UTF-8 goes to the dead-letter queue alone with
+  reason `UndecodableMessage`, and the others of its batch are delivered.
 - A queue message is only text and holds 64 KiB after base64: the message id, session id,
   properties, last error and dead-letter fields travel in an envelope (see `envelope`).
 - Messages expire after 7 days by default: sent with time_to_live=-1 (never), as on Service Bus.
@@ -32,6 +35,8 @@ Quirks handled:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import math
 import re
@@ -42,12 +47,7 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient
-from azure.storage.queue import (
-    QueueClient,
-    StorageErrorCode,
-    TextBase64DecodePolicy,
-    TextBase64EncodePolicy,
-)
+from azure.storage.queue import QueueClient, QueueMessage, StorageErrorCode, TextBase64EncodePolicy
 
 from shared.adapters.bus.local.duplicates import Clock, DuplicateHistory, account_table
 from shared.adapters.bus.local.envelope import (
@@ -62,6 +62,7 @@ from shared.adapters.bus.rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     MAX_DESCRIPTION_CHARS,
     MAX_REASON_CHARS,
+    UNDECODABLE,
     check_message_ids,
     check_receive_args,
     too_many_deliveries,
@@ -171,8 +172,12 @@ class StorageQueueBus:
             visibility_timeout=lock_seconds,
             max_messages=max_messages,
         ):
+            problem = _decode(item)
             message = received_message(queue, item)
-            if (item.dequeue_count or 1) > self._max_delivery_count:
+            if problem:
+                with suppress(ConflictError):  # another receiver has it: it will see it too
+                    self._move_to_dead_letter(message, UNDECODABLE, problem)
+            elif (item.dequeue_count or 1) > self._max_delivery_count:
                 self._dead_letter_over_delivered(message)
             else:
                 received.append(message)
@@ -212,10 +217,10 @@ class StorageQueueBus:
         """The oldest dead-lettered messages (at most 32, the Storage peek limit), left in place."""
         check_receive_args(max_messages)
         client = self._client(storage_queue_name(queue) + DEAD_LETTER_SUFFIX)
-        return [
-            dead_lettered_message(queue, item)
-            for item in client.peek_messages(min(32, max_messages))
-        ]
+        items = client.peek_messages(min(32, max_messages))
+        for item in items:
+            _decode(item)  # an undecodable record is shown as it was stored
+        return [dead_lettered_message(queue, item) for item in items]
 
     def prune_duplicate_history(self) -> int:
         """Delete dedupe rows older than the window (they no longer drop anything)."""
@@ -281,16 +286,28 @@ class StorageQueueBus:
         return client
 
     def _new_client(self, name: str) -> QueueClient:
-        options: dict[str, Any] = {
-            "message_encode_policy": TextBase64EncodePolicy(),
-            "message_decode_policy": TextBase64DecodePolicy(),
-        }
+        # Sent as base64 text; read raw and decoded per message (see `_decode`).
+        options: dict[str, Any] = {"message_encode_policy": TextBase64EncodePolicy()}
         if self._api_version:
             options["api_version"] = self._api_version
         if self._connection_string:
             return QueueClient.from_connection_string(self._connection_string, name, **options)
         assert self._account_url is not None
         return QueueClient(self._account_url, name, credential=self._credential, **options)
+
+
+def _decode(item: QueueMessage) -> str:
+    """Decode a received message's base64 content in place; why it cannot be ("" when it can)."""
+    raw = item.content if isinstance(item.content, str) else ""
+    try:
+        item.content = base64.b64decode(raw.encode("ascii"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeEncodeError):
+        return "the queue message is not base64 text (as the Functions queue trigger expects)"
+    except UnicodeDecodeError as exc:
+        return (
+            f"the queue message is not UTF-8 text once decoded ({exc.reason} at byte {exc.start})"
+        )
+    return ""
 
 
 @contextmanager
