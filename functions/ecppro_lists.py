@@ -7,7 +7,7 @@ import logging
 import azure.functions as func
 
 from functions.http_responses import handle_http, json_response
-from functions.queue_messages import complete_on_record_error, read_message
+from functions.queue_messages import read_message, settle_by_kind
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.ecppro import ListQuery, RefreshList
@@ -33,9 +33,8 @@ def ecppro_refresh_timer(timer: func.TimerRequest) -> None:
 def ecppro_refresh_worker(msg: func.ServiceBusMessage) -> None:
     command = read_message(msg, RefreshList, source=Queue.ECPPRO_REFRESH)
     if command is not None:
-        complete_on_record_error(
-            f"EcpPro {command.list.value} refresh", lambda: handle_refresh(command, deps())
-        )
+        settle_by_kind(msg, Queue.ECPPRO_REFRESH, f"EcpPro {command.list.value} refresh",
+                       lambda: handle_refresh(command, deps()))  # fmt: skip
 
 
 @bp.function_name("ecppro_refresh_http")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import azure.functions as func
 
 from functions.http_responses import handle_http, json_response, route_key
-from functions.queue_messages import complete_on_record_error, read_message
+from functions.queue_messages import read_message, settle_by_kind
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.invoices import (
@@ -21,6 +21,7 @@ from shared.errors import ValidationError
 from shared.flows.invoice_actions import (
     Queued,
     force_delete,
+    note_dead_letter,
     queue_purchase,
     queue_sales,
     reprocess_purchase,
@@ -56,7 +57,7 @@ def invoice_status_timer(timer: func.TimerRequest) -> None:
     arg_name="msg", queue_name=Queue.INVOICE_SALES, connection="ServiceBusConnection"
 )
 def invoice_sales_worker(msg: func.ServiceBusMessage) -> None:
-    _work(msg, lambda command: handle_sales(command.invoice_id, deps()))
+    _work(msg, Queue.INVOICE_SALES, lambda command: handle_sales(command.invoice_id, deps()))
 
 
 @bp.function_name("invoice_purchase_worker")
@@ -64,13 +65,24 @@ def invoice_sales_worker(msg: func.ServiceBusMessage) -> None:
     arg_name="msg", queue_name=Queue.INVOICE_PURCHASE, connection="ServiceBusConnection"
 )
 def invoice_purchase_worker(msg: func.ServiceBusMessage) -> None:
-    _work(msg, lambda command: handle_purchase(command.invoice_id, deps()))
+    _work(msg, Queue.INVOICE_PURCHASE, lambda command: handle_purchase(command.invoice_id, deps()))
 
 
-def _work(msg: func.ServiceBusMessage, run: Callable[[ProcessInvoice], object]) -> None:
+def _work(
+    msg: func.ServiceBusMessage, queue: Queue, run: Callable[[ProcessInvoice], object]
+) -> None:
     command = read_message(msg, ProcessInvoice, source="invoice-queues")
-    if command is not None:  # a gone invoice (NotFound) completes; nothing is left to do
-        complete_on_record_error(f"invoice {command.invoice_id}", lambda: run(command))
+    if command is None:
+        return
+    settle_by_kind(
+        msg,
+        queue,
+        f"invoice {command.invoice_id} ({command.leg})",
+        lambda: run(command),
+        on_give_up=lambda error, given_up: note_dead_letter(
+            deps(), command.invoice_id, command.leg, queue, error.message, given_up.failing_for
+        ),
+    )  # fmt: skip  (a gone invoice, NotFound, completes: nothing is left to do)
 
 
 @bp.function_name("invoice_view_http")

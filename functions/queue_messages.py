@@ -3,8 +3,9 @@ settle by the error's kind.
 
 - record: the flow has written it on its staging row; completing the message is right,
   redelivering the same input cannot help;
-- transient and fatal: raised, so the message is not completed: the bus redelivers it and
-  dead-letters it if the cause persists (a fatal cause is on the flow's status row).
+- transient and fatal: the message is tried again later, backing off across deliveries,
+  and dead-lettered once the retry window is spent (a fatal cause is on the flow's status
+  row meanwhile).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import pydantic
 
 from shared.bootstrap import deps
 from shared.context import correlation_id
-from shared.errors import RecordError
+from shared.errors import FatalError, HubError, RecordError, TransientError
 from shared.flows.quarantine import quarantine_message
+from shared.flows.redelivery import GiveUp, plan_redelivery
+from shared.registry import Queue
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 log = logging.getLogger(__name__)
@@ -61,9 +64,41 @@ def _quarantine(
     log.warning("message %s on %s quarantined (%s): %s", key, source, field, error)
 
 
-def complete_on_record_error(what: str, run: Callable[[], object]) -> None:
-    """Run a queue handler; a RecordError completes the message (logged), others propagate."""
+def settle_by_kind(
+    msg: func.ServiceBusMessage,
+    queue: Queue,
+    what: str,
+    run: Callable[[], object],
+    *,
+    on_give_up: Callable[[HubError, GiveUp], None] | None = None,
+) -> None:
+    """Run a queue handler and settle its message by the error's kind.
+
+    - record: the flow wrote it on its staging row; the message is completed.
+    - transient or fatal: a copy is scheduled for later (back-off across deliveries, see
+      `shared.flows.redelivery`) and the message completed; once the retry window is spent,
+      `on_give_up` notes it on the staging row and the error is raised, so the bus
+      dead-letters the message for an operator to replay.
+    """
     try:
         run()
     except RecordError as exc:
         log.warning("%s: %s", what, exc.message)
+    except (TransientError, FatalError) as exc:
+        wired = deps()
+        plan = plan_redelivery(
+            wired.redelivery,
+            body=msg.get_body().decode("utf-8"),
+            message_id=msg.message_id or "",
+            properties=dict(msg.application_properties or {}),
+            now=wired.clock(),
+        )
+        if isinstance(plan, GiveUp):
+            log.error("%s: gave up after %d retries over %s: %s", what, plan.retries,
+                      plan.failing_for, exc.message)  # fmt: skip
+            if on_give_up is not None:
+                on_give_up(exc, plan)
+            raise
+        wired.bus.send(queue, [plan.message])
+        log.warning("%s failed (%s); retry %d at %s", what, exc.message, plan.retries,
+                    plan.message.scheduled_at)  # fmt: skip

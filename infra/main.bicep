@@ -584,6 +584,20 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: string(maxDeliveryCount)
         }
         {
+          // Back-off across deliveries: a failing message is sent again 30 s later, then
+          // twice as late each time (at most 30 min apart), for 4 h, before it is dead-lettered.
+          name: 'HUB_RETRY_FIRST_DELAY_SECONDS'
+          value: '30'
+        }
+        {
+          name: 'HUB_RETRY_MAX_DELAY_SECONDS'
+          value: '1800'
+        }
+        {
+          name: 'HUB_RETRY_WINDOW_MINUTES'
+          value: '240'
+        }
+        {
           name: 'HUB_TENANT_ID'
           value: tenantId
         }

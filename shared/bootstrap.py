@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
@@ -26,7 +27,8 @@ from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, load_settings
 from shared.errors import ConfigurationError, HubError
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.ports.bus import Bus, MessageSender
+from shared.flows.redelivery import RedeliveryPolicy
+from shared.ports.bus import Bus
 from shared.ports.store import StagingStore
 
 _lock = threading.Lock()
@@ -211,12 +213,19 @@ def _required(value: str, name: str) -> str:
     return value
 
 
-def build_deps(settings: Settings | None = None, *, bus: MessageSender | None = None) -> Deps:
+def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> Deps:
     """Every port from settings; `bus` when the caller (a local host) already holds one."""
     settings = settings or load_settings()
+    bus = bus or build_bus(settings)
     return Deps(
         store=build_store(settings),
-        bus=bus or build_bus(settings),
+        bus=bus,
+        dead_letters=bus,
+        redelivery=RedeliveryPolicy(
+            first_delay=timedelta(seconds=settings.retry_first_delay_seconds),
+            max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
+            window=timedelta(minutes=settings.retry_window_minutes),
+        ),
         ecppro=build_ecppro(settings),
         bc=build_business_central(settings),
         invoice_options=invoice_options(settings),

@@ -90,6 +90,30 @@ class Settings(BaseSettings):
         le=100,
     )
 
+    retry_first_delay_seconds: int = _setting(
+        30,
+        "HUB_RETRY_FIRST_DELAY_SECONDS",
+        "When a queued message fails for a passing reason (an outage, throttling, a refused "
+        "credential), it is sent again this many seconds later, then twice as late each time.",
+        ge=1,
+        le=3600,
+    )
+    retry_max_delay_seconds: int = _setting(
+        1800,
+        "HUB_RETRY_MAX_DELAY_SECONDS",
+        "The longest wait between two tries of a failing queued message.",
+        ge=1,
+        le=86_400,
+    )
+    retry_window_minutes: int = _setting(
+        240,
+        "HUB_RETRY_WINDOW_MINUTES",
+        "How long a failing queued message keeps being tried before it is left to the "
+        "dead-letter queue (its staging row says so; replay it once the cause is fixed).",
+        ge=1,
+        le=10_080,
+    )
+
     # --- Entra ID (client credentials for Business Central and Dataverse) ------------
     tenant_id: str = _setting(
         "", "HUB_TENANT_ID", "Entra tenant id (GUID) of the app registration."

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shared.ports.bus import MessageSender
+from shared.flows.redelivery import RedeliveryPolicy
+from shared.ports.bus import DeadLetters, MessageSender
 from shared.ports.business_central import BusinessCentral
 from shared.ports.ecppro import EcpProSource
 from shared.ports.store import StagingStore
@@ -41,3 +42,5 @@ class Deps:
     bc: BusinessCentral
     invoice_options: InvoiceOptions = field(default_factory=InvoiceOptions)
     clock: Callable[[], datetime] = field(default=utc_now)
+    redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
+    dead_letters: DeadLetters | None = None  # operator access; the host's bus in practice

@@ -8,7 +8,9 @@ each invoice once while a reprocessed invoice is queued again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shared.domain.invoices import (
     DocumentKind,
@@ -17,7 +19,7 @@ from shared.domain.invoices import (
     SalesStatus,
     StagedInvoice,
 )
-from shared.errors import ValidationError
+from shared.errors import ConflictError, NotFound, ValidationError
 from shared.flows.deps import Deps
 from shared.flows.document_writes import forget_writes
 from shared.flows.invoice_purchase import purchase_eligibility
@@ -169,3 +171,19 @@ def _purchase_document_exists(deps: Deps, invoice: StagedInvoice) -> bool:
 
 def _name(kind: DocumentKind) -> str:
     return kind.value.lower()
+
+
+def note_dead_letter(
+    deps: Deps, invoice_id: str, leg: str, queue: str, error: str, failing_for: timedelta
+) -> None:
+    """Say on the invoice that its message is going to the dead-letter queue, and how to
+    replay it. The leg's status stays as it is: nothing about the invoice itself is wrong."""
+    with suppress(NotFound, ConflictError):  # gone, or moved on meanwhile: nothing to say
+        invoice = load_header(deps.store, invoice_id)
+        target = invoice.sales if leg == "sales" else invoice.purchase
+        hours = failing_for.total_seconds() / 3600
+        target.error = (
+            f"dead-lettered after failing for {hours:.1f} h: {error}. Once the cause is fixed, "
+            f"replay it: POST /api/dead-letters/{queue}/replay or hub dead-letters replay {queue}"
+        )
+        save_invoice(deps.store, invoice)

@@ -52,7 +52,24 @@ class MessageSender(Protocol):
         ...
 
 
-class Bus(MessageSender, Protocol):
+class DeadLetters(Protocol):
+    """What an operator does with dead-lettered messages: look at them, send them back."""
+
+    def peek_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[ReceivedMessage]:
+        """Look at the oldest dead-lettered messages without removing them (no receipt)."""
+        ...
+
+    def replay_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[str]:
+        """Send up to `max_messages` dead letters back to `queue`, oldest first; the ids sent.
+
+        Each goes back with its body and properties but a new message id (the old one would
+        be dropped as a duplicate) and without the hub's retry bookkeeping, so it gets a
+        fresh retry window; it leaves the dead-letter queue once it is sent.
+        """
+        ...
+
+
+class Bus(MessageSender, DeadLetters, Protocol):
     """Queues with peek-lock, delivery counting, dead-lettering and duplicate detection.
 
     Every implementation keeps Service Bus semantics: `delivery_count` is 1 on the first
@@ -97,6 +114,19 @@ class Bus(MessageSender, Protocol):
         """
         ...
 
-    def peek_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[ReceivedMessage]:
-        """Look at the oldest dead-lettered messages without removing them (no receipt)."""
-        ...
+
+REPLAY_MARK = "#replay-"
+"""What a replayed message's id carries after the original id."""
+
+
+def replayed_id(message_id: str, token: str) -> str:
+    """The id a dead letter is sent back under: the original id, marked, within 128 characters."""
+    base = message_id.split(REPLAY_MARK, 1)[0].split(RETRY_MARK, 1)[0]
+    suffix = f"{REPLAY_MARK}{token}"
+    return base[: 128 - len(suffix)] + suffix
+
+
+RETRY_MARK = "#retry-"
+"""What the id of a message sent again later (back-off) carries after the original id."""
+RETRY_PROPERTIES = ("hub-retries", "hub-first-failed")
+"""Properties the hub's back-off keeps on a message; a replay starts them afresh."""

@@ -210,6 +210,12 @@ class FakeSender:
     def close(self) -> None:
         self.closed = True
 
+    def __enter__(self) -> FakeSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class FakeReceiver:
     def __init__(
@@ -283,6 +289,12 @@ class FakeReceiver:
 
     def close(self) -> None:
         self.closed = True
+
+    def __enter__(self) -> FakeReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _entity(self, queue: FakeQueue) -> list[_Stored]:
         return queue.dead if self.dead_letter else queue.active

@@ -163,6 +163,22 @@ def test_locks_that_run_out_count_as_deliveries(harness: Harness) -> None:
     assert dead.message_id == message().message_id
 
 
+def test_replay_sends_dead_letters_back_once_with_a_fresh_retry_window(harness: Harness) -> None:
+    bus, queue = harness.bus, harness.queue
+    props = {"kind": "salesOrder", "hub-retries": "7", "hub-first-failed": "2026-01-01T00:00:00Z"}
+    bus.send(queue, [message("m-1", properties=props), message("m-2")])
+    for got in bus.receive(queue):
+        bus.dead_letter(got, reason="Gave up", description="BC was down for 4 h")
+    replayed = bus.replay_dead_letters(queue)
+    assert sorted(r.split("#replay-")[0] for r in replayed) == ["m-1", "m-2"]
+    assert bus.peek_dead_letters(queue) == []
+    back = {got.message_id.split("#replay-")[0]: got for got in bus.receive(queue)}
+    assert set(back) == {"m-1", "m-2"}
+    assert back["m-1"].properties == {"kind": "salesOrder"}  # the retry bookkeeping is gone
+    assert (back["m-1"].body, back["m-1"].delivery_count) == (message().body, 1)
+    assert bus.replay_dead_letters(queue) == []  # nothing left: nothing sent twice
+
+
 def test_dead_letter_keeps_reason_and_description(harness: Harness) -> None:
     bus, queue = harness.bus, harness.queue
     bus.send(queue, [message("a"), message("b")])

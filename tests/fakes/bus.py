@@ -23,7 +23,7 @@ from shared.adapters.bus.rules import (
     too_many_deliveries,
 )
 from shared.errors import ConflictError
-from shared.ports.bus import OutgoingMessage, ReceivedMessage
+from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
 
 
 class ManualClock:
@@ -156,6 +156,26 @@ class InMemoryBus:
         return [_dead_lettered(queue, dead) for dead in self.dead_letters.get(queue, [])][
             :max_messages
         ]
+
+    @_serialized
+    def replay_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[str]:
+        check_receive_args(max_messages)
+        dead = self.dead_letters.get(queue, [])
+        replayed = []
+        for letter in dead[:max_messages]:
+            message = letter.message
+            copy = replace(
+                message,
+                message_id=replayed_id(message.message_id, f"{next(self._tokens)}"),
+                scheduled_at=None,
+                properties={
+                    k: v for k, v in message.properties.items() if k not in RETRY_PROPERTIES
+                },
+            )
+            self.send(queue, [copy])
+            replayed.append(copy.message_id)
+        del dead[: len(replayed)]
+        return replayed
 
     def _locked(self, message: ReceivedMessage) -> _Stored:
         """The stored message if `message` still holds its lock. Raises ConflictError."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import azure.functions as func
-import pytest
 from azure.functions.servicebus import ServiceBusMessage
 from azure.functions.timer import TimerRequest
 
@@ -121,15 +121,17 @@ def test_worker_quarantines_a_malformed_message(user_functions: Functions, fake_
     assert "printers" in kept["Payload"]
 
 
-def test_worker_does_not_complete_on_refused_credentials_and_the_status_says_why(
+def test_refused_credentials_are_retried_later_and_the_status_says_why(
     user_functions: Functions, fake_deps: Deps
 ) -> None:
     source = fake_deps.ecppro
     assert isinstance(source, FakeEcpPro)
     source.failure = AuthError("EcpPro refused", settings=("ECPPRO_SECRET_KEY",))
     message = service_bus(b'{"list": "licenses"}', "m-3")
-    with pytest.raises(AuthError):  # not completed: redelivered, then dead-lettered
-        user_functions["ecppro_refresh_worker"](message)
+    user_functions["ecppro_refresh_worker"](message)  # completed: a copy comes back later
+    [(queue, retry)] = fake_deps.bus.sent  # type: ignore[attr-defined]
+    assert (queue, retry.message_id) == (Queue.ECPPRO_REFRESH, "m-3#retry-1")
+    assert retry.scheduled_at == fake_deps.clock() + timedelta(seconds=30)
     status = fake_deps.store.get(Table.STATUS, "ecppro", "licenses").data
     assert (status["LastResult"], status["Settings"]) == ("Failed", "ECPPRO_SECRET_KEY")
     assert list(fake_deps.store.query(Table.ECPPRO_ROWS, partition="licenses")) == []
@@ -140,8 +142,9 @@ def test_worker_does_not_complete_on_refused_credentials_and_the_status_says_why
         "failing",
         ["ECPPRO_SECRET_KEY"],
     )
-    source.failure = None  # the secret is fixed: the redelivery succeeds by itself
-    user_functions["ecppro_refresh_worker"](message)
+    source.failure = None  # the secret is fixed: the retry succeeds by itself
+    again = service_bus(retry.body.encode(), retry.message_id)
+    user_functions["ecppro_refresh_worker"](again)
     assert fake_deps.store.get(Table.ECPPRO_ROWS, "licenses", "l1").data["Status"] == "Active"
     flows = json.loads(user_functions["status_http"](http("GET", "status", {})).get_body())
     assert flows["failing"] == 0

@@ -33,6 +33,7 @@ Quirks handled:
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -67,7 +68,7 @@ from shared.adapters.bus.rules import (
     check_receive_args,
 )
 from shared.errors import ConflictError, ValidationError
-from shared.ports.bus import OutgoingMessage, ReceivedMessage
+from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
 
 _DEAD_LETTER_PROPERTIES = {"DeadLetterReason", "DeadLetterErrorDescription"}
 
@@ -201,6 +202,31 @@ class ServiceBusBus:
         # sequence_number=0 would mean "after the last one this receiver peeked".
         peeked = receiver.peek_messages(max_message_count=max_messages, sequence_number=1)
         return [_from_sdk(queue, m, None) for m in peeked]
+
+    def replay_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[str]:
+        """Send dead letters back to `queue` (see `DeadLetters`): each is locked in the
+        dead-letter sub-queue, its copy sent, then it is completed (a failure half-way leaves
+        the rest where they were)."""
+        check_receive_args(max_messages)
+        receiver = self._client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
+        replayed: list[str] = []
+        with receiver:
+            for dead in receiver.receive_messages(
+                max_message_count=max_messages, max_wait_time=self._max_wait_time
+            ):
+                record = _from_sdk(queue, dead, None)
+                copy = OutgoingMessage(
+                    body=record.body,
+                    message_id=replayed_id(record.message_id, uuid.uuid4().hex[:12]),
+                    session_id=record.session_id,
+                    properties={
+                        k: v for k, v in record.properties.items() if k not in RETRY_PROPERTIES
+                    },
+                )
+                self.send(queue, [copy])
+                receiver.complete_message(dead)
+                replayed.append(copy.message_id)
+        return replayed
 
     def close(self) -> None:
         """Close every cached sender and receiver, then the client."""

@@ -40,6 +40,7 @@ import binascii
 import hashlib
 import math
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -68,7 +69,7 @@ from shared.adapters.bus.rules import (
     too_many_deliveries,
 )
 from shared.errors import ConflictError, ValidationError
-from shared.ports.bus import OutgoingMessage, ReceivedMessage
+from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
 
 DEAD_LETTER_SUFFIX = "-deadletter"
 MAX_DELAY = timedelta(days=7)
@@ -221,6 +222,32 @@ class StorageQueueBus:
         for item in items:
             _decode(item)  # an undecodable record is shown as it was stored
         return [dead_lettered_message(queue, item) for item in items]
+
+    def replay_dead_letters(self, queue: str, *, max_messages: int = 32) -> list[str]:
+        """Send dead letters back to `queue` (see `DeadLetters`); each record is deleted once
+        its copy is sent, so a failure half-way leaves the rest dead-lettered, none lost."""
+        check_receive_args(max_messages)
+        dead_letters = self._client(storage_queue_name(queue) + DEAD_LETTER_SUFFIX)
+        replayed: list[str] = []
+        for item in dead_letters.receive_messages(
+            messages_per_page=min(32, max_messages),
+            visibility_timeout=60,
+            max_messages=max_messages,
+        ):
+            _decode(item)  # a record that was undecodable is replayed as it was stored
+            record = dead_lettered_message(queue, item)
+            copy = OutgoingMessage(
+                body=record.body,
+                message_id=replayed_id(record.message_id, uuid.uuid4().hex[:12]),
+                session_id=record.session_id,
+                properties={
+                    k: v for k, v in record.properties.items() if k not in RETRY_PROPERTIES
+                },
+            )
+            self.send(queue, [copy])
+            dead_letters.delete_message(item.id, item.pop_receipt)
+            replayed.append(copy.message_id)
+        return replayed
 
     def prune_duplicate_history(self) -> int:
         """Delete dedupe rows older than the window (they no longer drop anything)."""
