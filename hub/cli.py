@@ -164,9 +164,17 @@ def cli(verbose: bool) -> None:
 @click.option("--app", "app_module", default="function_app", show_default=True, help="App module.")
 @click.option("--port", type=int, default=None, help="HTTP port [Host.LocalHttpPort or 7071].")
 @click.option("--no-timers", is_flag=True, help="Do not run timer triggers.")
-def serve_command(app_module: str, port: int | None, no_timers: bool) -> None:
+@click.option(
+    "--lock-seconds",
+    type=click.IntRange(1, 3600),
+    default=300,
+    show_default=True,
+    envvar="HUB_LOCAL_LOCK_SECONDS",
+    help="How long a received message stays locked; after a crash it is redelivered then.",
+)
+def serve_command(app_module: str, port: int | None, no_timers: bool, lock_seconds: int) -> None:
     """Run the function app (timers, queues, HTTP) until Ctrl-C."""
-    serve(app_module, port, timers=not no_timers)
+    serve(app_module, port, timers=not no_timers, lock_seconds=lock_seconds)
 
 
 @cli.command("azurite")
@@ -212,10 +220,10 @@ def build_bus_from_settings() -> Bus:
     return build_bus(get_settings())
 
 
-def serve(app_module: str, port: int | None, *, timers: bool) -> None:
+def serve(app_module: str, port: int | None, *, timers: bool, lock_seconds: int = 300) -> None:
     """Start the local host for `app_module` from the working directory and run until stopped."""
     with shutdown_signals() as requested:
-        host = build_local_host(app_module, port, timers=timers)
+        host = build_local_host(app_module, port, timers=timers, lock_seconds=lock_seconds)
         host.start()
         try:
             click.echo(f"Local host running at {host.base_url} (Ctrl-C stops it)")
@@ -225,7 +233,9 @@ def serve(app_module: str, port: int | None, *, timers: bool) -> None:
             host.stop()
 
 
-def build_local_host(app_module: str, port: int | None, *, timers: bool) -> LocalHost:
+def build_local_host(
+    app_module: str, port: int | None, *, timers: bool, lock_seconds: int = 300
+) -> LocalHost:
     """A host configured like Core Tools would: local settings, host.json, keys, the bus."""
     root = Path.cwd()
     local = load_environment(root)
@@ -244,6 +254,7 @@ def build_local_host(app_module: str, port: int | None, *, timers: bool) -> Loca
         concurrency=options.max_concurrent_calls,
         timers=timers,
         route_prefix=options.route_prefix,
+        lock_seconds=lock_seconds,
     )
     if generated:
         path = write_keys_file(keys, root / KEYS_FILE)

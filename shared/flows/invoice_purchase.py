@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 
 from shared.domain.invoices import SALES_DONE, DocumentKind, PurchaseStatus, StagedInvoice
 from shared.flows.deps import Deps, InvoiceOptions
@@ -43,7 +42,7 @@ from shared.flows.invoice_plans import (
     total_problem,
 )
 from shared.flows.invoice_staging import load_invoice
-from shared.flows.locks import LEASE_TTL, hold_lock
+from shared.flows.locks import hold_lock
 from shared.ports.business_central import BcDocument, NewDocument
 from shared.registry import Flow
 
@@ -183,7 +182,7 @@ def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
     """
     with (
         tracked(deps, Flow.INVOICE_PURCHASE),
-        hold_lock(deps, f"purchase|{invoice_id}", ttl=LEASE_TTL),
+        hold_lock(deps, f"purchase|{invoice_id}"),
     ):
         invoice = load_invoice(deps.store, invoice_id)  # read once the lease is ours
         options = deps.invoice_options
@@ -211,9 +210,7 @@ def _purchase_step(invoice: StagedInvoice, deps: Deps) -> Outcome:
     if not isinstance(plan, Create):
         return apply_plan(plan, deps)
     new = plan.document
-    # Lines of big invoices go in several transactions: hold the key for as long as that takes.
-    ttl = timedelta(minutes=5, seconds=2 * len(new.lines))
-    with hold_lock(deps, reuse_key(new), ttl=ttl):
+    with hold_lock(deps, reuse_key(new)):  # renewed for as long as big invoices take
         lookups = gather_open_document(invoice, new, lookups, deps)
         plan = plan_purchase(invoice, lookups, options)
         if isinstance(plan, Create | AddLines):

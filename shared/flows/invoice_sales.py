@@ -32,7 +32,7 @@ from shared.flows.invoice_plans import (
     total_problem,
 )
 from shared.flows.invoice_staging import iter_headers, load_header, load_invoice
-from shared.flows.locks import LEASE_TTL, hold_lock
+from shared.flows.locks import hold_lock
 from shared.ports.business_central import BcDocument, NewDocument
 from shared.registry import Flow
 
@@ -130,7 +130,7 @@ def handle_sales(invoice_id: str, deps: Deps) -> StagedInvoice:
     """
     with tracked(deps, Flow.INVOICE_SALES):
         number = load_header(deps.store, invoice_id).invoice_number or invoice_id
-        with hold_lock(deps, f"sales|{number}", ttl=LEASE_TTL):
+        with hold_lock(deps, f"sales|{number}"):
             invoice = load_invoice(deps.store, invoice_id)  # again: it is ours now
             options = deps.invoice_options
             if invoice.sales.status is SalesStatus.CREATED and options.post_sales_documents:

@@ -1,14 +1,16 @@
-"""A named lock in the staging store, for work that must not run twice at once.
+"""A named lock (a lease) in the staging store, for work that must not run twice at once.
 
-Two invoices of one provider invoice must not both decide "no open purchase document
-yet" and create two. The lock is a row: created to take it, deleted (by ETag) to give it
-back, and taken over once it has expired, so a worker that died never blocks for long.
-Held elsewhere: wait a little (the holder needs one BC transaction), then TransientError
-so the message is redelivered and tries again.
+Two deliveries of one invoice's message must not both create its document; two invoices
+of one provider invoice must not both decide "no open purchase document yet". The lock
+is a row: created to take it, deleted (by ETag) to give it back, and taken over once it
+has expired. While the work runs, a background thread renews it every third of its
+time to live, so a long write keeps it and a worker that died releases it within one ttl.
+Held elsewhere: wait a little, then TransientError so the message is tried again later.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,8 +22,8 @@ from shared.flows.deps import Deps
 from shared.ports.store import Entity
 from shared.registry import Table
 
-LEASE_TTL = timedelta(minutes=15)
-"""How long one leg's lease on an invoice lasts if its holder dies (longer than a leg runs)."""
+LEASE_TTL = timedelta(seconds=60)
+"""How long a lock outlives a holder that died (it is renewed while its holder works)."""
 
 
 @contextmanager
@@ -29,23 +31,52 @@ def hold_lock(
     deps: Deps,
     name: str,
     *,
-    ttl: timedelta = timedelta(minutes=5),
+    ttl: timedelta = LEASE_TTL,
     wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
     """Hold lock `name` for the `with` block, waiting up to `wait` seconds for it.
 
     Raises TransientError when someone else still holds it after that: the message is
-    redelivered later. Waiting first matters because locks are held only for one BC
-    transaction, and every redelivery spends one of the message's deliveries.
+    tried again later. Waiting first matters because a holder usually needs seconds.
     """
     held = _acquire(deps, name, ttl, wait, sleep)
+    renewal = _Renewal(deps, held, ttl)
+    renewal.start()
     try:
         yield
     finally:
+        latest = renewal.stop()
         # If it expired and someone took it over, the lock is theirs now: leave it.
         with suppress(ConflictError):
-            deps.store.delete(Table.LOCKS, "lock", name, etag=held.etag)
+            deps.store.delete(Table.LOCKS, "lock", name, etag=latest.etag)
+
+
+class _Renewal(threading.Thread):
+    """Pushes a held lock's expiry ahead every third of its ttl until stopped or lost."""
+
+    def __init__(self, deps: Deps, held: Entity, ttl: timedelta) -> None:
+        super().__init__(name=f"lease-{held.row[:40]}", daemon=True)
+        self._deps, self._ttl, self._held = deps, ttl, held
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self._ttl.total_seconds() / 3):
+            data = {**self._held.data, "ExpiresOn": self._deps.clock() + self._ttl}
+            try:
+                self._held = self._deps.store.update(
+                    Table.LOCKS, Entity("lock", self._held.row, data, self._held.etag)
+                )
+            except (ConflictError, NotFound):
+                return  # expired and taken over (or released): it is not ours to renew
+            except TransientError:
+                continue  # the store is briefly unreachable: try again next time
+
+    def stop(self) -> Entity:
+        """Stop renewing; the lock as last written (its ETag is what releasing needs)."""
+        self._stopped.set()
+        self.join()
+        return self._held
 
 
 def _acquire(
