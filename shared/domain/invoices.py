@@ -108,6 +108,9 @@ class Leg:
     document_number: str = ""
     error: str = ""
     attempts: int = 0
+    # Bumped by Reprocess: the ids of what the leg writes to BC are per generation, so a
+    # reprocessed invoice gets a document of its own even where the old one still stands.
+    generation: int = 0
 
     @property
     def is_sales(self) -> bool:

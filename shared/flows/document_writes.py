@@ -18,9 +18,17 @@ from shared.registry import Table
 
 
 def begin_write(deps: Deps, document_id: str, invoice: StagedInvoice) -> None:
-    row = Entity(document_id, invoice.id, {"InvoiceNumber": invoice.invoice_number,
+    row = Entity(document_id, invoice.id, {"InvoiceId": invoice.id, "InvoiceNumber": invoice.invoice_number,
                                            "StartedOn": deps.clock()})  # fmt: skip
     deps.store.upsert_many(Table.DOCUMENT_WRITES, [row], replace=True)
+
+
+def writes_of(deps: Deps, invoice_id: str) -> list[str]:
+    """The documents the invoice started putting lines on and has not finished."""
+    return [
+        entity.partition
+        for entity in deps.store.query(Table.DOCUMENT_WRITES, where={"InvoiceId": invoice_id})
+    ]
 
 
 def end_write(deps: Deps, document_id: str, invoice_id: str) -> None:

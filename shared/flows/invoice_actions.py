@@ -21,7 +21,7 @@ from shared.domain.invoices import (
 )
 from shared.errors import ConflictError, NotFound, ValidationError
 from shared.flows.deps import Deps
-from shared.flows.document_writes import forget_writes
+from shared.flows.document_writes import end_write, forget_writes, writes_of
 from shared.flows.invoice_purchase import purchase_eligibility
 from shared.flows.invoice_staging import iter_headers, load_header, save_invoice
 from shared.ports.bus import OutgoingMessage
@@ -88,6 +88,7 @@ def reprocess_sales(deps: Deps, invoice_id: str) -> StagedInvoice:
     """
     invoice = load_header(deps.store, invoice_id)
     invoice.sales.clear(SalesStatus.NEW)
+    invoice.sales.generation += 1
     invoice.processed = _purchase_document_exists(deps, invoice)
     return save_invoice(deps.store, invoice)
 
@@ -117,7 +118,10 @@ def reprocess_purchase(deps: Deps, invoice_id: str) -> StagedInvoice:
                 field="Purchase Document No.",
             )
     invoice.purchase.clear(PurchaseStatus.NEW)
+    invoice.purchase.generation += 1
     invoice.processed = bool(invoice.sales.document_id)
+    for written in writes_of(deps, invoice.id):  # handled by the operator: start afresh
+        end_write(deps, written, invoice.id)
     return save_invoice(deps.store, invoice)
 
 

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from shared.domain.invoices import DocumentKind, StagedInvoice, StagedLine
+from shared.domain.invoices import DocumentKind, Leg, StagedInvoice, StagedLine
 from shared.ports.business_central import BcDocument, BcParty, DimensionFix, NewDocument, NewLine
 
 # Namespace of the ids the hub gives the documents and lines it creates in Business Central.
@@ -80,14 +80,33 @@ class LineRule:
     dimensions: Mapping[str, str] = field(default_factory=dict)
 
 
-def document_id(invoice: StagedInvoice, leg: str, kind: DocumentKind) -> str:
-    """The id the hub gives the document `leg` creates for `invoice` (stable across attempts)."""
-    return str(uuid.uuid5(ID_NAMESPACE, f"{invoice.id}|{leg}|{kind.value}"))
+def document_id(
+    invoice: StagedInvoice, leg: str, kind: DocumentKind, generation: int | None = None
+) -> str:
+    """The id the hub gives the document `leg` creates for `invoice`: the same on every
+    attempt, new after a Reprocess (another generation)."""
+    return str(uuid.uuid5(ID_NAMESPACE, _id_name(invoice, leg, kind, generation)))
 
 
 def line_id(invoice: StagedInvoice, leg: str, kind: DocumentKind, line_no: int) -> str:
-    """The id of one staged line on the document `leg` writes (stable across attempts)."""
-    return str(uuid.uuid5(ID_NAMESPACE, f"{invoice.id}|{leg}|{kind.value}|{line_no}"))
+    """The id of one staged line on the document `leg` writes (as stable as its document's)."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{_id_name(invoice, leg, kind, None)}|{line_no}"))
+
+
+def own_document_ids(invoice: StagedInvoice, leg: str, kind: DocumentKind) -> frozenset[str]:
+    """The ids the leg may have given documents for this invoice, in any generation so far."""
+    current = _leg(invoice, leg).generation
+    return frozenset(document_id(invoice, leg, kind, g) for g in range(current + 1))
+
+
+def _id_name(invoice: StagedInvoice, leg: str, kind: DocumentKind, generation: int | None) -> str:
+    generation = _leg(invoice, leg).generation if generation is None else generation
+    name = f"{invoice.id}|{leg}|{kind.value}"
+    return f"{name}|g{generation}" if generation else name  # generation 0 keeps the first ids
+
+
+def _leg(invoice: StagedInvoice, leg: str) -> Leg:
+    return invoice.sales if leg == "sales" else invoice.purchase
 
 
 def total_problem(invoice: StagedInvoice) -> Fail | None:

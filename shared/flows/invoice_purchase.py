@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from shared.domain.invoices import SALES_DONE, DocumentKind, PurchaseStatus, StagedInvoice
 from shared.flows.deps import Deps, InvoiceOptions
-from shared.flows.document_writes import begin_write, end_write, writes_in_progress
+from shared.flows.document_writes import begin_write, end_write, writes_in_progress, writes_of
 from shared.flows.flow_status import tracked
 from shared.flows.invoice_legs import Outcome, apply_plan, post_owed, run_leg
 from shared.flows.invoice_plans import (
@@ -202,6 +202,28 @@ def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:
         )  # fmt: skip
 
 
+def _unfinished_write(invoice: StagedInvoice, new: NewDocument, deps: Deps) -> Fail | None:
+    """A document this invoice was half-way through that was posted (or deleted) since.
+
+    Its remaining lines cannot go onto a posted document, and a new document would hold
+    the lines already posted a second time: the operator decides. A deleted one is
+    forgotten and the lines go to a new document as usual.
+    """
+    for written in writes_of(deps, invoice.id):
+        document = deps.bc.get_document(new.kind, written)
+        if document is None:
+            end_write(deps, written, invoice.id)
+        elif document.posted:
+            return Fail(
+                f"{invoice.label}: {new.kind.value.lower()} {document.number} was posted in "
+                "Business Central while this invoice's lines were being added to it; some are "
+                "on it, the rest are not. Correct it in Business Central (e.g. a credit memo "
+                "for the posted part), then Reprocess Purchase",
+                "Purchase Document No.",
+            )
+    return None
+
+
 def _purchase_step(invoice: StagedInvoice, deps: Deps) -> Outcome:
     options = deps.invoice_options
     lookups = gather_purchase(invoice, deps)
@@ -210,6 +232,9 @@ def _purchase_step(invoice: StagedInvoice, deps: Deps) -> Outcome:
     if not isinstance(plan, Create):
         return apply_plan(plan, deps)
     new = plan.document
+    unfinished = _unfinished_write(invoice, new, deps)
+    if unfinished is not None:
+        return unfinished
     with hold_lock(deps, reuse_key(new)):  # renewed for as long as big invoices take
         lookups = gather_open_document(invoice, new, lookups, deps)
         plan = plan_purchase(invoice, lookups, options)

@@ -28,6 +28,7 @@ from shared.flows.invoice_plans import (
     MasterData,
     document_id,
     header_problem,
+    own_document_ids,
     plan_lines,
     total_problem,
 )
@@ -61,7 +62,7 @@ def plan_sales(
     kind = sales_kind(invoice)
     existing = lookups.existing
     if existing is not None:
-        if existing.id != document_id(invoice, LEG, kind) and lookups.namesakes:
+        if existing.id not in own_document_ids(invoice, LEG, kind) and lookups.namesakes:
             # Made for another EcpPro invoice that carries the same number: not ours to link.
             return Fail(
                 f"{invoice.label}: External Document No. '{invoice.invoice_number}' is already "
@@ -104,7 +105,7 @@ def gather_sales(invoice: StagedInvoice, deps: Deps) -> SalesLookups:
     existing = bc.find_sales_document(kind, invoice.invoice_number)
     if existing is not None:
         namesakes: tuple[str, ...] = ()
-        if existing.id != document_id(invoice, LEG, kind):
+        if existing.id not in own_document_ids(invoice, LEG, kind):
             namesakes = tuple(
                 other.label
                 for other in iter_headers(deps.store, InvoiceNumber=invoice.invoice_number)

@@ -56,6 +56,7 @@ _LEG_COLUMNS = {
     "document_number": "DocumentNumber",
     "error": "Error",
     "attempts": "Attempts",
+    "generation": "Generation",
 }
 _LINE_COLUMNS = {
     "line_no": "LineNo",
@@ -105,6 +106,7 @@ def _leg(
         document_number=str(data.get(f"{prefix}DocumentNumber") or ""),
         error=str(data.get(f"{prefix}Error") or ""),
         attempts=int(data.get(f"{prefix}Attempts") or 0),
+        generation=int(data.get(f"{prefix}Generation") or 0),
     )
 
 

@@ -16,6 +16,7 @@ from shared.domain.invoices import PurchaseStatus, SalesStatus
 from shared.errors import TransientError
 from shared.flows.deps import Deps
 from shared.flows.document_writes import writes_in_progress
+from shared.flows.invoice_actions import reprocess_purchase
 from shared.flows.invoice_purchase import handle_purchase
 from shared.flows.invoice_sales import handle_sales
 from shared.flows.invoice_staging import load_invoice
@@ -113,3 +114,25 @@ def test_a_shared_document_is_not_posted_while_another_invoice_is_still_adding_l
     assert document.status == "Open" and len(document.lines) == 210
     assert sync_statuses(deps).posted == 1  # INV-2 learns its document was posted
     assert load_invoice(deps.store, "i2").purchase.status is PurchaseStatus.POSTED_INVOICE
+
+
+def test_a_document_posted_by_hand_half_way_through_is_an_error_not_a_second_document() -> None:
+    deps = deps_with(big("i1", "INV-1", 200))
+    sold(deps, "i1")
+    bc = bc_of(deps)
+    bc.crash_after_transactions = 2
+    with pytest.raises(TransientError):
+        handle_purchase("i1", deps)
+    document = next(d for d in bc.documents.values() if not d.kind.is_sales)
+    bc.post_document(document.view())  # someone posts the half-filled draft in BC
+    staged = handle_purchase("i1", deps)
+    assert staged.purchase.status is PurchaseStatus.ERROR
+    assert document.number in staged.purchase.error and "posted" in staged.purchase.error
+    assert sum(1 for d in bc.documents.values() if not d.kind.is_sales) == 1  # no second one
+    # The operator corrects the posted part in BC, then Reprocess Purchase starts afresh.
+    assert reprocess_purchase(deps, "i1").purchase.status is PurchaseStatus.NEW
+    again = handle_purchase("i1", deps)
+    assert (
+        again.purchase.status is PurchaseStatus.CREATED
+        and again.purchase.document_id != document.id
+    )

@@ -24,6 +24,7 @@ from shared.flows.invoice_plans import (
     Skip,
     document_id,
     line_id,
+    own_document_ids,
     place_lines,
 )
 from shared.flows.invoice_purchase import PurchaseLookups, plan_purchase
@@ -311,3 +312,20 @@ def test_fields_longer_than_business_central_holds_are_refused_at_import_naming_
 def test_a_total_that_is_not_a_finite_number_is_refused() -> None:
     action = plan_import(DEFAULT_MAPPING, {**invoice("i1", "INV-1"), "totalAmount": "NaN"}, None)
     assert isinstance(action, StageFailure) and action.error.field == "totalAmount"
+
+
+def test_a_reprocess_starts_a_new_generation_of_ids_that_still_knows_the_old_ones() -> None:
+    invoice_ = staged()
+    kind = DocumentKind.PURCHASE_INVOICE
+    first_document, first_line = (document_id(invoice_, "purchase", kind),
+                                  line_id(invoice_, "purchase", kind, 10000))  # fmt: skip
+    invoice_.purchase.generation = 1
+    assert document_id(invoice_, "purchase", kind) != first_document
+    assert line_id(invoice_, "purchase", kind, 10000) != first_line
+    assert own_document_ids(invoice_, "purchase", kind) == {
+        first_document,
+        document_id(invoice_, "purchase", kind),
+    }
+    assert document_id(invoice_, "sales", DocumentKind.SALES_INVOICE) == document_id(
+        staged(), "sales", DocumentKind.SALES_INVOICE
+    )  # one leg's generation leaves the other's ids alone
