@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from hub.demo.environment import demo_environment
-from hub.demo.invoices import run_invoice_demo
+from hub.demo.invoices import ride_out_an_outage, run_invoice_demo
 from hub.demo.lists import (
     change_ecppro_and_run_timer,
     print_table,
@@ -52,5 +52,7 @@ def run_demo(say: Say = click.echo) -> None:
             rows = print_table(host, say)
             say("6. EcpPro invoices -> Business Central sales and purchase documents")
             invoices = run_invoice_demo(host, sandbox, say)
+            say("7. Business Central goes down for a while; queued work backs off and lands")
+            ride_out_an_outage(host, sandbox, say)
     seconds = time.monotonic() - started
     say(f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} seconds={seconds:.1f}")

@@ -21,6 +21,12 @@ DEMO_INVOICE_SETTINGS = {
     "ECPPRO_PURCHASE_ACCOUNT_NUMBER": "7100",
     "ECPPRO_INVOICE_IMPORT_SCHEDULE": "0 */15 * * * *",
     "ECPPRO_STATUS_SYNC_SCHEDULE": "0 */30 * * * *",
+    # Back-off in seconds rather than minutes, and little retrying inside one attempt, so
+    # the demo's outage is over in moments.
+    "HUB_RETRY_FIRST_DELAY_SECONDS": "2",
+    "HUB_RETRY_MAX_DELAY_SECONDS": "4",
+    "HTTP_MAX_ATTEMPTS": "2",
+    "HTTP_RETRY_BUDGET_SECONDS": "2",
 }
 
 

@@ -167,3 +167,39 @@ def print_views(host: LocalHost, say: Say) -> int:
                "purchase-not-applicable", "all")}  # fmt: skip
     say("  " + "  ".join(f"{view}={count}" for view, count in counts.items()))
     return counts["all"]
+
+
+def ride_out_an_outage(
+    host: LocalHost, sandbox: RunningSandbox, say: Say, seconds: float = 8
+) -> None:
+    """BC answers 503 to everything for a while: the queued invoice backs off, then lands."""
+    template = next(i for i in sandbox.ecppro.state.list("invoices") if i["totalAmount"] > 0)
+    record = {
+        **template,
+        "id": "9b0c1d2e-0000-4000-8000-0000000000a1",
+        "invoiceNumber": "INV-DEMO-OUTAGE",
+    }
+    sandbox.ecppro.state.upsert("invoices", record)
+    run_action(host, "import")
+    faults = sandbox.business_central.faults
+    faults.configure(unavailable_probability=1.0)
+    try:
+        run_action(host, "create-sales-documents", {"invoiceIds": [record["id"]]})
+        down_until = time.monotonic() + seconds
+        while time.monotonic() < down_until:
+            time.sleep(0.5)
+        during = call(host, "GET", f"invoices/{record['id']}").json()["sales"]
+    finally:
+        faults.configure(unavailable_probability=0.0)
+    say(f"  BC answers 503 for {seconds:.0f} s: {record['invoiceNumber']} is {during['status']} "
+        f"after {during['attempts']} attempts ({(during['error'] or '')[:70]}...)")  # fmt: skip
+    deadline = time.monotonic() + 60
+    row = during
+    while time.monotonic() < deadline and row["status"] == "New":
+        time.sleep(0.5)
+        row = call(host, "GET", f"invoices/{record['id']}").json()["sales"]
+    dead = call(host, "GET", "dead-letters/invoice-sales").json()["count"]
+    say(f"  BC back: {row['status']} {row['documentNumber']} after {row['attempts']} attempts, "
+        f"retried 2, 4, 4 ... s apart; dead letters: {dead}")  # fmt: skip
+    if row["status"] == "New" or dead or during["attempts"] < 2:
+        raise click.ClickException(f"the outage was not ridden out: {during} then {row}")
