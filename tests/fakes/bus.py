@@ -20,10 +20,11 @@ from shared.adapters.bus.rules import (
     MAX_DELIVERY_COUNT_EXCEEDED,
     check_message_ids,
     check_receive_args,
+    replay_copy,
     too_many_deliveries,
 )
 from shared.errors import ConflictError
-from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
+from shared.ports.bus import OutgoingMessage, ReceivedMessage
 
 
 class ManualClock:
@@ -163,15 +164,7 @@ class InMemoryBus:
         dead = self.dead_letters.get(queue, [])
         replayed = []
         for letter in dead[:max_messages]:
-            message = letter.message
-            copy = replace(
-                message,
-                message_id=replayed_id(message.message_id, f"{next(self._tokens)}"),
-                scheduled_at=None,
-                properties={
-                    k: v for k, v in message.properties.items() if k not in RETRY_PROPERTIES
-                },
-            )
+            copy = replay_copy(_dead_lettered(queue, letter), f"{next(self._tokens)}")
             self.send(queue, [copy])
             replayed.append(copy.message_id)
         del dead[: len(replayed)]

@@ -15,7 +15,7 @@ Quirks handled:
 from __future__ import annotations
 
 from shared.errors import ValidationError
-from shared.ports.bus import OutgoingMessage
+from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
 
 MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 UNDECODABLE = "UndecodableMessage"
@@ -55,3 +55,14 @@ def check_receive_args(max_messages: int, lock_seconds: int = 1) -> None:
 def too_many_deliveries(deliveries: int) -> str:
     """The description Service Bus gives MaxDeliveryCountExceeded when no error is known."""
     return f"Message could not be consumed after {deliveries} delivery attempts."
+
+
+def replay_copy(dead: ReceivedMessage, token: str) -> OutgoingMessage:
+    """The message a dead letter is sent back as: its body, session and properties, a new id
+    (`token` makes it unique) and no retry bookkeeping, so it gets a fresh retry window."""
+    return OutgoingMessage(
+        body=dead.body,
+        message_id=replayed_id(dead.message_id, token),
+        session_id=dead.session_id,
+        properties={k: v for k, v in dead.properties.items() if k not in RETRY_PROPERTIES},
+    )

@@ -66,9 +66,10 @@ from shared.adapters.bus.rules import (
     UNDECODABLE,
     check_message_ids,
     check_receive_args,
+    replay_copy,
 )
 from shared.errors import ConflictError, ValidationError
-from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
+from shared.ports.bus import OutgoingMessage, ReceivedMessage
 
 _DEAD_LETTER_PROPERTIES = {"DeadLetterReason", "DeadLetterErrorDescription"}
 
@@ -214,15 +215,7 @@ class ServiceBusBus:
             for dead in receiver.receive_messages(
                 max_message_count=max_messages, max_wait_time=self._max_wait_time
             ):
-                record = _from_sdk(queue, dead, None)
-                copy = OutgoingMessage(
-                    body=record.body,
-                    message_id=replayed_id(record.message_id, uuid.uuid4().hex[:12]),
-                    session_id=record.session_id,
-                    properties={
-                        k: v for k, v in record.properties.items() if k not in RETRY_PROPERTIES
-                    },
-                )
+                copy = replay_copy(_from_sdk(queue, dead, None), uuid.uuid4().hex[:12])
                 self.send(queue, [copy])
                 receiver.complete_message(dead)
                 replayed.append(copy.message_id)

@@ -66,10 +66,11 @@ from shared.adapters.bus.rules import (
     UNDECODABLE,
     check_message_ids,
     check_receive_args,
+    replay_copy,
     too_many_deliveries,
 )
 from shared.errors import ConflictError, ValidationError
-from shared.ports.bus import RETRY_PROPERTIES, OutgoingMessage, ReceivedMessage, replayed_id
+from shared.ports.bus import OutgoingMessage, ReceivedMessage
 
 DEAD_LETTER_SUFFIX = "-deadletter"
 MAX_DELAY = timedelta(days=7)
@@ -235,15 +236,7 @@ class StorageQueueBus:
             max_messages=max_messages,
         ):
             _decode(item)  # a record that was undecodable is replayed as it was stored
-            record = dead_lettered_message(queue, item)
-            copy = OutgoingMessage(
-                body=record.body,
-                message_id=replayed_id(record.message_id, uuid.uuid4().hex[:12]),
-                session_id=record.session_id,
-                properties={
-                    k: v for k, v in record.properties.items() if k not in RETRY_PROPERTIES
-                },
-            )
+            copy = replay_copy(dead_lettered_message(queue, item), uuid.uuid4().hex[:12])
             self.send(queue, [copy])
             dead_letters.delete_message(item.id, item.pop_receipt)
             replayed.append(copy.message_id)
