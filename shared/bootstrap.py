@@ -229,6 +229,7 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
         ecppro=build_ecppro(settings),
         bc=build_business_central(settings),
         invoice_options=invoice_options(settings),
+        dataverse=build_dataverse(settings) if settings.dataverse_url.strip() else None,
     )
 
 

@@ -4,7 +4,8 @@
     ├── TransientError        kind "transient": the same work will succeed later.
     │   ├── ThrottledError    429 / 503, with Retry-After when the service gave one.
     │   ├── ConflictError     409 / 412: changed (or created) since it was read; read again.
-    │   └── UncertainWriteError  a write's answer was lost: it may have been done; read again.
+    │   ├── UncertainWriteError  a write's answer was lost: it may have been done; read again.
+    │   └── DependencyNotSynced  a row it refers to does not exist (yet): its parent first.
     ├── RecordError           kind "record": this record's data breaks a rule.
     │   ├── ValidationError   the hub's own checks refused it (bad input; names record and field).
     │   ├── RejectedError     the target system refused it (BC's 400 about the document).
@@ -112,6 +113,15 @@ class UncertainWriteError(TransientError):
     code = "UncertainWrite"
 
 
+class DependencyNotSynced(TransientError):
+    """The record refers to one the target does not hold yet (a parent not synced so far).
+
+    Transient: the parent's own sync creates it, and the next attempt succeeds.
+    """
+
+    code = "DependencyNotSynced"
+
+
 class RecordError(HubError):
     """This record cannot be processed as it is; an operator must fix it and reprocess."""
 
@@ -197,6 +207,7 @@ ERROR_CLASSES: tuple[type[HubError], ...] = (
     ThrottledError,
     ConflictError,
     UncertainWriteError,
+    DependencyNotSynced,
     ValidationError,
     RejectedError,
     NotFound,

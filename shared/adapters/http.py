@@ -32,7 +32,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -200,8 +200,11 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        data: bytes | None = None,
+        keep: Collection[int] = (),
     ) -> requests.Response:
-        """Send a request with retries; return the successful response."""
+        """Send a request with retries; return the successful response (or one whose status
+        is in `keep`, for a caller that reads error answers itself)."""
         url = self.url(path_or_url)
         started = time.monotonic()
         attempt, refreshed_token = 0, False
@@ -209,7 +212,7 @@ class HttpClient:
             attempt += 1
             idempotent = method.upper() in IDEMPOTENT_METHODS
             try:
-                response = self._send(method, url, params, json, headers)
+                response = self._send(method, url, params, json, headers, data)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if not idempotent and not _never_sent(exc):
                     raise self._uncertain(method, url, f"{type(exc).__name__}: {exc}") from exc
@@ -218,7 +221,7 @@ class HttpClient:
                 )
             else:
                 status = response.status_code
-                if status < 400:
+                if status < 400 or status in keep:
                     return response
                 if status == 401 and self.auth is not None and not refreshed_token:
                     refreshed_token = True  # an expired or revoked token: fetch a new one, once
@@ -254,6 +257,7 @@ class HttpClient:
         params: Mapping[str, Any] | None,
         json: Any,
         headers: Mapping[str, str] | None,
+        data: bytes | None = None,
     ) -> requests.Response:
         request_id = correlation_id.get() or str(uuid.uuid4())
         merged = {"x-correlation-id": request_id, "client-request-id": str(uuid.uuid4())}
@@ -263,14 +267,19 @@ class HttpClient:
         with self._in_flight:
             self.requests_sent += 1
             return self.session.request(
-                method, url, params=params, json=json, headers=merged, timeout=self.timeout
-            )
+                method, url, params=params, json=json, data=data, headers=merged,
+                timeout=self.timeout,
+            )  # fmt: skip
 
     def _uncertain(self, method: str, url: str, what: str) -> UncertainWriteError:
         return UncertainWriteError(
             f"{self.api_name} {method} {_path(url)}: {what}; the request may have been carried "
             "out, so it is not sent again: read the target back before writing"
         )
+
+    def error_for(self, method: str, url: str, response: requests.Response) -> HubError:
+        """The typed error a failed response stands for (what `request` would raise)."""
+        return self._error(method, url, response)
 
     def _error(self, method: str, url: str, response: requests.Response) -> HubError:
         code, message = describe_error_body(response)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from shared.flows.redelivery import RedeliveryPolicy
 from shared.ports.bus import DeadLetters, MessageSender
 from shared.ports.business_central import BusinessCentral
+from shared.ports.dataverse import Dataverse
 from shared.ports.ecppro import EcpProSource
 from shared.ports.store import StagingStore
 
@@ -44,3 +45,4 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utc_now)
     redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     dead_letters: DeadLetters | None = None  # operator access; the host's bus in practice
+    dataverse: Dataverse | None = None  # None where DATAVERSE_URL is not set

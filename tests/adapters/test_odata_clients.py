@@ -55,11 +55,11 @@ def test_bc_update_needs_a_current_etag(
 def test_dataverse_create_read_delete(sandbox: RunningSandbox, sandbox_settings: Settings) -> None:
     dataverse = build_dataverse(sandbox_settings)
     created = dataverse.create("accounts", {"name": "Hub Test Ltd"})
-    account = dataverse.get("accounts", created["accountid"])
-    assert account["name"] == "Hub Test Ltd"
-    dataverse.delete("accounts", created["accountid"], etag=account["@odata.etag"])
+    account = dataverse.get("accounts", created)
+    assert account["name"] == "Hub Test Ltd" and account["accountid"] == created
+    dataverse.delete("accounts", created, etag=account["@odata.etag"])
     with pytest.raises(NotFound):
-        dataverse.get("accounts", created["accountid"])
+        dataverse.get("accounts", created)
 
 
 def test_wrong_client_secret_names_the_settings(sandbox_settings: Settings) -> None:
