@@ -160,3 +160,133 @@ SERVICE_LINES = (
     ("SUPPORT-HRS", "Managed support hours", 85.00),
     ("ONBOARDING", "User onboarding", 45.00),
 )
+
+
+# --- Connector master data: BC's code tables the CRM connector syncs ----------------------
+# BC owns these and flows them to CRM (payment terms, shipment methods, shipping agents,
+# tax areas, locations, countries, currencies, units of measure, templates, items); CRM
+# owns contacts' persons and ship-to addresses. The company is British and VAT-based, so
+# its "tax areas" are VAT business posting groups, as BC's taxAreas API shows them there.
+
+
+@dataclass(frozen=True)
+class PaymentTerm:
+    code: str
+    name: str
+    due: str  # BC date formula
+    discount_date: str = ""
+    discount_percent: float = 0.0
+
+
+@dataclass(frozen=True)
+class Location:
+    code: str
+    name: str
+    city: str
+
+
+@dataclass(frozen=True)
+class Salesperson:
+    code: str
+    name: str
+    email: str  # CRM owners are coupled to salespeople by e-mail
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """An Inventory item: stock per location ("" = no location)."""
+
+    code: str
+    name: str
+    unit_price: float
+    unit_cost: float
+    inventory_group: str
+    stock: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    first: str
+    last: str
+    company: str  # the customer number whose company contact this person works for ("": none)
+    job_title: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    customer: str
+    code: str
+    name: str
+    address: str
+    city: str
+    country: str
+
+
+PAYMENT_TERMS = (
+    PaymentTerm("30 DAYS", "Net 30 days", "30D"),
+    PaymentTerm("14 DAYS", "Net 14 days", "14D"),
+    PaymentTerm("1M(8D)", "1 Month/2% 8 days", "1M", "8D", 2.0),
+    PaymentTerm("CM", "Current month", "CM"),
+    PaymentTerm("COD", "Cash on delivery", "0D"),
+)
+PAYMENT_METHODS = (("BANK", "Bank Transfer"), ("CARD", "Card payment"), ("CASH", "Cash"))
+SHIPMENT_METHODS = (
+    ("CIF", "Cost Insurance and Freight"),
+    ("EXW", "Ex Warehouse"),
+    ("FOB", "Free on Board"),
+    ("PICKUP", "Pickup at Location"),
+)
+SHIPPING_AGENTS = (
+    ("DHL", "DHL Systems, Inc.", "www.dhl.com"),
+    ("FEDEX", "Federal Express Corporation", "www.fedex.com"),
+    ("UPS", "UPS Parcel Service", "www.ups.com"),
+)
+TAX_AREAS = (
+    ("DOMESTIC", "Domestic customers and vendors"),
+    ("EU", "Customers and vendors in EU"),
+    ("EXPORT", "Other customers and vendors (not EU)"),
+)
+TAX_GROUPS = (("STANDARD", "Standard VAT (20%)"), ("ZERO", "No VAT"))
+LOCATIONS = (
+    Location("MAIN", "Main Warehouse", "London"),
+    Location("EAST", "East Warehouse", "Cambridge"),
+    Location("WEST", "West Warehouse", "Bristol"),
+)
+COUNTRIES = (
+    ("CA", "Canada"), ("DE", "Germany"), ("DK", "Denmark"), ("FR", "France"),
+    ("GB", "Great Britain"), ("IE", "Ireland"), ("US", "USA"),
+)  # fmt: skip
+UNITS_OF_MEASURE = (("BOX", "Box", "BX"), ("HOUR", "Hour", "HUR"), ("PCS", "Piece", "H87"))
+ITEM_CATEGORIES = (("HARDWARE", "Hardware"), ("LICENSE", "Software licences"), ("SERVICE", "Services"))
+GEN_PRODUCT_POSTING_GROUPS = (("RETAIL", "Retail"), ("SERVICES", "Resources and services"))
+# (code, description, whether its items flow to CRM: the connector's "Create in CRM")
+INVENTORY_POSTING_GROUPS = (("RESALE", "Resale items", True), ("SPARES", "Spare parts", False))
+SALESPEOPLE = (
+    Salesperson("PS", "Peter Saddow", "peter.saddow@cronus.example"),
+    Salesperson("JO", "Jim Olive", "jim.olive@cronus.example"),
+    Salesperson("OF", "Otis Falls", "otis.falls@cronus.example"),
+)
+# Configuration templates (code, description, table): what CRM offers on a new account.
+CONFIG_TEMPLATES = (
+    ("CUST-DOM", "Domestic customers", "Customer"),
+    ("CUST-EU", "EU customers", "Customer"),
+    ("CUST-EXPORT", "Export customers", "Customer"),
+    ("ITEM-HW", "Hardware items", "Item"),
+)
+STOCK_ITEMS = (
+    StockItem("HW-LAPTOP", "Surface Laptop 7", 1299.00, 999.00, "RESALE",
+              (("MAIN", 25), ("EAST", 4), ("", 2))),
+    StockItem("HW-DOCK", "Surface Dock 2", 259.00, 189.00, "RESALE", (("MAIN", 40), ("WEST", 12))),
+    StockItem("HW-CABLE", "USB-C cable, 2 m", 19.00, 6.50, "SPARES", (("MAIN", 300),)),
+)  # fmt: skip
+CONTACT_PERSONS = (
+    ContactPerson("Jane", "Doe", "C00010", "Finance Director", "jane.doe@adatum.example"),
+    ContactPerson("Siobhán", "O'Neil", "C00020", "Owner", "siobhan@oneil-plumbing.example"),
+    ContactPerson("Jürgen", "Müller", "C00030", "Einkauf", "juergen@mueller.example"),
+    ContactPerson("Sam", "Free", "", "Consultant", "sam.free@example.net"),
+)
+SHIP_TO_ADDRESSES = (
+    ShipTo("C00010", "GOODS-IN", "Adatum goods-in", "Unit 4, Dock Road", "Tilbury", "GB"),
+    ShipTo("C00030", "LAGER", "Müller & Söhne Lager", "Hafenstraße 7", "Hamburg", "DE"),
+)

@@ -1,7 +1,9 @@
 """The hub's companion BC extension: a custom API next to the standard one (BC_CUSTOM_API.md).
 
 Route `/v2.0/{tenant}/{environment}/api/ecppro/hub/v1.0/companies({id})/...`, same token
-audience as BC, its own `$batch`. Entity sets:
+audience as BC, its own `$batch`. The purchase document sets are here; the connector's
+masters, views and ledgers are in `business_central_companion_masters`, `_companion_views`
+and `_ledgers`, wired in `business_central_registry`. Entity sets here:
 
 - `purchaseDocuments` (read-only): unposted and posted purchase invoices and credit memos
   with the "Posting No." that the standard API hides (`postingNumber`); bound action
@@ -30,24 +32,33 @@ from sandbox.business_central.documents import (
     PURCHASE_INVOICE,
 )
 from sandbox.business_central.headers import HeaderRules
-from sandbox.odata.spec import EntitySetSpec
+from sandbox.business_central.schema import EntitySchema, code, guid, text
 from sandbox.odata.store import EntityStore, Record, RecordNotFound
 
 CUSTOM_API_PATH = "api/ecppro/hub/v1.0"
+COMPANION_DOC = "sandbox/BC_CUSTOM_API.md"
 PURCHASE_DOCUMENTS = "purchaseDocuments"
 LINE_DIMENSIONS = "purchaseCreditMemoLineDimensions"
 
-PURCHASE_DOCUMENTS_SET = EntitySetSpec(
-    PURCHASE_DOCUMENTS, "Microsoft.NAV.purchaseDocument",
-    fields=("documentType", "number", "vendorNumber", "vendorInvoiceNumber", "currencyCode",
-            "status", "postingNumber"),
+PURCHASE_DOCUMENTS_SCHEMA = EntitySchema(
+    PURCHASE_DOCUMENTS, "purchaseDocument", (
+        text("documentType"), code("number", 20), code("vendorNumber", 20),
+        text("vendorInvoiceNumber", 35), code("currencyCode", 10), text("status"),
+        code("postingNumber", 20),
+    ), modified=False, doc=COMPANION_DOC,
 )  # fmt: skip
-LINE_DIMENSIONS_SET = EntitySetSpec(
-    LINE_DIMENSIONS,
-    "Microsoft.NAV.purchaseCreditMemoLineDimension",
-    fields=("documentId", "lineId", "dimensionCode", "valueCode"),
-)
-CUSTOM_SETS = (PURCHASE_DOCUMENTS_SET, LINE_DIMENSIONS_SET)
+LINE_DIMENSIONS_SCHEMA = EntitySchema(
+    LINE_DIMENSIONS, "purchaseCreditMemoLineDimension", (
+        guid("documentId"), guid("lineId"), code("dimensionCode", 20), code("valueCode", 20),
+    ), modified=False, doc=COMPANION_DOC,
+)  # fmt: skip
+
+
+def custom_document_sets() -> list[tuple[EntitySchema, list[Record]]]:
+    """Registered without rows: views over the purchase documents and their dimensions."""
+    return [(PURCHASE_DOCUMENTS_SCHEMA, []), (LINE_DIMENSIONS_SCHEMA, [])]
+
+
 _PURCHASE_KINDS = ((PURCHASE_INVOICE, "Invoice"), (PURCHASE_CREDIT_MEMO, "Credit Memo"))
 
 

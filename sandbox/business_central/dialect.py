@@ -13,7 +13,8 @@ BC quirks reproduced here:
 - ETags look like BC's (`W/"JzE5Oz...Jw=="`, base64 of a quoted version string),
 - a client may choose the `id` (SystemId) of a new record; it must be a GUID
   (`Application_InvalidGUID`) and is answered in lower case,
-- a read-only property in a body → 400 `BadRequest_InvalidOperation`,
+- a read-only property in a body → 400 `BadRequest_InvalidOperation`; property types and
+  enum values are checked against the set's schema (`business_central_schema`),
 - every error message ends with `CorrelationId:  <guid>.` like BC's.
 
 Error codes follow BC's documented categories: `Internal_RecordNotFound` when a
@@ -27,7 +28,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -36,6 +37,9 @@ from sandbox.odata.query import QueryOptions
 from sandbox.odata.spec import is_guid
 from sandbox.odata.store import EntitySetSpec, EntityStore, Record
 from sandbox.server import ServiceError, json_response
+
+if TYPE_CHECKING:
+    from sandbox.business_central.schema import EntitySchema
 
 
 def bc_etag(version: int) -> str:
@@ -91,47 +95,53 @@ def check_length(name: str, value: Any, limit: int) -> None:
         )  # fmt: skip
 
 
+def guid_error() -> ServiceError:
+    return bc_error(
+        400, "Application_InvalidGUID",
+        "Invalid format of GUID string. The correct format of the GUID string is: "
+        "CDEF7890-ABCD-0123-1234-567890ABCDEF where 0-9, A-F symbolizes hexadecimal digits.",
+    )  # fmt: skip
+
+
 def guid_or_new(value: Any) -> str:
     """A client-chosen SystemId (lower case), or a new one."""
     if value in (None, ""):
         return str(uuid.uuid4())
     if not isinstance(value, str) or not is_guid(value):
-        raise bc_error(
-            400, "Application_InvalidGUID",
-            "Invalid format of GUID string. The correct format of the GUID string is: "
-            "CDEF7890-ABCD-0123-1234-567890ABCDEF where 0-9, A-F symbolizes hexadecimal digits.",
-        )  # fmt: skip
+        raise guid_error()
     return value.lower()
 
 
-def nested_bodies(spec: EntitySetSpec, value: Any) -> list[Record]:
-    """The records nested in a deep insert, checked as a top-level body would be."""
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise bc_error(
-            400, "BadRequest", f"Invalid Request Body. '{spec.name}' must be an array of objects."
-        )
-    for body in value:
-        for name in body:
-            if name in spec.navigations or "@odata." in name:
-                continue
-            if not spec.known(name):
-                raise bc_error(
-                    400, "BadRequest",
-                    f"Invalid Request Body. The property '{name}' does not exist on type "
-                    f"'{spec.entity_type}'.",
-                )  # fmt: skip
-            if name in spec.read_only:
-                raise bc_error(
-                    400, "BadRequest_InvalidOperation", f"Control '{name}' is read-only."
-                )
-    return [{k: v for k, v in body.items() if "@odata." not in k} for body in value]
+def unknown_property(spec_name: str, entity_type: str) -> ServiceError:
+    return bc_error(
+        400, "BadRequest",
+        f"Invalid Request Body. The property '{spec_name}' does not exist on type "
+        f"'{entity_type}'.",
+    )  # fmt: skip
+
+
+def method_not_allowed(method: str, name: str) -> ServiceError:
+    return bc_error(
+        405, "BadRequest_MethodNotAllowed",
+        f"'{method}' requests for '{name}' of EdmType 'Entity' are not allowed within "
+        "Microsoft Dynamics 365 Business Central OData web services.",
+    )  # fmt: skip
+
+
+def read_only_control(name: str) -> ServiceError:
+    return bc_error(400, "BadRequest_InvalidOperation", f"Control '{name}' is read-only.")
 
 
 class BusinessCentralDialect(ODataDialect):
+    """BC's OData behaviour; `schemas` type-check the bodies of the sets they describe."""
+
     service = "Business Central"
     max_page_size = 20_000
     require_if_match = True
     extra_options = frozenset({"$schemaversion", "$expand"})
+
+    def __init__(self, schemas: Mapping[str, EntitySchema] | None = None) -> None:
+        self.schemas: Mapping[str, EntitySchema] = schemas or {}
 
     def etag(self, version: int) -> str:
         return bc_etag(version)
@@ -157,6 +167,9 @@ class BusinessCentralDialect(ODataDialect):
 
     def prepare_body(self, store: EntityStore, spec: EntitySetSpec, body: Record) -> Record:
         fields = super().prepare_body(store, spec, body)
+        schema = self.schemas.get(spec.name)
+        if schema is not None:
+            fields = schema.check(fields)
         if spec.key == "id" and "id" in fields:
             fields["id"] = guid_or_new(fields["id"])
         return fields
@@ -180,7 +193,7 @@ class BusinessCentralDialect(ODataDialect):
         return self.error(400, "BadRequest", f"Invalid Request Body. {message}")
 
     def read_only(self, spec: EntitySetSpec, name: str) -> ServiceError:
-        return self.error(400, "BadRequest_InvalidOperation", f"Control '{name}' is read-only.")
+        return read_only_control(name)
 
     def missing_if_match(self) -> ServiceError:
         return self.error(

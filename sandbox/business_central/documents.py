@@ -1,13 +1,16 @@
-"""The four document kinds of the BC simulator, their entity sets and navigations, as data.
+"""The six document kinds of the BC simulator, their entity sets and navigations, as data.
 
-Fields follow the API v2.0 resource pages (salesInvoice, salesCreditMemo,
-purchaseInvoice, purchaseCreditMemo and their lines, dimensionSetLine). Quirks kept:
+Properties follow the API v2.0 resource pages (salesQuote, salesOrder, salesInvoice,
+salesCreditMemo, purchaseInvoice, purchaseCreditMemo and their lines, dimensionSetLine)
+and live in `business_central_document_schemas`. Quirks kept:
 
-- one entity set holds unposted and posted documents, told apart by `status`,
+- one entity set holds unposted and posted invoices and credit memos, told apart by
+  `status`; quotes and orders are never posted themselves (`makeOrder`, `shipAndInvoice`:
+  see `business_central_sales_documents`),
 - `postingNumber` (the header's "Posting No.") is stored but no v2.0 page shows it,
 - lines have no `lastModifiedDateTime`; amounts, totals, names and `status` are read-only,
-- `dimensionSetLines` hang off sales invoices, sales credit memos, purchase invoices and
-  their lines, but not off purchase credit memos or their lines (v2.0 docs), although
+- `dimensionSetLines` hang off sales quotes, orders, invoices, credit memos, purchase
+  invoices and their lines, but not off purchase credit memos or their lines (v2.0 docs), although
   those have dimensions too (the companion API reaches them); a dimension set line is
   addressed by its dimension's id under its parent,
 - `shortcutDimension1Code`/`2Code` show the document's values of the two global
@@ -20,10 +23,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sandbox.business_central.dialect import dialog
+from sandbox.business_central.document_schemas import HEADERS, LINES
+from sandbox.business_central.schema import EMPTY_GUID as EMPTY_GUID
+from sandbox.business_central.schema import (
+    EntitySchema,
+    code,
+    enum,
+    guid,
+    ro,
+    text,
+)
 from sandbox.catalog import stable_id
 from sandbox.odata.spec import EntitySetSpec
 
-MODIFIED = "lastModifiedDateTime"
 GLOBAL_DIMENSIONS = ("DEPARTMENT", "AREA")  # shortcutDimension1Code, shortcutDimension2Code
 DIMENSION_SET_LINES = "dimensionSetLines"
 DRAFT = "Draft"
@@ -45,8 +57,13 @@ class DocumentKind:
     external_field: str  # externalDocumentNumber / vendorInvoiceNumber / vendorCreditMemoNumber
     external_caption: str  # the field's caption in BC's own messages
     draft_prefix: str  # S-INV: unposted numbers
-    posted_prefix: str  # PS-INV: posted numbers
+    posted_prefix: str  # PS-INV: posted numbers ("": never posted itself)
     api_dimension_lines: bool = True  # v2.0 exposes dimensionSetLines for this kind
+    due_date: bool = True  # the header has a dueDate
+
+    @property
+    def postable(self) -> bool:
+        return bool(self.posted_prefix)
 
     @property
     def line_caption(self) -> str:
@@ -65,6 +82,14 @@ class DocumentKind:
         return "unitPrice" if self.side == "sales" else "unitCost"
 
 
+SALES_QUOTE = DocumentKind(
+    "salesQuotes", "salesQuoteLines", "Sales Quote", "quote", "sales", "documentDate",
+    "externalDocumentNumber", "External Document No.", "S-QUO", "",
+)  # fmt: skip
+SALES_ORDER = DocumentKind(
+    "salesOrders", "salesOrderLines", "Sales Order", "order", "sales", "orderDate",
+    "externalDocumentNumber", "External Document No.", "S-ORD", "", due_date=False,
+)  # fmt: skip
 SALES_INVOICE = DocumentKind(
     "salesInvoices", "salesInvoiceLines", "Sales Invoice", "invoice", "sales",
     "invoiceDate", "externalDocumentNumber", "External Document No.", "S-INV", "PS-INV",
@@ -82,123 +107,54 @@ PURCHASE_CREDIT_MEMO = DocumentKind(
     "purchase", "creditMemoDate", "vendorCreditMemoNumber", "Vendor Cr. Memo No.",
     "P-CR", "PP-CR", api_dimension_lines=False,
 )  # fmt: skip
-KINDS = (SALES_INVOICE, SALES_CREDIT_MEMO, PURCHASE_INVOICE, PURCHASE_CREDIT_MEMO)
+POSTABLE = (SALES_INVOICE, SALES_CREDIT_MEMO, PURCHASE_INVOICE, PURCHASE_CREDIT_MEMO)
+KINDS = (SALES_QUOTE, SALES_ORDER, *POSTABLE)
+CRM_DOCUMENTS = frozenset({"salesQuotes", "salesOrders", "salesInvoices"})  # carry a CRM id
 BY_HEADER = {kind.header_set: kind for kind in KINDS}
 BY_LINES = {kind.line_set: kind for kind in KINDS}
 BY_CAPTION = {kind.caption: kind for kind in KINDS}
 BY_LINE_CAPTION = {kind.line_caption: kind for kind in KINDS}
 
-_TOTALS = (
-    "discountAmount", "discountAppliedBeforeTax", "totalAmountExcludingTax", "totalTaxAmount",
-    "totalAmountIncludingTax",
-)  # fmt: skip
-_SALES_PARTY = (
-    "customerId", "customerNumber", "customerName", "billToName", "billToCustomerId",
-    "billToCustomerNumber",
-)  # fmt: skip
-_PURCHASE_PARTY = (
-    "vendorId", "vendorNumber", "vendorName", "payToName", "payToContact", "payToVendorId",
-    "payToVendorNumber",
-)  # fmt: skip
-_COMMON = (
-    "currencyId", "currencyCode", "pricesIncludeTax", "paymentTermsId", "shipmentMethodId",
-    "shortcutDimension1Code", "shortcutDimension2Code", *_TOTALS, "status",
-)  # fmt: skip
-# Deviation: BC takes a header `discountAmount` (an invoice discount spread over the
-# lines); the sandbox computes no discounts, so it refuses the field instead of ignoring it.
-_HEADER_READ_ONLY = frozenset({
-    "discountAmount", "number", "customerName", "billToName", "vendorName", "payToName", "payToContact",
-    "shortcutDimension1Code", "shortcutDimension2Code", "discountAppliedBeforeTax",
-    "totalAmountExcludingTax", "totalTaxAmount", "totalAmountIncludingTax", "status",
-    "remainingAmount", "orderId", "orderNumber", MODIFIED,
-})  # fmt: skip
-_HEADER_FIELDS = {
-    SALES_INVOICE: ("number", "externalDocumentNumber", "invoiceDate", "postingDate", "dueDate",
-                    "customerPurchaseOrderReference", *_SALES_PARTY, *_COMMON, "salesperson",
-                    "orderId", "orderNumber", "remainingAmount", MODIFIED),
-    SALES_CREDIT_MEMO: ("number", "externalDocumentNumber", "creditMemoDate", "postingDate",
-                        "dueDate", *_SALES_PARTY, *_COMMON, "salesperson", "invoiceId",
-                        "invoiceNumber", "customerReturnReasonId", MODIFIED),
-    PURCHASE_INVOICE: ("number", "invoiceDate", "postingDate", "dueDate", "vendorInvoiceNumber",
-                       *_PURCHASE_PARTY, *_COMMON, "purchaser", "orderId", "orderNumber",
-                       MODIFIED),
-    PURCHASE_CREDIT_MEMO: ("number", "creditMemoDate", "postingDate", "dueDate",
-                           "vendorCreditMemoNumber", *_PURCHASE_PARTY, *_COMMON, "purchaser",
-                           "invoiceId", "invoiceNumber", "vendorReturnReasonId", MODIFIED),
-}  # fmt: skip
-_LINE_AMOUNTS = (
-    "discountAppliedBeforeTax", "amountExcludingTax", "taxPercent", "totalTaxAmount",
-    "amountIncludingTax", "invoiceDiscountAllocation", "netAmount", "netTaxAmount",
-    "netAmountIncludingTax",
-)  # fmt: skip
 
-
-def _line_fields(kind: DocumentKind) -> tuple[str, ...]:
-    when = "shipmentDate" if kind.side == "sales" else "expectedReceiptDate"
-    return (
-        "documentId", "sequence", "itemId", "accountId", "lineType", "lineObjectNumber",
-        "description", "description2", "unitOfMeasureId", "unitOfMeasureCode", "quantity",
-        kind.price_field, "discountAmount", "discountPercent", *_LINE_AMOUNTS, "taxCode", when,
-        "itemVariantId", "locationId",
-    )  # fmt: skip
-
-
-EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
-BLANK_DATE = "0001-01-01"
-_TEXT_FIELDS = frozenset({"taxCode", "status", "lineType"})
-
-
-def _defaults(fields: tuple[str, ...]) -> dict[str, object]:
-    """What BC shows for a field nobody set: blanks, zero, the empty GUID, 0001-01-01."""
-    defaults: dict[str, object] = {}
-    for name in fields:
-        if name.endswith("Id"):
-            defaults[name] = EMPTY_GUID
-        elif name.endswith("Date"):
-            defaults[name] = BLANK_DATE
-        elif name in ("pricesIncludeTax", "discountAppliedBeforeTax"):
-            defaults[name] = False
-        elif name in _TEXT_FIELDS or not _is_amount(name):
-            defaults[name] = ""
-        else:
-            defaults[name] = 0
-    return defaults
-
-
-def _is_amount(name: str) -> bool:
-    words = ("amount", "Amount", "quantity", "unitPrice", "unitCost", "Percent", "sequence",
-             "Allocation")  # fmt: skip
-    return any(word in name for word in words)
-
-
-def header_spec(kind: DocumentKind) -> EntitySetSpec:
+def header_schema(kind: DocumentKind) -> EntitySchema:
     navigations = (
         (kind.line_set, DIMENSION_SET_LINES) if kind.api_dimension_lines else (kind.line_set,)
     )
-    return EntitySetSpec(
-        kind.header_set, f"Microsoft.NAV.{kind.header_set[:-1]}", fields=_HEADER_FIELDS[kind],
-        modified_field=MODIFIED, hidden=frozenset({"postingNumber"}),
-        read_only=_HEADER_READ_ONLY, navigations=navigations,
-        defaults={**_defaults(_HEADER_FIELDS[kind]), "postingNumber": ""},
+    hidden: dict[str, str] = {"postingNumber": ""} if kind.postable else {}
+    if kind.header_set in CRM_DOCUMENTS:
+        hidden["crmId"] = EMPTY_GUID
+    return EntitySchema(
+        kind.header_set, kind.header_set[:-1], HEADERS[kind.header_set], hidden=hidden,
+        navigations=navigations,
     )  # fmt: skip
+
+
+def line_schema(kind: DocumentKind) -> EntitySchema:
+    navigations = (DIMENSION_SET_LINES,) if kind.api_dimension_lines else ()
+    return EntitySchema(
+        kind.line_set, kind.line_set[:-1], LINES[kind.line_set], modified=False,
+        navigations=navigations,
+    )  # fmt: skip
+
+
+def header_spec(kind: DocumentKind) -> EntitySetSpec:
+    return header_schema(kind).spec()
 
 
 def line_spec(kind: DocumentKind) -> EntitySetSpec:
-    navigations = (DIMENSION_SET_LINES,) if kind.api_dimension_lines else ()
-    return EntitySetSpec(
-        kind.line_set, f"Microsoft.NAV.{kind.line_set[:-1]}", fields=_line_fields(kind),
-        read_only=frozenset(_LINE_AMOUNTS), navigations=navigations,
-        defaults=_defaults(_line_fields(kind)),
-    )  # fmt: skip
+    return line_schema(kind).spec()
 
 
-DIMENSION_SET_LINES_SET = EntitySetSpec(
-    DIMENSION_SET_LINES, "Microsoft.NAV.dimensionSetLine", key="systemKey",
-    fields=("id", "code", "consolidationCode", "parentId", "parentType", "displayName",
-            "valueId", "valueCode", "valueConsolidationCode", "valueDisplayName"),
-    hidden=frozenset({"systemKey"}),
-    read_only=frozenset({"consolidationCode", "parentId", "parentType", "valueConsolidationCode"}),
+# Key: one row per dimension under one parent (`dimension_line_key`); `id` is the dimension's.
+DIMENSION_SET_LINES_SCHEMA = EntitySchema(
+    DIMENSION_SET_LINES, "dimensionSetLine", (
+        guid("id"), code("code", 20), ro(code("consolidationCode", 20)), ro(guid("parentId")),
+        ro(enum("parentType", "dimensionSetEntryBufferParentType")), text("displayName", 30),
+        guid("valueId"), code("valueCode", 20), ro(code("valueConsolidationCode", 20)),
+        ro(text("valueDisplayName", 50)),
+    ), key="systemKey", modified=False, hidden={"systemKey": ""},
 )  # fmt: skip
+DIMENSION_SET_LINES_SET = DIMENSION_SET_LINES_SCHEMA.spec()
 
 
 def dimension_line_key(parent_id: str, dimension_id: str) -> str:
@@ -206,10 +162,10 @@ def dimension_line_key(parent_id: str, dimension_id: str) -> str:
     return stable_id("bc", DIMENSION_SET_LINES, parent_id.lower(), dimension_id.lower())
 
 
-def document_sets() -> list[EntitySetSpec]:
+def document_schemas() -> list[EntitySchema]:
     """Headers, lines and dimension set lines (registered without rows)."""
-    specs = [spec for kind in KINDS for spec in (header_spec(kind), line_spec(kind))]
-    return [*specs, DIMENSION_SET_LINES_SET]
+    schemas = [schema for kind in KINDS for schema in (header_schema(kind), line_schema(kind))]
+    return [*schemas, DIMENSION_SET_LINES_SCHEMA]
 
 
 @dataclass(frozen=True)
@@ -251,6 +207,7 @@ NAVIGATIONS = _navigations()
 
 
 def ensure_draft(kind: DocumentKind, header: Mapping[str, object]) -> None:
-    """Posted documents are read-only: headers, lines and dimensions alike."""
-    if header.get("status") != DRAFT:
+    """Posted documents are read-only: headers, lines and dimensions alike (quotes and
+    orders are never posted: a sent quote can still change)."""
+    if kind.postable and header.get("status") != DRAFT:
         raise dialog(f"The {kind.noun} has been posted and can no longer be modified.")

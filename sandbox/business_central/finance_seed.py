@@ -1,6 +1,6 @@
 """G/L accounts, dimensions, dimension values and default dimensions of the BC seed.
 
-Fields follow the API v2.0 resource pages: `accounts`, `dimensions`, `dimensionValues`
+Properties follow the API v2.0 resource pages: `accounts`, `dimensions`, `dimensionValues`
 (id, code, dimensionId, displayName, consolidationCode, lastModifiedDateTime: no
 dimension code and no blocked flag, although BC stores both; the simulator keeps them
 hidden so it can refuse a blocked value) and `defaultDimensions` (on customers, vendors
@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.business_central.schema import (
+    EntitySchema,
+    boolean,
+    code,
+    decimal,
+    enum,
+    guid,
+    ro,
+    text,
+)
 from sandbox.catalog import (
     CUSTOMERS,
     DIMENSION_VALUES,
@@ -21,36 +31,41 @@ from sandbox.catalog import (
     Party,
     stable_id,
 )
-from sandbox.odata.spec import EntitySetSpec
 
 MODIFIED = "lastModifiedDateTime"
 _STAMP = "2025-01-10T08:00:00Z"
+# The catalog names categories as identifiers; BC's enum member has spaces.
+_CATEGORY = {"CostOfGoodsSold": "Cost of Goods Sold"}
 
-ACCOUNTS_SET = EntitySetSpec(
-    "accounts", "Microsoft.NAV.account",
-    fields=("number", "displayName", "category", "subCategory", "blocked", "accountType",
-            "directPosting", "netChange", "consolidationTranslationMethod",
-            "consolidationDebitAccount", "consolidationCreditAccount",
-            "excludeFromConsolidation", MODIFIED),
-    modified_field=MODIFIED,
+ACCOUNTS_SCHEMA = EntitySchema(
+    "accounts", "account", (
+        code("number", 20), text("displayName", 100), enum("category", "glAccountCategory"),
+        text("subCategory", 80), boolean("blocked"), enum("accountType", "glAccountType"),
+        boolean("directPosting"), ro(decimal("netChange")),
+        text("consolidationTranslationMethod"), code("consolidationDebitAccount", 20),
+        code("consolidationCreditAccount", 20), boolean("excludeFromConsolidation"),
+    ),
 )  # fmt: skip
 
-DIMENSIONS_SET = EntitySetSpec(
-    "dimensions", "Microsoft.NAV.dimension",
-    fields=("code", "displayName", "consolidationCode", MODIFIED), modified_field=MODIFIED,
+DIMENSIONS_SCHEMA = EntitySchema(
+    "dimensions", "dimension",
+    (code("code", 20), text("displayName", 30), code("consolidationCode", 20)),
+    navigations=("dimensionValues",),
 )  # fmt: skip
 
-DIMENSION_VALUES_SET = EntitySetSpec(
-    "dimensionValues", "Microsoft.NAV.dimensionValue",
-    fields=("code", "dimensionId", "displayName", "consolidationCode", MODIFIED),
-    modified_field=MODIFIED, hidden=frozenset({"dimensionCode", "blocked"}),
+DIMENSION_VALUES_SCHEMA = EntitySchema(
+    "dimensionValues", "dimensionValue",
+    (code("code", 20), guid("dimensionId"), text("displayName", 50),
+     code("consolidationCode", 20)),
+    hidden={"dimensionCode": "", "blocked": False},
 )  # fmt: skip
 
-DEFAULT_DIMENSIONS_SET = EntitySetSpec(
-    "defaultDimensions", "Microsoft.NAV.defaultDimension",
-    fields=("parentType", "parentId", "dimensionId", "dimensionCode", "dimensionValueId",
-            "dimensionValueCode", "postingValidation", MODIFIED),
-    modified_field=MODIFIED,
+DEFAULT_DIMENSIONS_SCHEMA = EntitySchema(
+    "defaultDimensions", "defaultDimension", (
+        enum("parentType", "defaultDimensionParentType"), guid("parentId"), guid("dimensionId"),
+        code("dimensionCode", 20), guid("dimensionValueId"), code("dimensionValueCode", 20),
+        enum("postingValidation", "defaultDimensionValuePostingType"),
+    ),
 )  # fmt: skip
 
 
@@ -66,7 +81,8 @@ def account_rows() -> list[dict[str, Any]]:
     return [
         {
             "id": stable_id("bc", "accounts", account.number), "number": account.number,
-            "displayName": account.name, "category": account.category, "subCategory": "",
+            "displayName": account.name,
+            "category": _CATEGORY.get(account.category, account.category), "subCategory": "",
             "blocked": account.blocked, "accountType": "Posting",
             "directPosting": account.direct_posting, "netChange": 0,
             "consolidationTranslationMethod": "Average Rate (Manual)",
@@ -119,11 +135,10 @@ def default_dimension_rows() -> list[dict[str, Any]]:
     ]
 
 
-def finance_sets() -> list[tuple[EntitySetSpec, list[dict[str, Any]]]]:
-    accounts, values = account_rows(), dimension_value_rows()
+def finance_sets() -> list[tuple[EntitySchema, list[dict[str, Any]]]]:
     return [
-        (ACCOUNTS_SET.with_blanks_like(accounts[0]), accounts),
-        (DIMENSIONS_SET, dimension_rows()),
-        (DIMENSION_VALUES_SET.with_blanks_like(values[0]), values),
-        (DEFAULT_DIMENSIONS_SET, default_dimension_rows()),
+        (ACCOUNTS_SCHEMA, account_rows()),
+        (DIMENSIONS_SCHEMA, dimension_rows()),
+        (DIMENSION_VALUES_SCHEMA, dimension_value_rows()),
+        (DEFAULT_DIMENSIONS_SCHEMA, default_dimension_rows()),
     ]

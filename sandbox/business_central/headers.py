@@ -6,16 +6,18 @@ BC behaviour reproduced:
   'A "customerNumber" or a "customerId" must be provided.'; an unknown one → 400
   `Internal_RecordNotFound` "The Customer does not exist. Identification fields and
   values: No.='C99999'"; number and id of two different records → 400,
-- a customer blocked All (or Invoice, for invoices) or a vendor blocked All cannot get a
-  new document: "You cannot create this type of document when Customer C00010 is
-  blocked with type All",
+- a customer blocked All (or Invoice, for invoices, quotes and orders; or Ship, for quotes
+  and orders) or a vendor blocked All cannot get a new document: "You cannot create this
+  type of document when Customer C00010 is blocked with type All",
+- the customer's or vendor's name, addresses, phone and e-mail, and a sales document's
+  payment terms, shipment method and salesperson are copied onto the header,
 - `currencyCode` defaults to the customer's or vendor's currency; "" (or the company's
   own currency code, GBP) is local currency; an unknown code → 400 'The "currencyCode"
   does not match to a Currency.',
-- document date and posting date default to today, the due date to 30 days after the
-  document date; dates must be `YYYY-MM-DD`,
-- `number` comes from the kind's number series (S-INV1001, S-CR1001, P-INV1001,
-  P-CR1001...), `status` is Draft; a client may choose the `id`,
+- document date and posting date default to today, the due date (orders have none) to
+  30 days after the document date; dates must be `YYYY-MM-DD`,
+- `number` comes from the kind's number series (S-QUO1001, S-ORD1001, S-INV1001,
+  S-CR1001, P-INV1001, P-CR1001...), `status` is Draft; a client may choose the `id`,
 - a POST may nest the lines (and dimension set lines): one deep insert, all or nothing,
 - the document starts with the customer's or vendor's default dimensions,
 - a credit memo's `invoiceId` (or `invoiceNumber`) must name a posted invoice
@@ -38,10 +40,8 @@ from typing import Any
 from sandbox.business_central.dialect import (
     bc_error,
     callback_not_allowed,
-    check_length,
     dialog,
     guid_or_new,
-    nested_bodies,
     record_not_found,
 )
 from sandbox.business_central.dimensions import (
@@ -54,15 +54,17 @@ from sandbox.business_central.dimensions import (
 from sandbox.business_central.documents import (
     BY_HEADER,
     DIMENSION_SET_LINES,
-    DIMENSION_SET_LINES_SET,
+    DIMENSION_SET_LINES_SCHEMA,
     DRAFT,
     EMPTY_GUID,
     LOCAL_CURRENCY,
     DocumentKind,
     ensure_draft,
-    line_spec,
+    header_spec,
+    line_schema,
 )
 from sandbox.business_central.lines import LineRules
+from sandbox.business_central.schema import nested_bodies
 from sandbox.odata.store import EntityStore, EtagMismatch, Record, RecordNotFound
 
 PAYMENT_DAYS = 30
@@ -80,7 +82,10 @@ def next_number(store: EntityStore, prefix: str) -> str:
 def check_blocked(kind: DocumentKind, party: Mapping[str, Any], action: str) -> None:
     """BC's blocked check for creating ("create") or posting ("post") a document."""
     blocked = str(party.get("blocked") or " ")
-    hit = blocked == "All" or (kind.side == "sales" and blocked == "Invoice" and not kind.is_credit)
+    stopped = {"All"}
+    if kind.side == "sales" and not kind.is_credit:
+        stopped |= {"Invoice"} if kind.postable else {"Invoice", "Ship"}
+    hit = blocked in stopped
     if hit:
         table = _PARTY[kind.side][1]
         raise dialog(
@@ -109,7 +114,17 @@ def resolve_party(store: EntityStore, kind: DocumentKind, fields: Mapping[str, A
     return dict(found[0])
 
 
+_ADDRESS = ("AddressLine1", "AddressLine2", "City", "Country", "State", "PostCode")
+_PARTY_ADDRESS = ("addressLine1", "addressLine2", "city", "country", "state", "postalCode")
+
+
+def _address(prefix: str, party: Mapping[str, Any]) -> Record:
+    return {prefix + suffix: party.get(source, "")
+            for suffix, source in zip(_ADDRESS, _PARTY_ADDRESS, strict=True)}  # fmt: skip
+
+
 def party_fields(kind: DocumentKind, party: Mapping[str, Any]) -> Record:
+    """The customer's or vendor's ids and names: always the party's, never the client's."""
     if kind.side == "sales":
         return {
             "customerId": party["id"],
@@ -122,6 +137,21 @@ def party_fields(kind: DocumentKind, party: Mapping[str, Any]) -> Record:
     return {"vendorId": party["id"], "vendorNumber": party["number"],
             "vendorName": party["displayName"], "payToVendorId": party["id"],
             "payToVendorNumber": party["number"], "payToName": party["displayName"]}  # fmt: skip
+
+
+def copied_fields(kind: DocumentKind, party: Mapping[str, Any]) -> Record:
+    """What BC copies from the party and a client may override: addresses, contact, terms.
+
+    Callers keep only what the kind's header has."""
+    terms = {"paymentTermsId": party.get("paymentTermsId", EMPTY_GUID)}
+    if kind.side == "purchase":
+        return {**terms, **_address("buyFrom", party), **_address("payTo", party)}
+    return {
+        **terms, "shipmentMethodId": party.get("shipmentMethodId", EMPTY_GUID),
+        "salesperson": party.get("salespersonCode", ""), "shipToName": party["displayName"],
+        **_address("sellTo", party), **_address("billTo", party), **_address("shipTo", party),
+        "phoneNumber": party.get("phoneNumber", ""), "email": party.get("email", ""),
+    }  # fmt: skip
 
 
 def currency_fields(store: EntityStore, fields: Mapping[str, Any], default: str) -> Record:
@@ -186,11 +216,13 @@ def date_fields(
         kind.date_field) or today)  # fmt: skip
     posting_date = check_date("postingDate", fields.get("postingDate") or current.get(
         "postingDate") or today)  # fmt: skip
-    due = fields.get("dueDate") or current.get("dueDate")
-    if not due:
-        due = (date.fromisoformat(document_date) + timedelta(days=PAYMENT_DAYS)).isoformat()
-    return {kind.date_field: document_date, "postingDate": posting_date,
-            "dueDate": check_date("dueDate", due)}  # fmt: skip
+    dates = {kind.date_field: document_date, "postingDate": posting_date}
+    if kind.due_date:
+        due = fields.get("dueDate") or current.get("dueDate")
+        if not due:
+            due = (date.fromisoformat(document_date) + timedelta(days=PAYMENT_DAYS)).isoformat()
+        dates["dueDate"] = check_date("dueDate", due)
+    return dates
 
 
 class HeaderRules:
@@ -203,19 +235,20 @@ class HeaderRules:
 
     def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
         kind = BY_HEADER[name]
-        lines = nested_bodies(line_spec(kind), record.get(kind.line_set) or [])
-        dimensions = nested_bodies(DIMENSION_SET_LINES_SET, record.get(DIMENSION_SET_LINES) or [])
+        lines = nested_bodies(line_schema(kind), record.get(kind.line_set) or [])
+        dimensions = nested_bodies(
+            DIMENSION_SET_LINES_SCHEMA, record.get(DIMENSION_SET_LINES) or []
+        )
         fields = {k: v for k, v in record.items() if k not in (kind.line_set, DIMENSION_SET_LINES)}
         party = resolve_party(self.store, kind, fields)
         check_blocked(kind, party, "create")
-        check_length(kind.external_field, fields.get(kind.external_field), 35)
-        header = {**fields, **party_fields(kind, party),
+        header = {**copied_fields(kind, party), **fields, **party_fields(kind, party),
                   **currency_fields(self.store, fields, party["currencyCode"]),
                   **date_fields(kind, fields, {}), **applies_to_fields(self.store, kind, fields),
                   "id": guid_or_new(fields.get("id")),
-                  "number": next_number(self.store, kind.draft_prefix), "status": DRAFT,
-                  "postingNumber": ""}  # fmt: skip
-        self.store.insert(name, header)
+                  "number": next_number(self.store, kind.draft_prefix), "status": DRAFT}  # fmt: skip
+        spec = header_spec(kind)
+        self.store.insert(name, {k: v for k, v in header.items() if spec.known(k)})
         defaults = default_dimension_lines(self.store, _PARTY[kind.side][1], party["id"])
         copy_dimension_lines(self.store, defaults, kind.caption, header["id"])
         for body in dimensions:
@@ -241,7 +274,6 @@ class HeaderRules:
             fields.update(currency_fields(self.store, fields, current["currencyCode"]))
         fields.update(date_fields(kind, fields, current))
         fields.update(applies_to_fields(self.store, kind, fields))
-        check_length(kind.external_field, fields.get(kind.external_field), 35)
         return self.store.update(name, key, fields)
 
     def delete(
@@ -277,7 +309,10 @@ class HeaderRules:
         defaults = default_dimension_lines(self.store, _PARTY[kind.side][1], party["id"])
         copy_dimension_lines(self.store, defaults, kind.caption, current["id"])
         sync_shortcuts(self.store, kind, current["id"])
+        spec = header_spec(kind)
+        copied = {k: v for k, v in copied_fields(kind, party).items() if spec.known(k)}
         return {
+            **copied,
             **party_fields(kind, party),
             **currency_fields(self.store, {}, party["currencyCode"]),
         }

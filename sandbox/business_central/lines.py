@@ -2,36 +2,37 @@
 
 BC behaviour reproduced:
 
-- `lineType` Item, Account or Comment (Resource, Fixed Asset and Charge exist but the
-  sandbox has no such records); left out, it is Item when a number or `itemId` is given,
-  Account with `accountId`, Comment otherwise,
+- `lineType` Item, Account or Comment (Resource, Fixed Asset and Charge are accepted by
+  the enum but the sandbox has no such records: 400 `Internal_RecordNotFound`); left out,
+  it is Item when a number or `itemId` is given, Account with `accountId`, Comment
+  otherwise,
 - `lineObjectNumber` names an item (Item) or a G/L account (Account): unknown → 400
   `Internal_RecordNotFound` "The Item does not exist. Identification fields and values:
   No.='X'"; a blocked item or account, or an account without direct posting → 400
   `Application_FieldValidationException` (BC's TestField text),
 - a new line takes the item's or account's name as `description` and the item's
   `unitPrice` (sales) or `unitCost` (purchase) unless given; `description` holds 100
-  characters, `description2` 50 (longer → 400 `Application_StringExceededLength`),
+  characters, `description2` 50 (longer → 400 `Application_StringExceededLength`, checked
+  with the line's schema),
 - `sequence` is the next multiple of 10000 unless given; two lines with one sequence →
   400; `documentId`, `sequence` and `lineObjectNumber` cannot change later,
 - amounts: quantity × price − discount (a `discountPercent` sets the discount), no tax;
-  every line write recomputes the document's totals (and so its ETag),
+  every line write recomputes the document's totals (and so its ETag); an order line's
+  `shipQuantity` and `invoiceQuantity` follow its quantity unless given,
 - a new line gets its document's dimensions, plus the item's default dimensions,
 - nothing can be added, changed or removed on a posted document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sandbox.business_central.dialect import (
     bc_error,
-    check_length,
     dialog,
     guid_or_new,
     must_equal,
-    nested_bodies,
     record_not_found,
 )
 from sandbox.business_central.dimensions import (
@@ -44,15 +45,15 @@ from sandbox.business_central.dimensions import (
 from sandbox.business_central.documents import (
     BY_LINES,
     DIMENSION_SET_LINES,
-    DIMENSION_SET_LINES_SET,
+    DIMENSION_SET_LINES_SCHEMA,
     EMPTY_GUID,
     SALES_INVOICE,
     DocumentKind,
     ensure_draft,
 )
+from sandbox.business_central.schema import nested_bodies
 from sandbox.odata.store import EntityStore, Record, RecordNotFound
 
-LINE_TYPES = ("Comment", "Account", "Item", "Resource", "Fixed Asset", "Charge")
 SEQUENCE_STEP = 10_000
 _FILLED_IN = ("description", "unitPrice", "unitCost", "unitOfMeasureCode", "unitOfMeasureId")
 _FIXED = {
@@ -74,8 +75,14 @@ def number(name: str, value: Any) -> float:
     return float(value)
 
 
-def line_amounts(kind: DocumentKind, line: Mapping[str, Any], changes: Mapping[str, Any]) -> Record:
-    """The computed amount fields of a line (no tax in the sandbox company)."""
+def line_amounts(
+    kind: DocumentKind,
+    line: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    fields: Collection[str],
+) -> Record:
+    """The computed amount fields of a line that the line set has (`fields`): no tax in
+    the sandbox company; an order line's quantities to ship and invoice follow `quantity`."""
     if line["lineType"] == "Comment":
         gross = discount = 0.0
     else:
@@ -86,11 +93,16 @@ def line_amounts(kind: DocumentKind, line: Mapping[str, Any], changes: Mapping[s
         if "discountPercent" in changes:
             discount = gross * number("discountPercent", line["discountPercent"]) / 100
     amount = round(gross - discount, 2)
-    return {
+    computed: Record = {
         "discountAmount": round(discount, 2), "amountExcludingTax": amount, "taxPercent": 0,
         "totalTaxAmount": 0, "amountIncludingTax": amount, "invoiceDiscountAllocation": 0,
         "netAmount": amount, "netTaxAmount": 0, "netAmountIncludingTax": amount,
     }  # fmt: skip
+    if "quantity" in changes:
+        for follows in ("shipQuantity", "invoiceQuantity"):
+            if follows not in changes:
+                computed[follows] = line["quantity"]
+    return {name: value for name, value in computed.items() if name in fields}
 
 
 def recompute_totals(store: EntityStore, kind: DocumentKind, header_id: str) -> None:
@@ -106,17 +118,13 @@ def recompute_totals(store: EntityStore, kind: DocumentKind, header_id: str) -> 
 
 
 def _line_type(fields: Mapping[str, Any]) -> str:
+    """The line type given (the schema checked it against its enum), or the one BC infers."""
     line_type = fields.get("lineType")
     if line_type is None:
         if fields.get("accountId") not in (None, "", EMPTY_GUID):
             return "Account"
         has_item = fields.get("itemId") not in (None, "", EMPTY_GUID)
         return "Item" if has_item or fields.get("lineObjectNumber") else "Comment"
-    if line_type not in LINE_TYPES:
-        raise bc_error(
-            400, "Unknown",
-            f"'{line_type}' is not an option. The existing options are: {','.join(LINE_TYPES)}",
-        )  # fmt: skip
     return str(line_type)
 
 
@@ -192,7 +200,8 @@ class LineRules:
         line.update(id=guid_or_new(record.get("id")), documentId=header["id"],
                     sequence=self._sequence(kind, header["id"], record.get("sequence")))  # fmt: skip
         self._check(kind, line)
-        line.update(line_amounts(kind, {**self.store.spec(name).defaults, **line}, line))
+        spec = self.store.spec(name)
+        line.update(line_amounts(kind, {**spec.defaults, **line}, line, spec.fields))
         if self.store.find(name, "id", line["id"]):
             raise bc_error(
                 400, "Internal_EntityWithSameKeyExists",
@@ -201,7 +210,7 @@ class LineRules:
             )  # fmt: skip
         self.store.insert(name, line)
         self._inherit_dimensions(kind, header["id"], line)
-        for body in nested_bodies(DIMENSION_SET_LINES_SET, nested):
+        for body in nested_bodies(DIMENSION_SET_LINES_SCHEMA, nested):
             self.dimensions.insert(DIMENSION_SET_LINES, {
                 **body, "parentType": kind.line_caption, "parentId": line["id"],
             })  # fmt: skip
@@ -219,7 +228,7 @@ class LineRules:
                 raise dialog(message)
         line = {**current, **changes}
         self._check(kind, line)
-        line.update(line_amounts(kind, line, changes))
+        line.update(line_amounts(kind, line, changes, self.store.spec(name).fields))
         updated = self.store.update(name, key, line, if_match=if_match)
         recompute_totals(self.store, kind, current["documentId"])
         return updated
@@ -245,8 +254,6 @@ class LineRules:
         return wanted
 
     def _check(self, kind: DocumentKind, line: Mapping[str, Any]) -> None:
-        check_length("description", line.get("description"), 100)
-        check_length("description2", line.get("description2"), 50)
         for field in ("quantity", kind.price_field, "discountAmount", "discountPercent"):
             if field in line:
                 number(field, line[field])

@@ -25,6 +25,7 @@ BC behaviour reproduced (each refusal is a 400, nothing changes):
 Posting keeps the document's `id` (the API carries it over), sets `status` Open and
 replaces `number` with the posted number: the one already assigned (`postingNumber`) or
 the next of PS-INV, PS-CR, PP-INV, PP-CR. Posted lines are new records: their ids change.
+A posted sales document writes its customer ledger entry (see `business_central_ledgers`).
 """
 
 from __future__ import annotations
@@ -43,13 +44,17 @@ from sandbox.business_central.documents import (
     dimension_line_key,
 )
 from sandbox.business_central.headers import check_blocked, next_number
+from sandbox.business_central.ledgers import add_customer_entry, entry_caption
 from sandbox.odata.store import EntityStore, Record
 
 _PARTY_SET = {"sales": ("customers", "Customer"), "purchase": ("vendors", "Vendor")}
 
 
-def post_document(store: EntityStore, kind: DocumentKind, document_id: str) -> None:
-    """Post a document or raise the ServiceError BC would answer."""
+def post_document(
+    store: EntityStore, kind: DocumentKind, document_id: str, description: str = ""
+) -> None:
+    """Post a document or raise the ServiceError BC would answer; `description` is the
+    posting description (default "Invoice S-INV1001")."""
     header, _ = store.get(kind.header_set, document_id)
     if header["status"] != DRAFT:
         raise dialog(f"The action can be applied to a draft {kind.noun} only.")
@@ -62,10 +67,13 @@ def post_document(store: EntityStore, kind: DocumentKind, document_id: str) -> N
     _check_total(kind, header)
     _check_dimensions(store, kind, header, party, lines)
     number = header["postingNumber"] or next_number(store, kind.posted_prefix)
-    store.update(kind.header_set, document_id, {"number": number, "status": POSTED,
-                                                "postingNumber": ""})  # fmt: skip
+    posted, _ = store.update(kind.header_set, document_id, {
+        "number": number, "status": POSTED, "postingNumber": ""})  # fmt: skip
     for line in lines:
         _repost_line(store, kind, line)
+    if kind.side == "sales":
+        description = description or f"{entry_caption(kind)} {header['number']}"
+        add_customer_entry(store, kind, posted, description)
 
 
 def _check_lines(kind: DocumentKind, lines: list[Record]) -> None:

@@ -8,7 +8,8 @@ BC behaviour reproduced:
   `BadRequest_ResourceNotFound` "Resource not found for the segment '...'",
 - a missing parent → 404 naming it; a child addressed under the wrong parent → 404,
 - bound actions `set(id)/Microsoft.NAV.<name>`: POST only, empty body, 204,
-- read-only sets answer 405 `BadRequest_MethodNotAllowed` to writes,
+- read-only sets answer 405 `BadRequest_MethodNotAllowed` to writes (views of fields on
+  other records, to POST and DELETE),
 - top-level line sets need a `documentId` (or `id`) filter ("You must specify an Id or a
   Document Id to get the lines."); dimension set lines only exist under a parent,
 - `$expand` of navigations, nested (`salesInvoiceLines($expand=dimensionSetLines)`), with
@@ -23,7 +24,7 @@ from functools import partial
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.business_central.dialect import bc_error, dialog
+from sandbox.business_central.dialect import dialog, method_not_allowed
 from sandbox.business_central.documents import (
     BY_LINES,
     NAVIGATIONS,
@@ -50,6 +51,7 @@ class ApiSurface:
     excluded: frozenset[str] = frozenset()
     read_only: frozenset[str] = frozenset()
     no_patch: frozenset[str] = frozenset()
+    patch_only: frozenset[str] = frozenset()  # views whose rows exist elsewhere
     nested_only: Mapping[str, str] = field(default_factory=dict)  # set → error text
     views: Mapping[str, View] = field(default_factory=dict)
     actions: Mapping[tuple[str, str], Action] = field(default_factory=dict)
@@ -122,9 +124,13 @@ class Router:
         self, request: Request, surface: ApiSurface, target: Target, key: str | None
     ) -> Response:
         name, method = target.entity_set, request.method
-        refused = name in surface.read_only or (method == "PATCH" and name in surface.no_patch)
+        refused = (
+            name in surface.read_only
+            or (method == "PATCH" and name in surface.no_patch)
+            or (method in ("POST", "DELETE") and name in surface.patch_only)
+        )
         if method != "GET" and refused:
-            raise _not_allowed(method, name)
+            raise method_not_allowed(method, name)
         if method == "GET" and key is None and name in BY_LINES and not target.scope:
             _require_document_filter(request)
         return self.engine.handle(request, target, key)
@@ -136,7 +142,7 @@ class Router:
         if action is None:
             raise self.engine.dialect.unknown_segment(name)
         if request.method != "POST":
-            raise _not_allowed(request.method, name)
+            raise method_not_allowed(request.method, name)
         action(str(parent["id"]))
         return Response(status=204, headers=ODATA_HEADERS)
 
@@ -193,11 +199,3 @@ def _require_document_filter(request: Request) -> None:
         return  # the engine reports the syntax error
     if not {"documentId", "id"} & set(names):
         raise dialog("You must specify an Id or a Document Id to get the lines.")
-
-
-def _not_allowed(method: str, name: str) -> Exception:
-    return bc_error(
-        405, "BadRequest_MethodNotAllowed",
-        f"'{method}' requests for '{name}' of EdmType 'Entity' are not allowed within "
-        "Microsoft Dynamics 365 Business Central OData web services.",
-    )  # fmt: skip

@@ -7,11 +7,14 @@ Routes (below `/v2.0/{tenant}/{environment}/`):
   given as `?company=` (id or name) or a `Company` header (name),
 - `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md).
 
-Entity sets (seeded from `sandbox.catalog`): customers, vendors, items, currencies,
-accounts, dimensions, dimensionValues, defaultDimensions, and the four document kinds
-with their lines and dimension set lines (see `business_central_documents`). BC's
-rules for documents live in `business_central_headers`, `_lines`, `_dimensions` and
-`_posting`; the OData behaviour in `business_central_dialect`.
+Entity sets (seeded from `sandbox.catalog`, listed in `business_central_registry` and
+BC_SIMULATOR.md): the masters the connector needs (customers, vendors, items, contacts,
+currencies and the code tables), G/L accounts and dimensions, the six document kinds with
+their lines and dimension set lines, and the companion API's sets. Each set's properties
+are a schema (`business_central_schema`); BC's rules for documents live in
+`business_central_headers`, `_lines`, `_dimensions`, `_posting` and `_sales_documents`,
+for masters in `_master_rules`, `_contacts` and `_relations`; the OData behaviour in
+`business_central_dialect`.
 
 BC quirks reproduced here:
 
@@ -20,8 +23,8 @@ BC quirks reproduced here:
   `WWW-Authenticate: Bearer authorization_uri=...` challenge (for both API routes),
 - every write request is one transaction: a deep insert that fails on its third line
   leaves nothing behind; reads never see half a write,
-- `companies`, accounts, dimensions, dimension values and default dimensions are
-  read-only (405 `BadRequest_MethodNotAllowed`),
+- `companies`, accounts, dimensions, dimension values, default dimensions and the two
+  posting group sets are read-only (405 `BadRequest_MethodNotAllowed`),
 - injected faults: 429 `Application_TooManyRequests`, 503 `Unavailable`.
 """
 
@@ -35,35 +38,25 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox.business_central import seed
+from sandbox.business_central import registry
 from sandbox.business_central.admin import BusinessCentralAdmin
-from sandbox.business_central.custom_api import (
-    CUSTOM_API_PATH,
-    CUSTOM_SETS,
-    LINE_DIMENSIONS,
-    PURCHASE_DOCUMENTS,
-    LineDimensionRules,
-    force_delete,
-    line_dimension_rows,
-    purchase_document_rows,
-)
+from sandbox.business_central.custom_api import CUSTOM_API_PATH, LINE_DIMENSIONS
 from sandbox.business_central.dialect import BusinessCentralDialect, bc_error
-from sandbox.business_central.documents import DIMENSION_SET_LINES, KINDS
+from sandbox.business_central.documents import DIMENSION_SET_LINES
 from sandbox.business_central.headers import HeaderRules
-from sandbox.business_central.posting import post_document
 from sandbox.business_central.routes import ApiSurface, Router
+from sandbox.business_central.seed import COMPANIES, company_row
 from sandbox.entra.tokens import BearerError, TokenMint, bearer_challenge
 from sandbox.faults import Fault, FaultInjector
 from sandbox.odata.batch import run_batch
 from sandbox.odata.dialect import Target, split_segments
 from sandbox.odata.engine import ODataEngine
-from sandbox.odata.store import EntitySetSpec, EntityStore, EntityWrites, Record
+from sandbox.odata.store import EntitySetSpec, EntityStore, Record
 from sandbox.server import ServiceError, Simulator
 
 AUDIENCE = "https://api.businesscentral.dynamics.com"
 DEFAULT_COMPANY_ID = "9c4f2b1a-7d3e-4f60-8a21-5b6c7d8e9f01"
 STANDARD_API_PATH = "api/v2.0"
-_READ_ONLY = frozenset({"accounts", "dimensions", "dimensionValues", "defaultDimensions"})
 
 
 @dataclass(frozen=True)
@@ -76,17 +69,12 @@ class BusinessCentralConfig:
 
 
 class BusinessCentralWrites:
-    """The engine's writes: BC's rules for documents, the plain store for the rest."""
+    """The engine's writes: BC's rules where a set has them, the plain store for the rest."""
 
     def __init__(self, store: EntityStore) -> None:
         self.store = store
         self.headers = HeaderRules(store)
-        self.rules: dict[str, EntityWrites] = {
-            **{kind.header_set: self.headers for kind in KINDS},
-            **{kind.line_set: self.headers.lines for kind in KINDS},
-            DIMENSION_SET_LINES: self.headers.dimensions,
-            LINE_DIMENSIONS: LineDimensionRules(store),
-        }
+        self.rules = registry.write_rules(store, self.headers)
 
     def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
         return self.rules.get(name, self.store).insert(name, record)
@@ -110,15 +98,12 @@ class BusinessCentralSimulator(Simulator):
     ) -> None:
         self.config = config
         self.mint = mint
-        self.dialect = BusinessCentralDialect()
+        sets = registry.seeded_sets()
+        self.dialect = BusinessCentralDialect(registry.schemas(sets))
         self.state = EntityStore(self.dialect.etag)
-        self.state.register(
-            seed.COMPANIES, [seed.company_row(config.company_id, config.company_name)]
-        )
-        for spec, rows in seed.seed_sets():
-            self.state.register(spec, rows)
-        for spec in CUSTOM_SETS:
-            self.state.register(spec)
+        self.state.register(COMPANIES.spec(), [company_row(config.company_id, config.company_name)])
+        for schema, rows in sets:
+            self.state.register(schema.spec(), rows)
         self.writes = BusinessCentralWrites(self.state)
         self.engine = ODataEngine(self.state, self.dialect, self.writes)
         self.router = Router(self.engine)
@@ -127,22 +112,22 @@ class BusinessCentralSimulator(Simulator):
         super().__init__(faults)
 
     def _surfaces(self) -> tuple[ApiSurface, ApiSurface]:
-        store = self.state
+        store, headers = self.state, self.writes.headers
         standard = ApiSurface(
-            STANDARD_API_PATH, excluded=frozenset({PURCHASE_DOCUMENTS, LINE_DIMENSIONS}),
-            read_only=_READ_ONLY,
+            STANDARD_API_PATH, excluded=registry.COMPANION_SETS,
+            read_only=registry.STANDARD_READ_ONLY,
             nested_only={DIMENSION_SET_LINES: "You must get to the parent first to get to "
                                               "the dimension set line."},
-            actions={(kind.header_set, "post"): partial(post_document, store, kind)
-                     for kind in KINDS},
+            views=registry.standard_views(store),
+            actions=registry.standard_actions(store, headers),
         )  # fmt: skip
         custom = ApiSurface(
-            CUSTOM_API_PATH, sets=frozenset({PURCHASE_DOCUMENTS, LINE_DIMENSIONS}),
-            read_only=frozenset({PURCHASE_DOCUMENTS}), no_patch=frozenset({LINE_DIMENSIONS}),
-            views={PURCHASE_DOCUMENTS: partial(purchase_document_rows, store),
-                   LINE_DIMENSIONS: partial(line_dimension_rows, store)},
-            actions={(PURCHASE_DOCUMENTS, "forceDelete"):
-                     partial(force_delete, store, self.writes.headers)},
+            CUSTOM_API_PATH, sets=registry.COMPANION_SETS,
+            read_only=registry.COMPANION_READ_ONLY,
+            no_patch=frozenset({LINE_DIMENSIONS}),
+            patch_only=registry.COMPANION_PATCH_ONLY,
+            views=registry.companion_views(store),
+            actions=registry.companion_actions(store, headers),
         )  # fmt: skip
         return standard, custom
 

@@ -102,7 +102,8 @@ def test_header_validation(bc: Api, body: dict[str, object], code: str, text: st
          "Blocked must be equal to 'No'  in G/L Account: No.=7190. Current value is 'Yes'."),
         (account_line("2310"), "Application_FieldValidationException", "Direct Posting"),
         (item_line(description2="x" * 51), "Application_StringExceededLength", "50"),
-        ({"lineType": "Gadget"}, "Unknown", "'Gadget' is not an option"),
+        ({"lineType": "Gadget"}, "Application_EvaluateException",
+         'The value "Gadget" cannot be evaluated into type Option.'),
         (item_line(amountExcludingTax=5), "BadRequest_InvalidOperation", "amountExcludingTax"),
     ],
 )  # fmt: skip

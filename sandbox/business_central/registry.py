@@ -1,0 +1,156 @@
+"""Every entity set of the BC simulator in one place: schema, seed rows, writer, API, view.
+
+| API | entity sets | writes |
+|---|---|---|
+| v2.0 | customers, vendors, items, contacts, currencies | rules (references, keys, contacts) |
+| v2.0 | paymentTerms, paymentMethods, shipmentMethods, taxAreas, taxGroups, locations, countriesRegions, unitsOfMeasure, itemCategories, salespeoplePurchasers | code tables |
+| v2.0 | salesQuotes, salesOrders, salesInvoices, salesCreditMemos, purchaseInvoices, purchaseCreditMemos, their lines, dimensionSetLines | document rules |
+| v2.0 | companies, accounts, dimensions, dimensionValues, defaultDimensions, generalProductPostingGroups, inventoryPostingGroups | read-only (405) |
+| companion | shippingAgents, shipToAddresses | rules |
+| companion | crmIds, inventoryPostingGroupSettings | PATCH only: views of fields on other records |
+| companion | purchaseDocuments, configurationTemplates, customerLedgerEntries, locationInventories | read-only (405) |
+| companion | purchaseCreditMemoLineDimensions | GET, POST, DELETE |
+
+Reads of customers and items go through views that add what BC computes on read
+(`balanceDue`, `taxAreaDisplayName`, `inventory`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from sandbox.business_central import companion_views as views
+from sandbox.business_central.companion_masters import SHIP_TO, ShipToRules, companion_master_sets
+from sandbox.business_central.contacts import CONTACTS, CONTACTS_SCHEMA, ContactRules, contact_rows
+from sandbox.business_central.custom_api import (
+    LINE_DIMENSIONS,
+    PURCHASE_DOCUMENTS,
+    LineDimensionRules,
+    custom_document_sets,
+    force_delete,
+    line_dimension_rows,
+    purchase_document_rows,
+)
+from sandbox.business_central.documents import (
+    DIMENSION_SET_LINES,
+    KINDS,
+    POSTABLE,
+    SALES_INVOICE,
+    SALES_ORDER,
+    document_schemas,
+)
+from sandbox.business_central.finance_seed import finance_sets
+from sandbox.business_central.headers import HeaderRules
+from sandbox.business_central.ledgers import (
+    LEDGER_ENTRIES,
+    LOCATION_INVENTORIES,
+    ledger_sets,
+    open_entries,
+)
+from sandbox.business_central.master_rules import (
+    CUSTOMER_REFERENCES,
+    ITEM_REFERENCES,
+    VENDOR_REFERENCES,
+    CodeTableRules,
+    ComputedOnRead,
+    ItemRules,
+    PartyRules,
+    customer_view,
+    item_view,
+    with_customer_totals,
+    with_inventory,
+)
+from sandbox.business_central.masters import master_sets
+from sandbox.business_central.posting import post_document
+from sandbox.business_central.sales_documents import make_from_quote, send_quote, ship_and_invoice
+from sandbox.business_central.schema import EntitySchema
+from sandbox.business_central.seed import party_sets
+from sandbox.odata.store import EntityStore, EntityWrites, Record
+
+CODE_TABLES = (
+    "paymentTerms", "paymentMethods", "shipmentMethods", "taxAreas", "taxGroups", "locations",
+    "countriesRegions", "unitsOfMeasure", "itemCategories", "salespeoplePurchasers",
+    "currencies", "shippingAgents",
+)  # fmt: skip
+COMPANION_SETS = frozenset({
+    PURCHASE_DOCUMENTS, LINE_DIMENSIONS, "shippingAgents", "configurationTemplates", SHIP_TO,
+    LEDGER_ENTRIES, LOCATION_INVENTORIES, views.CRM_IDS, views.POSTING_GROUP_SETTINGS,
+})  # fmt: skip
+STANDARD_READ_ONLY = frozenset({
+    "accounts", "dimensions", "dimensionValues", "defaultDimensions",
+    "generalProductPostingGroups", "inventoryPostingGroups",
+})  # fmt: skip
+COMPANION_READ_ONLY = frozenset({
+    PURCHASE_DOCUMENTS, "configurationTemplates", LEDGER_ENTRIES, LOCATION_INVENTORIES,
+})  # fmt: skip
+COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
+View = Callable[[], list[tuple[Record, str]]]
+Action = Callable[[str], None]
+
+
+def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
+    """Every company-scoped set with its seed rows, each row filled with BC's blanks."""
+    sets = [
+        *party_sets(), *finance_sets(), *master_sets(), (CONTACTS_SCHEMA, contact_rows()),
+        *((schema, []) for schema in document_schemas()), *ledger_sets(),
+        *companion_master_sets(), *views.companion_view_sets(), *custom_document_sets(),
+    ]  # fmt: skip
+    return [(schema, [{**schema.blanks(), **row} for row in rows]) for schema, rows in sets]
+
+
+def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWrites]:
+    """The writer of each set that has BC rules (the others write to the store as given)."""
+    codes = CodeTableRules(store)
+    return {
+        **{kind.header_set: headers for kind in KINDS},
+        **{kind.line_set: headers.lines for kind in KINDS},
+        DIMENSION_SET_LINES: headers.dimensions,
+        LINE_DIMENSIONS: LineDimensionRules(store),
+        **dict.fromkeys(CODE_TABLES, codes),
+        "customers": ComputedOnRead(
+            PartyRules(store, CUSTOMER_REFERENCES), store, with_customer_totals
+        ),
+        "vendors": PartyRules(store, VENDOR_REFERENCES),
+        "items": ComputedOnRead(ItemRules(store, ITEM_REFERENCES), store, with_inventory),
+        CONTACTS: ContactRules(store),
+        SHIP_TO: ShipToRules(store),
+        views.CRM_IDS: views.CrmIdRules(store),
+        views.POSTING_GROUP_SETTINGS: views.PostingGroupSettingRules(store),
+    }
+
+
+def standard_views(store: EntityStore) -> Mapping[str, View]:
+    return {"customers": partial(customer_view, store), "items": partial(item_view, store)}
+
+
+def companion_views(store: EntityStore) -> Mapping[str, View]:
+    return {
+        PURCHASE_DOCUMENTS: partial(purchase_document_rows, store),
+        LINE_DIMENSIONS: partial(line_dimension_rows, store),
+        views.CRM_IDS: partial(views.crm_id_rows, store),
+        views.POSTING_GROUP_SETTINGS: partial(views.posting_group_setting_rows, store),
+        LEDGER_ENTRIES: partial(open_entries, store),
+    }
+
+
+def standard_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[str, str], Action]:
+    actions: dict[tuple[str, str], Any] = {
+        (kind.header_set, "post"): partial(post_document, store, kind) for kind in POSTABLE
+    }
+    actions[("salesQuotes", "send")] = partial(send_quote, store)
+    actions[("salesQuotes", "makeOrder")] = partial(make_from_quote, store, headers, SALES_ORDER)
+    actions[("salesQuotes", "makeInvoice")] = partial(
+        make_from_quote, store, headers, SALES_INVOICE
+    )
+    actions[("salesOrders", "shipAndInvoice")] = partial(ship_and_invoice, store, headers)
+    return actions
+
+
+def companion_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[str, str], Action]:
+    return {(PURCHASE_DOCUMENTS, "forceDelete"): partial(force_delete, store, headers)}
+
+
+def schemas(sets: list[tuple[EntitySchema, list[Record]]]) -> dict[str, EntitySchema]:
+    return {schema.name: schema for schema, _ in sets}
