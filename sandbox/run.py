@@ -163,9 +163,10 @@ class RunningSandbox:
         return session
 
     def reset_faults(self) -> None:
-        """No faults or delays on any simulator."""
+        """No faults or delays on any simulator; Dataverse back to its documented limits."""
         for simulator in self.simulators:
             simulator.faults.reset()
+        self.dataverse.limits.reset()
 
     def stop(self) -> None:
         """Stop all four servers (in parallel: each waits out one poll interval)."""

@@ -1,49 +1,63 @@
-"""Dataverse Web API v9.2 simulator.
+"""Dataverse Web API v9.2 simulator: the tables of `sandbox.dataverse.tables` at `/api/data/v9.2/`.
 
-Routes: `/api/data/v9.2/{entitySet}[({id})]`. Seeded sets: `accounts` (key `accountid`)
-and `contacts` (key `contactid`); more can be registered in `state` (an `EntityStore`).
+What a request goes through, in order:
 
-Dataverse quirks reproduced:
+- a bearer token whose audience is this environment's URL (`http://127.0.0.1:PORT`, with
+  or without the trailing slash) and whose tenant (`tid`) is the environment's; otherwise
+  401 with a `WWW-Authenticate: Bearer authorization_uri=..., resource_id=...` challenge
+  and an error whose `code` is empty (as in Microsoft's own examples),
+- service protection limits of the token's user (`sandbox.dataverse.limits`), then the
+  injected faults (429 `0x80072322` with `Retry-After`, 503),
+- the application user: an app's first request makes its systemuser row (the app's
+  `applicationid`), which then owns and stamps what the app writes (`WhoAmI` answers it),
+- `$batch` (`sandbox.dataverse.batch`) or one request (`sandbox.dataverse.service`),
+- errors in Dataverse's shape (`sandbox.dataverse.errors`); ETags are `W/"<version>"`.
 
-- bearer token whose audience is this environment's URL (`http://127.0.0.1:PORT`, with or
-  without the trailing slash) and whose tenant (`tid`) is the environment's; otherwise 401 with a `WWW-Authenticate: Bearer
-  authorization_uri=..., resource_id=...` challenge and an error whose `code` is empty
-  (as in Microsoft's own examples),
-- pages of at most 5,000 rows (`Prefer: odata.maxpagesize` lowers it),
-- text comparisons and ordering are case-insensitive (SQL collation),
-- the primary key is always returned, even when `$select` leaves it out,
-- POST → 204 with `OData-EntityId` (201 with the record when
-  `Prefer: return=representation`); PATCH → 204 (200 with representation),
-- PATCH without `If-Match` is an upsert (creates the row with the URL's id if missing);
-  `If-None-Match: *` makes it create-only (412 when the row exists),
-  `If-Match: *` update-only (404 when missing), a stale `If-Match` → 412 `0x80060882`,
-- lookups are written with `nav@odata.bind: "/accounts(<id>)"` and read back as
-  `_<attribute>_value` (e.g. contact `parentcustomerid_account` → `_parentcustomerid_value`),
-- hex error codes: missing record 404 `0x80040217`, bad query 400 `0x80060888`, unknown
-  set 404 `0x8006088a`, bad payload 400 `0x80048d19`, duplicate 412 `0x80040237`,
-- ETags are `W/"<version number>"`,
-- injected faults: 429 `0x80072322` (the request-count limit), 503 `0x80040216`.
+The sandbox's own routes: `/_sandbox/faults`, `/_sandbox/stats` (every simulator),
+`GET|POST|DELETE /_sandbox/limits` (the limits) and
+`POST /_sandbox/invoices/<id>/revise` (revise a confirmed project invoice; body
+`{"confirm": bool, "kept": {<line detail id>: <quantity>}}`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from werkzeug.routing import Rule
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from sandbox.dataverse.seed import LOOKUPS, seed_sets
+from sandbox.catalog import stable_id
+from sandbox.dataverse import errors
+from sandbox.dataverse.annotations import ERROR_DETAILS
+from sandbox.dataverse.batch import run_batch
+from sandbox.dataverse.changes import ChangeTracking
+from sandbox.dataverse.context import API_PATH, Call
+from sandbox.dataverse.invoicing import revise_project_invoice
+from sandbox.dataverse.limits import LimitRequest, ServiceProtection
+from sandbox.dataverse.metadata import Metadata
+from sandbox.dataverse.queries import Reader
+from sandbox.dataverse.render import Renderer
+from sandbox.dataverse.schema import Table
+from sandbox.dataverse.seed import Seeder, row_id, seed_customers, seed_masters
+from sandbox.dataverse.seed_documents import seed_documents
+from sandbox.dataverse.service import Service
+from sandbox.dataverse.tables import Catalog
+from sandbox.dataverse.writes import Writer
 from sandbox.entra.tokens import BearerError, TokenMint, bearer_challenge
 from sandbox.faults import Fault, FaultInjector
-from sandbox.odata.dialect import ODATA_HEADERS, ODataDialect, Target, split_segments
-from sandbox.odata.engine import ODataEngine
-from sandbox.odata.store import EntitySetSpec, EntityStore, Record, RecordNotFound
-from sandbox.server import ServiceError, Simulator, json_response
+from sandbox.odata.store import DuplicateKey, EntityStore, Record, utc_now
+from sandbox.server import ServiceError, Simulator, json_response, read_json
 
-API_PATH = "/api/data/v9.2"
 _VERSION_OFFSET = 1_000_000  # real row versions are large numbers
+_SEED_TIME = datetime(2025, 2, 3, 9, 30, tzinfo=UTC)
+_CLAIMS = "sandbox.dataverse.claims"
+SYSTEM_USER = stable_id("dataverse", "systemusers", "SYSTEM")
 
 
 @dataclass(frozen=True)
@@ -53,96 +67,22 @@ class DataverseConfig:
     authority_host: str = "https://login.microsoftonline.com"
 
 
-class DataverseDialect(ODataDialect):
-    service = "Dataverse"
-    max_page_size = 5000
-    case_insensitive = True
-    patch_upserts = True
-    select_always_key = True
+class _Clock:
+    """The store's clock: seed rows get past timestamps, everything after them now."""
 
-    def etag(self, version: int) -> str:
-        return f'W/"{_VERSION_OFFSET + version}"'
+    def __init__(self) -> None:
+        self.seeding, self._step = True, 0
 
-    def prepare_body(self, store: EntityStore, spec: EntitySetSpec, body: Record) -> Record:
-        fields: Record = {}
-        for name, value in body.items():
-            if name.endswith("@odata.bind"):
-                attribute, target_id = self._bind(
-                    store, spec, name.removesuffix("@odata.bind"), value
-                )
-                fields[attribute] = target_id
-            elif "@odata." not in name:
-                fields[name] = value
-        return fields
-
-    def _bind(
-        self, store: EntityStore, spec: EntitySetSpec, navigation: str, value: Any
-    ) -> tuple[str, str]:
-        lookup = LOOKUPS.get(spec.name, {}).get(navigation)
-        if lookup is None:
-            raise self.bad_body(
-                spec,
-                f"An undeclared property '{navigation}' which only has property annotations in "
-                "the payload but no property value was found in the payload.",
-            )
-        attribute, target_set = lookup
-        target = str(value or "").strip("/")
-        prefix = f"{target_set}("
-        if not (target.startswith(prefix) and target.endswith(")")):
-            raise self.bad_body(
-                spec, f"The @odata.bind of '{navigation}' must be '/{target_set}(<id>)'."
-            )
-        target_id = target[len(prefix) : -1].lower()
-        try:
-            store.get(target_set, target_id)
-        except RecordNotFound:
-            raise self.not_found(store.spec(target_set), target_id) from None
-        return attribute, target_id
-
-    def not_found(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        name = spec.entity_type.rsplit(".", 1)[-1]
-        return self.error(404, "0x80040217", f"{name} With Id = {key} Does Not Exist")
-
-    def unknown_segment(self, segment: str) -> ServiceError:
-        return self.error(404, "0x8006088a", f"Resource not found for the segment '{segment}'.")
-
-    def bad_query(self, message: str) -> ServiceError:
-        return self.error(400, "0x80060888", message)
-
-    def bad_body(self, spec: EntitySetSpec, message: str) -> ServiceError:
-        return self.error(
-            400, "0x80048d19",
-            f"Error identified in Payload provided by the user for Entity :'{spec.name}'. {message}",
-        )  # fmt: skip
-
-    def stale(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        return self.error(
-            412, "0x80060882",
-            "The version of the existing record doesn't match the RowVersion property provided.",
-        )  # fmt: skip
-
-    def duplicate(self, spec: EntitySetSpec, key: str) -> ServiceError:
-        return self.error(412, "0x80040237", "A record with matching key values already exists.")
-
-    def created(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        return self._written(target, entity, key, prefer, 201)
-
-    def updated(self, target: Target, entity: Record, key: str, prefer: dict[str, Any]) -> Response:
-        return self._written(target, entity, key, prefer, 200)
-
-    def _written(
-        self, target: Target, entity: Record, key: str, prefer: dict[str, Any], status: int
-    ) -> Response:
-        headers = {**ODATA_HEADERS, "OData-EntityId": target.entity_url(key)}
-        if "return" in prefer and prefer["return"] == "representation":
-            headers["Preference-Applied"] = "return=representation"
-            body = {"@odata.context": f"{target.context_url}/$entity", **entity}
-            return json_response(body, status, headers)
-        return Response(status=204, headers=headers)
+    def __call__(self) -> str:
+        if not self.seeding:
+            return utc_now()
+        self._step += 1
+        moment = _SEED_TIME + timedelta(minutes=self._step)
+        return moment.isoformat().replace("+00:00", "Z")
 
 
 class DataverseSimulator(Simulator):
-    """One Dataverse environment; entity sets in `state`."""
+    """One Dataverse environment."""
 
     name = "dataverse"
 
@@ -151,51 +91,137 @@ class DataverseSimulator(Simulator):
     ) -> None:
         self.config = config
         self.mint = mint
-        self.dialect = DataverseDialect()
-        self.state = EntityStore(self.dialect.etag)
-        for spec, rows in seed_sets():
-            self.state.register(spec, rows)
-        self.engine = ODataEngine(self.state, self.dialect)
+        self.tables = Catalog()
+        self._clock = _Clock()
+        self.state = EntityStore(lambda version: f'W/"{_VERSION_OFFSET + version}"', self._clock)
+        for table in self.tables:
+            self.state.register(table.entity_set_spec())
+        self.writer = Writer(self.tables, self.state, row_id("transactioncurrencies", "GBP"))
+        self.renderer = Renderer(self.tables, self.state)
+        self.changes = ChangeTracking(self.state)
+        self.limits = ServiceProtection()
+        reader = Reader(self.tables, self.state, self.renderer, self.changes)
+        self.service = Service(
+            self.tables, self.writer, reader, self.renderer, Metadata(self.tables), self._who_am_i
+        )
+        self._seed()
         super().__init__(faults)
 
+    def _seed(self) -> None:
+        call = self.system_call()
+        seeder = Seeder(self.tables, self.writer, call)
+        seeder.add("systemusers", "SYSTEM", {"firstname": "SYSTEM", "domainname": "SYSTEM"})
+        seed_masters(seeder)
+        seed_customers(seeder)
+        seed_documents(seeder, self.service.actions)
+        self._clock.seeding = False
+
+    # --- in-process helpers ------------------------------------------------------------
+    def system_call(self, caller: str = SYSTEM_USER) -> Call:
+        """A call as the SYSTEM user (or `caller`) for in-process writes."""
+        builder = EnvironBuilder(path=API_PATH, base_url=self.config.base_url)
+        try:
+            return Call(
+                Request(builder.get_environ()), self.config.base_url.rstrip("/") + API_PATH, caller
+            )
+        finally:
+            builder.close()
+
+    def register_entity_set(self, table: Table, rows: Iterable[Mapping[str, Any]] = ()) -> None:
+        """Serve another table (tests), with rows kept as given."""
+        self.tables.add(table)
+        self.state.register(table.entity_set_spec(), rows)
+
+    def revise_project_invoice(
+        self, invoice_id: str, *, confirm: bool = False, kept: Mapping[str, float] | None = None
+    ) -> Record:
+        """The revision of a confirmed project invoice (see `sandbox.dataverse.invoicing`)."""
+        return revise_project_invoice(
+            self.writer,
+            self.tables,
+            self.system_call(),
+            invoice_id.lower(),
+            confirm=confirm,
+            kept=kept,
+        )
+
+    # --- routing ------------------------------------------------------------------------
     @property
     def audiences(self) -> set[str]:
         base = self.config.base_url.rstrip("/")
         return {base, base + "/"}
 
-    def register_entity_set(
-        self, spec: EntitySetSpec, rows: Iterable[Mapping[str, Any]] = ()
-    ) -> None:
-        self.state.register(spec, rows)
-
     def rules(self) -> Iterable[Rule]:
+        return [Rule(f"{API_PATH}/<path:resource>", endpoint=self.on_api,
+                     methods=["GET", "POST", "PATCH", "DELETE", "PUT"])]  # fmt: skip
+
+    def admin_rules(self) -> Iterable[Rule]:
         return [
+            Rule("/_sandbox/limits", endpoint=self._on_limits, methods=["GET", "POST", "DELETE"]),
             Rule(
-                f"{API_PATH}/<path:resource>",
-                endpoint=self.on_api,
-                methods=["GET", "POST", "PATCH", "DELETE"],
-            )
+                "/_sandbox/invoices/<invoice_id>/revise", endpoint=self._on_revise, methods=["POST"]
+            ),
         ]
+
+    def error_response(self, error: ServiceError) -> Response:
+        return errors.render(error)
 
     def fault_error(self, fault: Fault) -> ServiceError:
         if fault.status == 429:
-            return self.dialect.error(
+            return errors.error(
                 429, "0x80072322",
                 "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
             )  # fmt: skip
-        return self.dialect.error(fault.status, "0x80040216", "An unexpected error occurred.")
+        return errors.error(fault.status, "0x80040216", "An unexpected error occurred.")
+
+    def dispatch(self, request: Request) -> Response:
+        """Authenticate, then apply the caller's service protection limits around the rest."""
+        if not request.path.startswith(API_PATH):
+            return super().dispatch(request)
+        try:
+            claims = self._authenticate(request)
+            user = str(claims.get("oid") or claims.get("appid"))
+            started = self.limits.enter(user)
+        except ServiceError as failure:
+            self.stats.count_request()
+            return self.error_response(failure)
+        request.environ[_CLAIMS] = claims
+        try:
+            response = super().dispatch(request)
+        finally:
+            rate_headers = self.limits.leave(user, started)
+        response.headers.update(rate_headers)
+        return response
 
     def on_api(self, request: Request, resource: str) -> Response:
-        self._authenticate(request)
-        segments = split_segments(resource)
-        if len(segments) != 1:
-            raise self.dialect.unknown_segment(segments[1][0] if len(segments) > 1 else resource)
-        entity_set, key = segments[0]
-        root = f"{request.host_url.rstrip('/')}{API_PATH}"
-        target = Target(entity_set, f"{root}/{entity_set}", f"{root}/$metadata#{entity_set}")
-        return self.engine.handle(request, target, key)
+        claims = request.environ.get(_CLAIMS) or self._authenticate(request)
+        call = Call(request, f"{request.host_url.rstrip('/')}{API_PATH}", self._caller(claims))
+        if resource == "$batch":
+            if request.method != "POST":
+                return errors.render(errors.method_not_allowed(request.method, "$batch"))
+            return self._batch(call)
+        return self._serve(call, resource)
 
-    def _authenticate(self, request: Request) -> None:
+    def _serve(self, call: Call, resource: str) -> Response:
+        try:
+            return self.service.handle(call, resource)
+        except ServiceError as failure:
+            return errors.render(failure, annotations=call.annotations.wants(ERROR_DETAILS))
+
+    def _batch(self, call: Call) -> Response:
+        def run(inner: Request, ids: dict[str, str]) -> Response:
+            inner_call = Call(inner, call.root, call.caller, ids)
+            return self._serve(inner_call, inner.path.split(API_PATH, 1)[-1].lstrip("/"))
+
+        try:
+            response, ran = run_batch(call.request, run, self.state.atomic)
+        except ServiceError as failure:
+            return errors.render(failure)
+        self.stats.count_inner(ran)
+        return response
+
+    # --- identity -----------------------------------------------------------------------
+    def _authenticate(self, request: Request) -> dict[str, Any]:
         try:
             claims = self.mint.verify_bearer(request.headers.get("Authorization"), self.audiences)
             if claims["tid"] != self.config.tenant_id:  # an environment has one Entra tenant
@@ -209,6 +235,49 @@ class DataverseSimulator(Simulator):
                 error,
                 resource_id=self.config.base_url.rstrip("/") + "/",
             )
-            failure = self.dialect.error(401, "", error.description)
+            failure = errors.error(401, "", error.description)
             failure.headers["WWW-Authenticate"] = challenge
             raise failure from None
+        return claims
+
+    def _caller(self, claims: Mapping[str, Any]) -> str:
+        """The systemuser of the token's app, made on its first request."""
+        app_id = str(claims.get("appid") or claims.get("oid"))
+        user_id = stable_id("dataverse", "systemusers", f"app/{app_id}")
+        if not self.state.find("systemusers", "systemuserid", user_id):
+            row = {"systemuserid": user_id, "applicationid": app_id, "firstname": "#",
+                   "lastname": app_id, "fullname": f"# {app_id}", "domainname": f"{app_id}@sandbox.example",
+                   "_createdby_value": SYSTEM_USER, "_modifiedby_value": SYSTEM_USER}  # fmt: skip
+            with suppress(DuplicateKey):  # another request of the same app made it first
+                self.state.insert("systemusers", row)
+        return user_id
+
+    def _who_am_i(self, call: Call) -> Record:
+        return {"BusinessUnitId": stable_id("dataverse", "businessunits", "root"),
+                "UserId": call.caller,
+                "OrganizationId": stable_id("dataverse", "organizations", self.config.tenant_id)}  # fmt: skip
+
+    # --- sandbox routes ----------------------------------------------------------------
+    def _on_limits(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.limits.reset()
+            return Response(status=204)
+        if request.method == "POST":
+            try:
+                changes = LimitRequest.model_validate(read_json(request) or {})
+            except ValidationError as exc:
+                return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
+            self.limits.configure(**changes.model_dump(exclude_none=True))
+        return json_response(self.limits.describe())
+
+    def _on_revise(self, request: Request, invoice_id: str) -> Response:
+        body = read_json(request) or {}
+        try:
+            revision = self.revise_project_invoice(
+                invoice_id, confirm=bool(body.get("confirm")), kept=body.get("kept") or {}
+            )
+        except ServiceError as failure:
+            return errors.render(failure)
+        return json_response(
+            {"invoiceid": revision["invoiceid"], "invoicenumber": revision["invoicenumber"]}
+        )

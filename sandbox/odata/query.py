@@ -179,6 +179,7 @@ def decode_skiptoken(token: str) -> list[Any]:
 class PageResult:
     rows: list[tuple[Record, str]]
     next_token: str | None
+    total: int = 0  # rows matching the filter, before paging (for `$count`)
 
 
 def run_query(
@@ -195,6 +196,7 @@ def run_query(
     if options.filter is not None:
         match = options.filter.matches
         rows = [item for item in rows if match(item[0], case_insensitive=case_insensitive)]
+    total = len(rows)
     ordering = _Ordering(options.orderby, spec.key, fold)
     rows.sort(key=lambda item: ordering.sort_key(ordering.values(item[0])))
     if options.skiptoken is not None:
@@ -209,10 +211,11 @@ def run_query(
     elif options.skip:
         rows = rows[options.skip :]
     if options.top is not None:
-        return PageResult(rows[: min(options.top, page_size)], None)
+        return PageResult(rows[: min(options.top, page_size)], None, total)
     page = rows[:page_size]
     more = len(rows) > page_size
-    return PageResult(page, encode_skiptoken(ordering.values(page[-1][0])) if more else None)
+    token = encode_skiptoken(ordering.values(page[-1][0])) if more else None
+    return PageResult(page, token, total)
 
 
 def next_link(collection_url: str, args: Mapping[str, str], token: str) -> str:

@@ -16,7 +16,11 @@ What it reproduces:
   deleted inside is restored, and so are the named counters (`next_number`) it drew, as
   SQL rolls back a No. Series line; nested blocks are savepoints. The block holds the
   store's lock, so other threads never see half of it,
-- `find(set, field, value)` answers from an index on that field (see `odata_index`).
+- `find(set, field, value)` answers from an index on that field (see `odata_index`),
+- every row keeps the number of the write that produced it and every delete leaves a
+  tombstone with its own number, so `changes_since(set, version)` answers what was
+  created, updated or deleted after a point (OData delta links); a rollback takes the
+  tombstones back with the rows.
 
 Rows are replaced, never mutated in place, so `snapshot()` can hand out references that
 stay consistent while other threads write. Everything handed to callers is a copy.
@@ -67,6 +71,7 @@ class EtagMismatch(StoreError):
 class _Row:
     data: Record
     etag: str
+    version: int
 
 
 @dataclass
@@ -74,6 +79,7 @@ class _Set:
     spec: EntitySetSpec
     rows: dict[str, _Row] = field(default_factory=dict)
     indexes: dict[str, FieldIndex] = field(default_factory=dict)
+    tombstones: dict[str, tuple[str, int]] = field(default_factory=dict)  # key → (id, version)
 
     def put(self, key: str, row: _Row | None) -> None:
         """Replace (or, with None, remove) the row at `key`, keeping the indexes right."""
@@ -125,7 +131,8 @@ class EntityStore:
             self._sets[spec.name] = entity_set
             for row in rows:
                 data = copy.deepcopy(dict(row))
-                entity_set.put(_norm(data[spec.key]), _Row(data, self._next_etag()))
+                version, etag = self._next_version()
+                entity_set.put(_norm(data[spec.key]), _Row(data, etag, version))
 
     def names(self) -> list[str]:
         with self._lock:
@@ -135,6 +142,27 @@ class EntityStore:
         """Raises UnknownEntitySet."""
         with self._lock:
             return self._set(name).spec
+
+    @property
+    def version(self) -> int:
+        """The number of the latest write (0 before any): a point to ask changes since."""
+        with self._lock:
+            return self._version
+
+    def changes_since(self, name: str, version: int) -> tuple[list[tuple[Record, str]], list[str]]:
+        """Rows written after `version` (oldest write first, shared references: read, never
+        modify) and the ids of rows deleted after it. Raises UnknownEntitySet."""
+        with self._lock:
+            entity_set = self._set(name)
+            changed = sorted(
+                (row for row in entity_set.rows.values() if row.version > version),
+                key=lambda row: row.version,
+            )
+            deleted = sorted(
+                (tomb for tomb in entity_set.tombstones.values() if tomb[1] > version),
+                key=lambda tomb: tomb[1],
+            )
+            return [(row.data, row.etag) for row in changed], [key for key, _ in deleted]
 
     def snapshot(self, name: str) -> list[tuple[Record, str]]:
         """All rows with their ETags, as shared references: read, never modify."""
@@ -210,8 +238,11 @@ class EntityStore:
         with self._lock:
             row = self._row(name, key)
             _check_etag(row, if_match)
-            self._remember(self._set(name), _norm(key))
-            self._set(name).put(_norm(key), None)
+            entity_set = self._set(name)
+            self._remember(entity_set, _norm(key))
+            entity_set.put(_norm(key), None)
+            version, _ = self._next_version()
+            entity_set.tombstones[_norm(key)] = (str(row.data[entity_set.spec.key]), version)
 
     def next_number(self, counter: str, first: int) -> int:
         """The next value of a named counter: `first`, then +1 each call (undone by a rollback)."""
@@ -261,23 +292,35 @@ class EntityStore:
         except KeyError:
             raise RecordNotFound(key) from None
 
-    def _next_etag(self) -> str:
+    def _next_version(self) -> tuple[int, str]:
         self._version += 1
-        return self._etag_format(self._version)
+        return self._version, self._etag_format(self._version)
 
     def _store(self, entity_set: _Set, data: Record) -> tuple[Record, str]:
-        row = _Row(data, self._next_etag())
+        version, etag = self._next_version()
+        row = _Row(data, etag, version)
         key = _norm(data[entity_set.spec.key])
         self._remember(entity_set, key)
         entity_set.put(key, row)
+        entity_set.tombstones.pop(key, None)  # a row written again is no longer deleted
         return copy.deepcopy(data), row.etag
 
     def _remember(self, entity_set: _Set, key: str) -> None:
-        """Journal how to put back the row at `key` (rows are replaced, never mutated)."""
+        """Journal how to put back the row and tombstone at `key` (rows are replaced,
+        never mutated)."""
         if self._journal is None:
             return
         previous = entity_set.rows.get(key)
-        self._journal.append(lambda: entity_set.put(key, previous))
+        tombstone = entity_set.tombstones.get(key)
+
+        def restore() -> None:
+            entity_set.put(key, previous)
+            if tombstone is None:
+                entity_set.tombstones.pop(key, None)
+            else:
+                entity_set.tombstones[key] = tombstone
+
+        self._journal.append(restore)
 
     def _restore_counter(self, counter: str, previous: int | None) -> None:
         if previous is None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from sandbox.dataverse.schema import Column, Kind, Table, number, text
 from sandbox.odata.store import EntitySetSpec
 from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
@@ -18,11 +19,17 @@ pytestmark = pytest.mark.sandbox
 PROBES_BC = EntitySetSpec(
     "pagingProbes", "Microsoft.NAV.pagingProbe", fields=("number", "name", "amount")
 )
-PROBES_DV = EntitySetSpec(
+PROBES_DV = Table(
+    "new_probe",
     "new_probes",
-    "Microsoft.Dynamics.CRM.new_probe",
-    key="new_probeid",
-    fields=("new_name", "new_amount"),
+    "Probe",
+    "new_probeid",
+    "new_name",
+    columns=(
+        Column("new_probeid", Kind.UNIQUEIDENTIFIER),
+        text("new_name", 100),
+        number("new_amount", Kind.INTEGER),
+    ),
 )
 
 
