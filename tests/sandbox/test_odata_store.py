@@ -79,3 +79,27 @@ def test_find_all_intersects_conditions() -> None:
     found = store.find_all("lines", [("documentId", "D1"), ("amount", 2)])
     assert [row["id"] for row, _ in found] == ["b"]
     assert store.find_all("lines", [("documentId", "D3"), ("amount", 2)]) == []
+
+
+def test_changes_since_answers_written_and_deleted_rows_and_rolls_back() -> None:
+    """OData delta links (Dataverse change tracking): rows written after a version, ids of
+    rows deleted after it; a rolled-back transaction leaves no trace of either."""
+    store = store_with_rows()
+    start = store.version
+    store.insert("lines", {"id": "b", "documentId": "D2", "amount": 2})
+    store.update("lines", "a", {"amount": 3})
+    with pytest.raises(Boom), store.atomic():
+        store.delete("lines", "b")
+        store.insert("lines", {"id": "c", "documentId": "D3", "amount": 4})
+        raise Boom
+    middle = store.version
+    store.delete("lines", "b")
+
+    changed, deleted = store.changes_since("lines", start)
+    assert [row["id"] for row, _ in changed] == ["a"]
+    assert deleted == ["b"]
+    assert store.changes_since("lines", store.version) == ([], [])
+    changed_then, deleted_then = store.changes_since("lines", middle)
+    assert (changed_then, deleted_then) == ([], ["b"])
+    store.insert("lines", {"id": "b", "documentId": "D2", "amount": 5})  # written again
+    assert store.changes_since("lines", middle)[1] == []
