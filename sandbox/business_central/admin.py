@@ -10,6 +10,8 @@ number), a dimension value blocked after it was used. Reads return copies.
     admin.block("customers", "C00010", "All")
     admin.set_posting_number("purchaseInvoices", document_id, "PP-INV9001")
     admin.document("salesInvoices", document_id)  # header + "salesInvoiceLines" + dimensions
+    admin.set_inventory("HW-DOCK", "EAST", 7)  # stock of an item at a location ("" = none)
+    admin.settle("C00010", "PS-INV1001")  # a payment closes the invoice's ledger entry
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from typing import Any
 
 from sandbox.business_central.dimensions import dimension_lines
 from sandbox.business_central.documents import BY_HEADER, DIMENSION_SET_LINES
+from sandbox.business_central.ledgers import (
+    LEDGER_ENTRIES,
+    LOCATION_INVENTORIES,
+    inventory_row,
+)
 from sandbox.catalog import stable_id
 from sandbox.odata.store import EntityStore, Record
 
@@ -95,3 +102,18 @@ class BusinessCentralAdmin:
         """Every document of one kind, with lines and dimensions, by number."""
         headers = sorted(self.store.list(entity_set), key=lambda row: row["number"])
         return [self.document(entity_set, header["id"]) for header in headers]
+
+    def set_inventory(self, item_number: str, location_code: str, quantity: float) -> Record:
+        """The stock of an item at a location ("" = no location), as the item ledger sums it.
+
+        The item's `inventory` follows; its `lastModifiedDateTime` does not (a FlowField)."""
+        item = self.by_number("items", item_number)
+        return self.upsert(LOCATION_INVENTORIES, inventory_row(item, location_code, quantity))
+
+    def settle(self, customer_number: str, document_number: str) -> Record:
+        """Close a customer's open ledger entry, as a payment applied to it would. Raises KeyError."""
+        for entry, _ in self.store.find(LEDGER_ENTRIES, "documentNumber", document_number):
+            if entry["customerNumber"] == customer_number and entry["open"]:
+                return self.upsert(LEDGER_ENTRIES, {"id": entry["id"], "remainingAmount": 0,
+                                                    "remainingAmountLCY": 0, "open": False})  # fmt: skip
+        raise KeyError(f"no open entry {document_number} of customer {customer_number}")

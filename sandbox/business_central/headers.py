@@ -282,7 +282,7 @@ class HeaderRules:
         kind = BY_HEADER[name]
         current, _ = self.store.get(name, key)
         ensure_draft(kind, current)
-        if current["postingNumber"] and not force:
+        if current.get("postingNumber") and not force:
             plural = f"{kind.noun}s"
             raise callback_not_allowed(
                 f"Deleting this document will cause a gap in the number series for posted "
