@@ -136,9 +136,10 @@ class Dataverse(Protocol):
         self, items: Sequence[Operation | ChangeSet], *, continue_on_error: bool = False
     ) -> list[OperationResult]:
         """Operations and change sets in `$batch` requests of at most 1,000 operations each
-        (a change set is never split), results in order. Without `continue_on_error` the
-        first failure stops the batch: its result carries the error and later ones are
-        absent; a failed change set leaves nothing of itself behind."""
+        (a change set is never split), one result per operation, in order. Without
+        `continue_on_error` the first failure stops the batch: its result carries the error
+        and later ones are absent. A failed change set leaves nothing of itself behind: its
+        failing operation carries the error, the others answer 424 with the same error."""
         ...
 
     def changes(

@@ -191,12 +191,25 @@ Content-Type: application/json; odata.metadata=minimal
     assert len(session.sent) == 1 and "Prefer" not in session.sent[0]["headers"]
 
 
+def answered(change_set: int, single: int = 0) -> str:
+    """A batch response: one change set of `change_set` 204s, then `single` 204s."""
+    no_content = "Content-Type: application/http\n\nHTTP/1.1 204 No Content\n\n\n"
+    inner = "".join(
+        f"--changesetresponse_1\nContent-ID: {n}\n{no_content}" for n in range(1, change_set + 1)
+    )
+    parts = [
+        f"Content-Type: multipart/mixed; boundary=changesetresponse_1\n\n{inner}--changesetresponse_1--\n"
+    ]
+    parts += [no_content] * single
+    return "".join(f"--batchresponse_1\n{part}" for part in parts) + "--batchresponse_1--\n"
+
+
 def test_execute_splits_work_into_batches_of_1000_keeping_change_sets_whole() -> None:
-    ok = "--batchresponse_1\nContent-Type: application/http\n\nHTTP/1.1 204 No Content\n\n\n--batchresponse_1--\n"
-    dataverse, session = client(*(multipart(200, ok) for _ in range(3)))
+    dataverse, session = client(multipart(200, answered(600)), multipart(200, answered(600, 1)))
     change_set = ChangeSet([Operation("POST", "accounts", {"name": str(n)}) for n in range(600)])
-    dataverse.execute([change_set, change_set, Operation("DELETE", "accounts(00000000-0000-0000-0000-000000000001)")],
-                      continue_on_error=True)  # fmt: skip
+    results = dataverse.execute([change_set, change_set, Operation("DELETE", "accounts(00000000-0000-0000-0000-000000000001)")],
+                                continue_on_error=True)  # fmt: skip
+    assert len(results) == 1201 and {result.status for result in results} == {204}
     bodies = [sent["data"].decode() for sent in session.sent]
     assert [body.count("HTTP/1.1\r\n") for body in bodies] == [600, 601]
     assert all(sent["headers"]["Prefer"] == "odata.continue-on-error" for sent in session.sent)

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from requests.structures import CaseInsensitiveDict
 
@@ -31,6 +32,7 @@ CRLF = "\r\n"
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _STATUS_LINE = re.compile(r"^HTTP/1\.[01]\s+(\d{3})")
 MAX_OPERATIONS = 1000
+_URL_SAFE = "/?#[]@!$&'()*+,;=:%~"
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,10 @@ def _request_part(
     lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
     if content_id is not None:
         lines.append(f"Content-ID: {content_id}")
-    url = (
-        operation.path
-        if operation.path.startswith("$")
-        else f"{service_root.rstrip('/')}/{operation.path.lstrip('/')}"
-    )
+    # A request line cannot hold spaces: `$filter=name eq 'x'` is sent percent-encoded,
+    # while what is already encoded (and OData's own punctuation) is kept as written.
+    path = quote(operation.path, safe=_URL_SAFE)
+    url = path if path.startswith("$") else f"{service_root.rstrip('/')}/{path.lstrip('/')}"
     lines += ["", f"{operation.method} {url} HTTP/1.1"]
     headers = dict(operation.headers)
     if operation.body is not None:

@@ -17,14 +17,16 @@ Quirks handled (on top of `shared.adapters.odata` and the HTTP layer):
 - Change tracking: `Prefer: odata.track-changes` on the first read gives `@odata.deltaLink`
   on the last page; following it returns rows changed since, deleted rows as
   `{"@odata.context": "…$deletedEntity", "id": …, "reason": "deleted"}`.
-- Error codes: a duplicate (0x80040237) is a ConflictError; a missing row referred to by a
-  write (0x80040217 on POST or upsert) is DependencyNotSynced, transient until its parent
+- Error codes: a duplicate (0x80040237, 0x80060892 for an alternate key) is a ConflictError;
+  a missing row referred to by a write (0x80040217 by id, 0x80060891 by alternate key, on
+  POST or upsert) is DependencyNotSynced, transient until its parent
   is synced; service protection limits answer 429 with Retry-After (the HTTP layer waits).
 - Tokens are for the environment's own scope (`https://<org>.crm.dynamics.com/.default`).
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,18 +40,20 @@ from shared.adapters.dataverse.batch import (
 )
 from shared.adapters.http import HttpClient, error_class_for
 from shared.adapters.odata import quote_literal
-from shared.errors import ConflictError, DependencyNotSynced, HubError, NotFound
+from shared.errors import ConflictError, ContractError, DependencyNotSynced, HubError, NotFound
 from shared.ports.dataverse import Change, ChangeSet, Operation, OperationResult, RowKey, Upserted
 
 MAX_PAGE_SIZE = 5000
 ODATA_HEADERS = {"OData-MaxVersion": "4.0", "OData-Version": "4.0", "Accept": "application/json"}
 ALL_ANNOTATIONS = 'odata.include-annotations="*"'
-MISSING_ROW = "0x80040217"
+# A row does not exist: by id (0x80040217) or by alternate key (0x80060891).
+MISSING_ROW = frozenset({"0x80040217", "0x80060891"})
 
 # Dataverse error codes whose meaning is more than their HTTP status says.
 ERROR_CODES: Mapping[str, type[HubError]] = {
     "0x80040237": ConflictError,  # a row with this key (or alternate key) exists already
     "0x80060882": ConflictError,  # the row changed since its ETag was read
+    "0x80060892": ConflictError,  # another row holds these alternate key values
 }
 
 
@@ -126,7 +130,8 @@ class DataverseClient:
             )
         row = response.json() if response.content else {}
         location = response.headers.get("OData-EntityId") or str(row.get("@odata.id", ""))
-        return Upserted(_entity_id(location) or _key_text(key), response.status_code == 201, row)
+        entity_id = _entity_id(location) or (row.get(_primary_key(row, entity_set)) if row else "")
+        return Upserted(str(entity_id or _key_text(key)), response.status_code == 201, row)
 
     def delete(self, entity_set: str, key: object, *, etag: str = "*") -> None:
         self.http.request(
@@ -157,16 +162,44 @@ class DataverseClient:
         content_type = response.headers.get("Content-Type", "")
         if response.status_code == 400 and not content_type.startswith("multipart"):
             raise self.http.error_for("POST", response.url or "$batch", response)
-        raw = decode_batch(content_type, response.content)
-        return [self._result(answer) for answer in raw]
+        answers = iter(decode_batch(content_type, response.content))
+        results: list[OperationResult] = []
+        for item in items:
+            first = next(answers, None)
+            if first is None:  # the batch stopped at an earlier failure
+                break
+            if not isinstance(item, ChangeSet):
+                results.append(self._result(first, item))
+            elif first.status < 400:  # a change set that succeeded answers every request
+                rest = [first, *itertools.islice(answers, len(item.operations) - 1)]
+                if len(rest) < len(item.operations):
+                    raise ContractError(
+                        f"Dataverse answered {len(rest)} responses for a change set of "
+                        f"{len(item.operations)} requests that succeeded"
+                    )
+                results += [
+                    self._result(a, op) for a, op in zip(rest, item.operations, strict=True)
+                ]
+            else:
+                results += self._rolled_back(item, first)
+        return results
 
-    def _result(self, answer: Any) -> OperationResult:
+    def _rolled_back(self, change_set: ChangeSet, answer: Any) -> list[OperationResult]:
+        """A failed change set answers only its failing request; the others were rolled
+        back with it and are reported 424 (Failed Dependency) carrying the same error."""
+        ids = [op.content_id or str(number) for number, op in enumerate(change_set.operations, 1)]
+        failing = ids.index(answer.content_id) if answer.content_id in ids else len(ids) - 1
+        failed = self._result(answer, change_set.operations[failing])
+        rolled_back = OperationResult(424, {}, None, failed.error)
+        return [failed if index == failing else rolled_back for index in range(len(ids))]
+
+    def _result(self, answer: Any, operation: Operation) -> OperationResult:
         error = None
         if answer.status >= 400:
             detail = answer.body.get("error", {}) if isinstance(answer.body, dict) else {}
             code, message = str(detail.get("code", "")), str(detail.get("message", answer.body))
             cls = self.http.error_codes.get(code) or error_class_for(answer.status)
-            if code == MISSING_ROW:
+            if code in MISSING_ROW and operation.method in {"POST", "PATCH", "PUT"}:
                 cls = DependencyNotSynced
             error = cls(f"Dataverse $batch request answered {answer.status} {code}: {message}",
                         status=answer.status, detail=code)  # fmt: skip
@@ -280,7 +313,7 @@ def _parents_first(*, creates: bool = True) -> Iterator[None]:
     try:
         yield
     except NotFound as error:
-        if creates and error.detail == MISSING_ROW:
+        if creates and error.detail in MISSING_ROW:
             raise DependencyNotSynced(
                 f"{error.message} (a row this one refers to does not exist yet)",
                 status=error.status, detail=error.detail,
