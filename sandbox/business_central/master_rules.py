@@ -31,7 +31,7 @@ from typing import Any
 
 from sandbox.business_central.contacts import sync_company_contact, unlink_company_contact
 from sandbox.business_central.dialect import bc_error, dialog
-from sandbox.business_central.headers import currency_fields
+from sandbox.business_central.document_parties import currency_fields
 from sandbox.business_central.relations import (
     CAPTIONS,
     check_relations,

@@ -36,6 +36,7 @@ from typing import Any
 
 from sandbox.business_central.dialect import dialog, field_validation
 from sandbox.business_central.dimensions import dimension_lines
+from sandbox.business_central.document_parties import check_blocked
 from sandbox.business_central.documents import (
     DIMENSION_SET_LINES,
     DRAFT,
@@ -43,7 +44,7 @@ from sandbox.business_central.documents import (
     DocumentKind,
     dimension_line_key,
 )
-from sandbox.business_central.headers import check_blocked, next_number
+from sandbox.business_central.headers import next_number
 from sandbox.business_central.ledgers import add_customer_entry, entry_caption
 from sandbox.odata.store import EntityStore, Record
 
