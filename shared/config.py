@@ -170,7 +170,7 @@ class Settings(BaseSettings):
         "DATAVERSE_MAX_IN_FLIGHT",
         "Requests in flight to Dataverse per worker (the service allows 52 per user).",
         ge=1,
-        le=200,
+        le=52,
     )
 
     # --- EcpPro -----------------------------------------------------------------------

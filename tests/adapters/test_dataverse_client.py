@@ -237,6 +237,34 @@ def test_service_protection_429s_are_waited_out(
     assert dataverse.get("bcs_locations", key)["bcs_description"] == "Round 7"
 
 
+def test_requests_in_flight_stay_within_the_concurrency_limit(
+    sandbox_settings: Settings, sandbox: RunningSandbox
+) -> None:
+    # api-limits: "Number of concurrent requests exceeded the limit of 52" (0x80072326)
+    sandbox.dataverse.limits.configure(concurrent=3)
+    sandbox.dataverse.faults.configure(delay_ms=120)  # each request holds its slot a while
+
+    def refusals(in_flight: int) -> int:
+        settings = sandbox_settings.model_copy(update={"dataverse_max_in_flight": in_flight})
+        client = build_dataverse(settings)
+        before, answers = sandbox.dataverse.limits.refused, []
+        threads = [
+            threading.Thread(
+                target=lambda: answers.append(client.get("bcs_countryregions", {"bcs_code": "GB"}))
+            )
+            for _ in range(9)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [row["bcs_code"] for row in answers] == ["GB"] * 9  # every read got through
+        return sandbox.dataverse.limits.refused - before
+
+    assert refusals(3) == 0
+    assert refusals(9) > 0  # the same work unbounded is refused
+
+
 def test_concurrent_upserts_of_one_key_make_one_row(dataverse: DataverseClient) -> None:
     # use-alternate-key-reference-record: the alternate key is unique
     key = {"bcs_code": code()}
