@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sandbox.business_central.dialect import (
@@ -143,21 +144,25 @@ class EntitySchema:
     def page(self) -> str:
         return self.doc or f"api-reference/v2.0/resources/dynamics_{self.entity.lower()}"
 
-    @property
+    @cached_property
     def all_props(self) -> tuple[Prop, ...]:
         modified = (ro(datetime_(MODIFIED)),) if self.modified else ()
         return (*self.props, *modified)
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.all_props)
 
-    @property
+    @cached_property
     def read_only(self) -> frozenset[str]:
         return frozenset(prop.name for prop in self.all_props if prop.read_only)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Prop]:
+        return {prop.name: prop for prop in self.all_props}
+
     def prop(self, name: str) -> Prop | None:
-        return next((prop for prop in self.all_props if prop.name == name), None)
+        return self._by_name.get(name)
 
     def blanks(self) -> dict[str, Any]:
         """What BC shows on a new record for every property nobody set."""
