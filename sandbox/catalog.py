@@ -258,7 +258,11 @@ COUNTRIES = (
     ("GB", "Great Britain"), ("IE", "Ireland"), ("US", "USA"),
 )  # fmt: skip
 UNITS_OF_MEASURE = (("BOX", "Box", "BX"), ("HOUR", "Hour", "HUR"), ("PCS", "Piece", "H87"))
-ITEM_CATEGORIES = (("HARDWARE", "Hardware"), ("LICENSE", "Software licences"), ("SERVICE", "Services"))
+ITEM_CATEGORIES = (
+    ("HARDWARE", "Hardware"),
+    ("LICENSE", "Software licences"),
+    ("SERVICE", "Services"),
+)
 GEN_PRODUCT_POSTING_GROUPS = (("RETAIL", "Retail"), ("SERVICES", "Resources and services"))
 # (code, description, whether its items flow to CRM: the connector's "Create in CRM")
 INVENTORY_POSTING_GROUPS = (("RESALE", "Resale items", True), ("SPARES", "Spare parts", False))
