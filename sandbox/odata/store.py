@@ -34,17 +34,16 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sandbox.odata.index import FieldIndex
+from sandbox.odata.rows import Record as Record
+from sandbox.odata.rows import Row, RowSet
 
 # Re-exported: the store is where callers have always found the spec types.
 from sandbox.odata.spec import EntitySetSpec as EntitySetSpec
 from sandbox.odata.spec import NumberSeries as NumberSeries
-
-Record = dict[str, Any]
 
 
 class StoreError(Exception):
@@ -65,32 +64,6 @@ class DuplicateKey(StoreError):
 
 class EtagMismatch(StoreError):
     pass
-
-
-@dataclass
-class _Row:
-    data: Record
-    etag: str
-    version: int
-
-
-@dataclass
-class _Set:
-    spec: EntitySetSpec
-    rows: dict[str, _Row] = field(default_factory=dict)
-    indexes: dict[str, FieldIndex] = field(default_factory=dict)
-    tombstones: dict[str, tuple[str, int]] = field(default_factory=dict)  # key → (id, version)
-
-    def put(self, key: str, row: _Row | None) -> None:
-        """Replace (or, with None, remove) the row at `key`, keeping the indexes right."""
-        previous = self.rows.pop(key, None)
-        for index in self.indexes.values():
-            if previous is not None:
-                index.remove(key, previous.data)
-            if row is not None:
-                index.add(key, row.data)
-        if row is not None:
-            self.rows[key] = row
 
 
 class EntityWrites(Protocol):
@@ -117,7 +90,7 @@ class EntityStore:
         self._etag_format = etag_format
         self._clock = clock
         self._lock = threading.RLock()
-        self._sets: dict[str, _Set] = {}
+        self._sets: dict[str, RowSet] = {}
         self._version = 0
         self._counters: dict[str, int] = {}
         self._journal: list[Callable[[], None]] | None = None
@@ -127,12 +100,12 @@ class EntityStore:
         if not spec.fields:
             raise ValueError(f"entity set {spec.name} needs its list of fields")
         with self._lock:
-            entity_set = _Set(spec)
+            entity_set = RowSet(spec)
             self._sets[spec.name] = entity_set
             for row in rows:
                 data = copy.deepcopy(dict(row))
                 version, etag = self._next_version()
-                entity_set.put(_norm(data[spec.key]), _Row(data, etag, version))
+                entity_set.put(_norm(data[spec.key]), Row(data, etag, version))
 
     def names(self) -> list[str]:
         with self._lock:
@@ -153,16 +126,7 @@ class EntityStore:
         """Rows written after `version` (oldest write first, shared references: read, never
         modify) and the ids of rows deleted after it. Raises UnknownEntitySet."""
         with self._lock:
-            entity_set = self._set(name)
-            changed = sorted(
-                (row for row in entity_set.rows.values() if row.version > version),
-                key=lambda row: row.version,
-            )
-            deleted = sorted(
-                (tomb for tomb in entity_set.tombstones.values() if tomb[1] > version),
-                key=lambda tomb: tomb[1],
-            )
-            return [(row.data, row.etag) for row in changed], [key for key, _ in deleted]
+            return self._set(name).changed_since(version)
 
     def snapshot(self, name: str) -> list[tuple[Record, str]]:
         """All rows with their ETags, as shared references: read, never modify."""
@@ -280,13 +244,13 @@ class EntityStore:
             return self.insert(name, record)
 
     # --- internals --------------------------------------------------------------------
-    def _set(self, name: str) -> _Set:
+    def _set(self, name: str) -> RowSet:
         try:
             return self._sets[name]
         except KeyError:
             raise UnknownEntitySet(name) from None
 
-    def _row(self, name: str, key: str) -> _Row:
+    def _row(self, name: str, key: str) -> Row:
         try:
             return self._set(name).rows[_norm(key)]
         except KeyError:
@@ -296,16 +260,16 @@ class EntityStore:
         self._version += 1
         return self._version, self._etag_format(self._version)
 
-    def _store(self, entity_set: _Set, data: Record) -> tuple[Record, str]:
+    def _store(self, entity_set: RowSet, data: Record) -> tuple[Record, str]:
         version, etag = self._next_version()
-        row = _Row(data, etag, version)
+        row = Row(data, etag, version)
         key = _norm(data[entity_set.spec.key])
         self._remember(entity_set, key)
         entity_set.put(key, row)
         entity_set.tombstones.pop(key, None)  # a row written again is no longer deleted
         return copy.deepcopy(data), row.etag
 
-    def _remember(self, entity_set: _Set, key: str) -> None:
+    def _remember(self, entity_set: RowSet, key: str) -> None:
         """Journal how to put back the row and tombstone at `key` (rows are replaced,
         never mutated)."""
         if self._journal is None:
@@ -328,7 +292,7 @@ class EntityStore:
         else:
             self._counters[counter] = previous
 
-    def _assign_number(self, entity_set: _Set, data: Record) -> None:
+    def _assign_number(self, entity_set: RowSet, data: Record) -> None:
         series = entity_set.spec.number_series
         if series is None or data.get(series.field):
             return
@@ -346,7 +310,7 @@ def _norm(key: str) -> str:
     return str(key).lower()
 
 
-def _check_etag(row: _Row, if_match: str | None) -> None:
+def _check_etag(row: Row, if_match: str | None) -> None:
     if if_match is None or if_match.strip() == "*":
         return
     if if_match.strip() != row.etag:
