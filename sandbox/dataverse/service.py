@@ -9,7 +9,9 @@
   optimistic concurrency (412 `0x80060882`); 204 either way, or 200 (201 for a create) with
   `Prefer: return=representation`,
 - `DELETE <set>(<key>)` → 204, 404 when missing, 412 on a stale `If-Match`,
-- `GET` of sets, rows, `/$count`, navigation properties and properties (`sandbox.dataverse.queries`),
+- `GET` of sets, rows, `/$count`, navigation properties and properties (`sandbox.dataverse.queries`);
+  `PUT <set>(<key>)/<property>` with `{"value": ...}` sets one property, `DELETE` of it
+  clears it (update-delete-entities-using-web-api#update-a-single-property-value),
 - `WhoAmI`, the quote actions, `$metadata` and `EntityDefinitions`,
 - an unknown entity set or segment → 404 `0x8006088a`; a method the resource does not take
   → 405.
@@ -102,9 +104,23 @@ class Service:
         if found is None:
             raise errors.not_found(table.logical_name, keys.describe(key))
         row = found[0]
+        if method in ("PUT", "DELETE") and len(rest) == 1:
+            return self._property_write(call, table, row, rest[0].name)
         if method != "GET" or len(rest) > 2 or rest[0].key is not None:
             raise errors.method_not_allowed(method, rest[0].name)
         return self._navigate(call, table, row, rest)
+
+    def _property_write(self, call: Call, table: Table, row: Record, name: str) -> Response:
+        """PUT `{"value": ...}` to a property sets it; DELETE clears it (204 both)."""
+        column = table.column(name)
+        if column is None or column.is_lookup or name != column.name:
+            raise errors.unknown_segment(name)
+        data = read_json(call.request) if call.request.method == "PUT" else {"value": None}
+        if not isinstance(data, dict) or "value" not in data:
+            raise errors.bad_payload(table.entity_set, 'A property is set with {"value": ...}.')
+        row_id = str(row[table.primary_id])
+        self.writer.update(call, table, row_id, {name: data["value"]}, if_match=None)
+        return Response(status=204, headers={"OData-Version": "4.0"})
 
     def _navigate(
         self, call: Call, table: Table, row: Record, rest: list[keys.Segment]

@@ -277,3 +277,37 @@ def test_lines_take_their_price_list_price_and_headers_total_them(dataverse: Api
     assert header["totallineitemamount"] == item["amount"] * 2
     assert header["totaltax"] == 3
     assert header["totalamount"] == item["amount"] * 2 + 3 + 5
+
+
+def test_single_property_put_and_delete(dataverse: Api) -> None:
+    """update-delete-entities-using-web-api#update-a-single-property-value and
+    #delete-a-single-property-value: PUT `{"value": ...}` and DELETE on the property → 204."""
+    created = dataverse.request(
+        "POST", "/accounts", json={"name": "Prop", "description": "Old"}, headers=REPRESENTATION
+    ).json()
+    path = f"/accounts({created['accountid']})"
+
+    put = dataverse.request("PUT", f"{path}/name", json={"value": "Renamed"})
+    deleted = dataverse.request("DELETE", f"{path}/description")
+    too_long = dataverse.request("PUT", f"{path}/name", json={"value": "x" * 161})
+
+    assert put.status_code == deleted.status_code == 204
+    row = dataverse.get(path).json()
+    assert row["name"] == "Renamed" and row["description"] is None
+    assert too_long.json()["error"]["code"] == "0x80044331"
+
+
+def test_errors_carry_details_when_annotations_are_asked_for(dataverse: Api) -> None:
+    """compose-http-requests-handle-errors#include-more-details-with-errors: with
+    `Prefer: odata.include-annotations="*"` an error has the help link and inner message."""
+    plain = dataverse.get(f"/accounts({uuid.uuid4()})").json()["error"]
+    detailed = dataverse.get(
+        f"/accounts({uuid.uuid4()})", headers={"Prefer": 'odata.include-annotations="*"'}
+    ).json()["error"]
+
+    assert set(plain) == {"code", "message"}
+    assert detailed["@Microsoft.PowerApps.CDS.HelpLink"] == (
+        "http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a80040217"
+        "&client=platform"
+    )
+    assert detailed["@Microsoft.PowerApps.CDS.InnerError.Message"] == detailed["message"]
