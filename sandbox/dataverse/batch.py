@@ -27,7 +27,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
@@ -128,7 +128,8 @@ def _execute(part: Part, outer: Request, run: Runner, ids: dict[str, str]) -> Re
             )
         url = ids[reference] + (f"/{rest}" if rest else "")
     split = urlsplit(url)
-    path = split.path if split.path.startswith("/") else f"{API_PATH}/{split.path}"
+    path = unquote(split.path)
+    path = path if path.startswith("/") else f"{API_PATH}/{path}"
     if path.rstrip("/").endswith("$batch"):
         return _error(errors.bad_query("A batch cannot contain another batch."))
     headers = [(k, v) for k, v in part.headers.items() if k not in ("method", "url", "content-id")]
@@ -199,11 +200,13 @@ def _split(text: str, boundary: str) -> list[Part]:
 
 def _request(part: Part) -> Part:
     first, _, rest = part.body.lstrip("\n").partition("\n")
-    words = first.split()
+    words = first.split(" ")
+    if words[-1].startswith("HTTP/"):
+        words = words[:-1]
     if len(words) < 2:
         raise errors.bad_query(f"The batch part '{first}' is not an HTTP request.")
     head, _, body = rest.partition("\n\n")
-    headers = {**_headers(head), "method": words[0].upper(), "url": words[1]}
+    headers = {**_headers(head), "method": words[0].upper(), "url": " ".join(words[1:])}
     if part.content_id:
         headers["content-id"] = part.content_id
     return Part(headers, body.strip())

@@ -144,6 +144,10 @@ class Service:
 
     # --- writes -------------------------------------------------------------------------
     def upsert(self, call: Call, table: Table, key: str | dict[str, Any]) -> Response:
+        with self.store.atomic():  # finding the row and writing it are one step
+            return self._upsert(call, table, key)
+
+    def _upsert(self, call: Call, table: Table, key: str | dict[str, Any]) -> Response:
         headers = call.request.headers
         if_match, if_none_match = headers.get("If-Match"), headers.get("If-None-Match")
         found = keys.find(self.store, table, key)

@@ -230,3 +230,18 @@ def test_inner_requests_keep_their_own_preferences(dataverse: Api) -> None:
     answer = decode(response)[0]
 
     assert answer.status == 201 and answer.body["name"] == name
+
+
+def test_percent_encoded_request_lines(dataverse: Api) -> None:
+    """#batch-requests: each part's request line is an HTTP request line, so spaces and
+    quotes in a query or key arrive percent-encoded; absolute URLs are accepted."""
+    name = tag()
+    dataverse.request("POST", "/accounts", json={"name": f"{name} O'Neil", "accountnumber": name})
+    response = send(dataverse, [
+        Req("GET", f"{dataverse.base}/accounts?$select=name&$filter=name%20eq%20'{name}%20O''Neil'"),
+        Req("GET", f"accounts(accountnumber='{name}')?$select=name"),
+    ])  # fmt: skip
+    by_filter, by_key = decode(response)
+
+    assert [row["name"] for row in by_filter.body["value"]] == [f"{name} O'Neil"]
+    assert by_key.body["name"] == f"{name} O'Neil"

@@ -79,9 +79,6 @@ class Catalog:
         except KeyError:
             raise UnknownTable(logical_name) from None
 
-    def has_set(self, entity_set: str) -> bool:
-        return entity_set in self._by_set
-
     def children(self, relationship: OneToMany) -> tuple[Table, Column]:
         """The referencing table of a one-to-many relationship and its lookup column."""
         child = self.by_name(relationship.child)
@@ -89,10 +86,3 @@ class Catalog:
         if column is None:
             raise UnknownTable(f"{relationship.child}.{relationship.lookup}")
         return child, column
-
-    def referencing(self, table: Table) -> Iterator[tuple[Table, OneToMany]]:
-        """(parent table, relationship) for every relationship whose children are `table`."""
-        for parent in self:
-            for relationship in parent.relationships:
-                if relationship.child == table.logical_name:
-                    yield parent, relationship
