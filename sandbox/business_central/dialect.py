@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
@@ -38,8 +38,11 @@ from sandbox.odata.spec import is_guid
 from sandbox.odata.store import EntitySetSpec, EntityStore, Record
 from sandbox.server import ServiceError, json_response
 
-if TYPE_CHECKING:
-    from sandbox.business_central.schema import EntitySchema
+
+class BodyCheck(Protocol):
+    """What the dialect needs of a set's schema (`business_central_schema.EntitySchema`)."""
+
+    def check(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
 def bc_etag(version: int) -> str:
@@ -140,8 +143,8 @@ class BusinessCentralDialect(ODataDialect):
     require_if_match = True
     extra_options = frozenset({"$schemaversion", "$expand"})
 
-    def __init__(self, schemas: Mapping[str, EntitySchema] | None = None) -> None:
-        self.schemas: Mapping[str, EntitySchema] = schemas or {}
+    def __init__(self, schemas: Mapping[str, BodyCheck] | None = None) -> None:
+        self.schemas: Mapping[str, BodyCheck] = schemas or {}
 
     def etag(self, version: int) -> str:
         return bc_etag(version)
