@@ -3,7 +3,8 @@
 Routes (below `/v2.0/{tenant}/{environment}/`):
 
 - `api/v2.0/companies`, `.../companies({id})/{set}[({id})][/{navigation}[({id})]...]`,
-  `.../{set}({id})/Microsoft.NAV.post` and `api/v2.0/$batch`; the company may also be
+  `.../{set}({id})/Microsoft.NAV.<action>` (post; quotes' send, makeOrder, makeInvoice;
+  orders' shipAndInvoice) and `api/v2.0/$batch`; the company may also be
   given as `?company=` (id or name) or a `Company` header (name),
 - `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md).
 
