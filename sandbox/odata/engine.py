@@ -1,4 +1,4 @@
-"""OData request handling shared by the BC and Dataverse simulators.
+"""OData request handling for a service described by an `ODataDialect` (the BC simulator).
 
 `ODataEngine` serves list, read, create, update and delete on any entity set of an
 `EntityStore`; an `ODataDialect` subclass supplies what differs per service: page sizes,
