@@ -272,3 +272,17 @@ def test_unknown_sets_segments_and_keys(dataverse: Api) -> None:
         in bad_key.json()["error"]["message"]
     )
     assert dataverse.get(f"/accounts({uuid.uuid4()})").json()["error"]["code"] == "0x80040217"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["primarycontactid/fullname eq 'x'",
+     "Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=['a'])",
+     "contact_customer_accounts/any(c:c/lastname eq 'x')"],
+)  # fmt: skip
+def test_filters_the_sandbox_does_not_evaluate_are_refused(dataverse: Api, condition: str) -> None:
+    """query/filter-rows lists navigation paths, Dataverse query functions and lambda
+    operators; the sandbox does not evaluate them and says so (400) instead of answering
+    rows that ignore the condition."""
+    response = dataverse.get("/accounts", params={"$filter": condition})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "0x80060888"
