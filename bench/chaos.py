@@ -42,11 +42,14 @@ from shared.adapters.table_store import TableStagingStore
 from shared.domain.invoices import (
     PURCHASE_DONE,
     SALES_DONE,
+    DocumentKind,
     ProcessInvoice,
     PurchaseStatus,
     SalesStatus,
     StagedInvoice,
 )
+from shared.flows.invoice_plans import own_line_ids
+from shared.flows.invoice_purchase import LEG as PURCHASE_LEG
 from shared.flows.invoice_staging import iter_headers, load_invoice
 from shared.ports.bus import OutgoingMessage
 from shared.registry import Queue
@@ -181,19 +184,29 @@ def measure(
         for entity_set in ("salesInvoices", "salesCreditMemos")
         for document in admin.documents(entity_set)
     )
-    bought = Counter(
-        line["description2"]
+    purchase_lines = [
+        line
         for entity_set, lines in (("purchaseInvoices", "purchaseInvoiceLines"),
                                   ("purchaseCreditMemos", "purchaseCreditMemoLines"))
         for document in admin.documents(entity_set)
         for line in document.get(lines, [])
-    )  # fmt: skip
+    ]  # fmt: skip
+    marked = Counter(line.get("description2", "") for line in purchase_lines)
+    line_ids = Counter(line["id"] for line in purchase_lines)
     duplicates = lost = wrong = 0
     for invoice_id in ids:
         invoice = load_invoice(store, invoice_id)
         cost_lines = sum(1 for line in invoice.lines if line.unit_cost is not None)
-        duplicates += max(0, sales[invoice.invoice_number] - 1)
-        duplicates += max(0, bought[invoice.invoice_number] - cost_lines)
+        # An invoice's purchase lines carry its number (description2) or, on credit memos,
+        # which have no description2, the ids the hub gave them.
+        kind = invoice.purchase.document_kind
+        bought = (
+            marked[invoice.invoice_number]
+            if kind is not DocumentKind.PURCHASE_CREDIT_MEMO
+            else sum(line_ids[i] for i in own_line_ids(invoice, PURCHASE_LEG, kind))
+        )
+        duplicates += max(0, sales[invoice.invoice_number.upper()] - 1)
+        duplicates += max(0, bought - cost_lines)
         if (
             SalesStatus.ERROR is invoice.sales.status
             or PurchaseStatus.ERROR is invoice.purchase.status
@@ -202,8 +215,8 @@ def measure(
         elif (
             not invoice.sales.status.value.startswith("Posted")
             or invoice.purchase.status not in (*PURCHASE_DONE, PurchaseStatus.NOT_APPLICABLE)
-            or sales[invoice.invoice_number] == 0
-            or bought[invoice.invoice_number] < cost_lines
+            or sales[invoice.invoice_number.upper()] == 0
+            or bought < cost_lines
         ):
             lost += 1
     return duplicates, lost, wrong

@@ -73,14 +73,21 @@ def posting_group_setting_rows(store: EntityStore) -> list[tuple[Record, str]]:
     return [(_setting_row(row), etag) for row, etag in store.snapshot("inventoryPostingGroups")]
 
 
-class CrmIdRules:
-    """PATCH `crmIds({id})`: write the CRM id onto the record it names."""
+class _UpdateOnly:
+    """Rules of a view whose rows exist through other sets: PATCH only."""
 
     def __init__(self, store: EntityStore) -> None:
         self.store = store
 
     def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
         raise method_not_allowed("POST", name)  # the route refuses it first
+
+    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
+        raise method_not_allowed("DELETE", name)  # the route refuses it first
+
+
+class CrmIdRules(_UpdateOnly):
+    """PATCH `crmIds({id})`: write the CRM id onto the record it names."""
 
     def update(
         self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
@@ -96,18 +103,9 @@ class CrmIdRules:
             return _crm_row(entity_set, record), etag
         raise RecordNotFound(key)
 
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        raise method_not_allowed("DELETE", name)  # the route refuses it first
 
-
-class PostingGroupSettingRules:
+class PostingGroupSettingRules(_UpdateOnly):
     """PATCH `inventoryPostingGroupSettings({id})`: the "Create in CRM" flag."""
-
-    def __init__(self, store: EntityStore) -> None:
-        self.store = store
-
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
-        raise method_not_allowed("POST", name)  # the route refuses it first
 
     def update(
         self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
@@ -115,9 +113,6 @@ class PostingGroupSettingRules:
         flag = {"createInCrm": changes["createInCrm"]} if "createInCrm" in changes else {}
         group, etag = self.store.update("inventoryPostingGroups", key, flag, if_match=if_match)
         return _setting_row(group), etag
-
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        raise method_not_allowed("DELETE", name)  # the route refuses it first
 
 
 def companion_view_sets() -> list[tuple[EntitySchema, list[Record]]]:

@@ -44,6 +44,8 @@ class BodyCheck(Protocol):
 
     def check(self, body: Mapping[str, Any]) -> dict[str, Any]: ...
 
+    def present(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
+
 
 def bc_etag(version: int) -> str:
     digits = str(version)
@@ -148,6 +150,10 @@ class BusinessCentralDialect(ODataDialect):
 
     def etag(self, version: int) -> str:
         return bc_etag(version)
+
+    def present(self, spec: EntitySetSpec, record: Record) -> Record:
+        schema = self.schemas.get(spec.name)
+        return schema.present(record) if schema is not None else record
 
     def error(self, status: int, code: str, message: str) -> ServiceError:
         return bc_error(status, code, message)

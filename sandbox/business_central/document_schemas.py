@@ -11,13 +11,11 @@ Deviations, on purpose:
 - the header `discountAmount` (an invoice discount BC spreads over the lines) is refused:
   the simulator computes no discounts; `shortcutDimension1Code`/`2Code` are read-only and
   follow the document's dimension set lines (set those instead),
-- `externalDocumentNumber`, `vendorInvoiceNumber` and `vendorCreditMemoNumber` keep the
-  case they were sent in (BC's Code[35] fields upper-case them),
-- a line's `lineObjectNumber` is not held to BC's 20 characters: the catalog's license
-  SKUs (O365_BUSINESS_ESSENTIALS has 24) are item numbers here, which BC's Item No.
-  (Code[20]) could not hold,
-- purchase credit memo lines keep `description2`, which neither their page nor the APIV2
-  page has: the invoice flows mark their lines with it (see BC_SIMULATOR.md).
+- `externalDocumentNumber`, `vendorInvoiceNumber` and `vendorCreditMemoNumber` are
+  Code[35] fields: stored upper-cased, as BC does,
+- a line's `lineObjectNumber` is a Code[20] like the Item No. and G/L Account No. it names,
+- purchase credit memo lines have no `description2`: neither their resource page nor the
+  APIV2 page (APIV2PurchCrMemoLines) has it, so writing it is an unknown property.
 """
 
 from __future__ import annotations
@@ -62,7 +60,7 @@ def address(prefix: str, *, read_only: bool = False) -> tuple[Prop, ...]:
 
 
 SALES_QUOTE = (
-    ro(code("number", 20)), text("externalDocumentNumber", 35), date_("documentDate"),
+    ro(code("number", 20)), code("externalDocumentNumber", 35), date_("documentDate"),
     date_("postingDate"), date_("dueDate"), *_CUSTOMER, *_SHIP_TO_NAME, *address("sellTo"),
     *address("billTo"), *address("shipTo"), *_SHORTCUTS, *_CURRENCY, *_PAYMENT,
     code("salesperson", 20), ro(decimal("discountAmount")), *TOTALS,
@@ -71,7 +69,7 @@ SALES_QUOTE = (
 )  # fmt: skip
 
 SALES_ORDER = (
-    ro(code("number", 20)), text("externalDocumentNumber", 35), date_("orderDate"),
+    ro(code("number", 20)), code("externalDocumentNumber", 35), date_("orderDate"),
     date_("postingDate"), *_CUSTOMER, *_SHIP_TO_NAME, *address("sellTo"),
     *address("billTo", read_only=True), *address("shipTo"), *_SHORTCUTS, *_CURRENCY,
     ro(boolean("pricesIncludeTax")), *_PAYMENT, code("salesperson", 20),
@@ -80,7 +78,7 @@ SALES_ORDER = (
 )  # fmt: skip
 
 SALES_INVOICE = (
-    ro(code("number", 20)), text("externalDocumentNumber", 35), date_("invoiceDate"),
+    ro(code("number", 20)), code("externalDocumentNumber", 35), date_("invoiceDate"),
     date_("postingDate"), date_("dueDate"), date_("promisedPayDate"),
     text("customerPurchaseOrderReference", 35), *_CUSTOMER, *_SHIP_TO_NAME,
     *address("sellTo"), *address("billTo", read_only=True), *address("shipTo"),
@@ -91,7 +89,7 @@ SALES_INVOICE = (
 )  # fmt: skip
 
 SALES_CREDIT_MEMO = (
-    ro(code("number", 20)), text("externalDocumentNumber", 35), date_("creditMemoDate"),
+    ro(code("number", 20)), code("externalDocumentNumber", 35), date_("creditMemoDate"),
     date_("postingDate"), date_("dueDate"), *_CUSTOMER, *address("sellTo"),
     *address("billTo"), *_SHORTCUTS, *_CURRENCY, *_PAYMENT, code("salesperson", 20),
     ro(boolean("pricesIncludeTax")), *_DISCOUNT, *TOTALS,
@@ -101,7 +99,7 @@ SALES_CREDIT_MEMO = (
 
 PURCHASE_INVOICE = (
     ro(code("number", 20)), date_("postingDate"), date_("invoiceDate"), date_("dueDate"),
-    text("vendorInvoiceNumber", 35), guid("vendorId"), code("vendorNumber", 20),
+    code("vendorInvoiceNumber", 35), guid("vendorId"), code("vendorNumber", 20),
     ro(text("vendorName", 100)), ro(text("payToName", 100)), ro(text("payToContact", 100)),
     guid("payToVendorId"), code("payToVendorNumber", 20), *_SHIP_TO_NAME,
     *address("buyFrom"), *address("shipTo"), *address("payTo", read_only=True), *_SHORTCUTS,
@@ -113,7 +111,7 @@ PURCHASE_INVOICE = (
 PURCHASE_CREDIT_MEMO = (
     ro(code("number", 20)), date_("creditMemoDate"), date_("postingDate"), date_("dueDate"),
     guid("vendorId"), code("vendorNumber", 20), ro(text("vendorName", 100)),
-    text("vendorCreditMemoNumber", 35), guid("payToVendorId"), code("payToVendorNumber", 20),
+    code("vendorCreditMemoNumber", 35), guid("payToVendorId"), code("payToVendorNumber", 20),
     ro(text("payToName", 100)), *address("buyFrom"), *address("payTo"), *_SHORTCUTS,
     *_CURRENCY, *_PAYMENT, code("purchaser", 20), ro(boolean("pricesIncludeTax")), *_DISCOUNT,
     *TOTALS, ro(enum("status", "purchCrMemoEntityStatus")), guid("invoiceId"),
@@ -136,12 +134,12 @@ LINE_AMOUNTS = (
 
 
 def line_props(
-    price: str, *, allocation: bool = True, after: tuple[Prop, ...] = ()
+    price: str, *, allocation: bool = True, after: tuple[Prop, ...] = (), description2: bool = True
 ) -> tuple[Prop, ...]:
     """A document line's properties: `price` is unitPrice or unitCost; `after` follows the
     amounts (shipment date, quantities) on the page."""
     head = (guid("documentId"), integer("sequence"), guid("itemId"), guid("accountId"),
-            enum("lineType", "invoiceLineAggLineType"), code("lineObjectNumber", None),
+            enum("lineType", "invoiceLineAggLineType"), code("lineObjectNumber", 20),
             text("description", 100))  # fmt: skip
     tail = (guid("unitOfMeasureId"), code("unitOfMeasureCode", 10), decimal("quantity"),
             decimal(price), decimal("discountAmount"), decimal("discountPercent"),
@@ -150,7 +148,8 @@ def line_props(
             ro(decimal("amountIncludingTax")))  # fmt: skip
     net = (ro(decimal("netAmount")), ro(decimal("netTaxAmount")),
            ro(decimal("netAmountIncludingTax")))  # fmt: skip
-    return (*head, text("description2", 50), *tail,
+    second = (text("description2", 50),) if description2 else ()
+    return (*head, *second, *tail,
             *((ro(decimal("invoiceDiscountAllocation")),) if allocation else ()), *net,
             *after, guid("itemVariantId"), guid("locationId"))  # fmt: skip
 
@@ -165,6 +164,5 @@ LINES = {
     "salesInvoiceLines": line_props("unitPrice", after=(date_("shipmentDate"),)),
     "salesCreditMemoLines": line_props("unitPrice", after=(date_("shipmentDate"),)),
     "purchaseInvoiceLines": line_props("unitCost", after=(date_("expectedReceiptDate"),)),
-    # description2 kept although v2.0 lacks it here (module docstring)
-    "purchaseCreditMemoLines": line_props("unitCost"),
+    "purchaseCreditMemoLines": line_props("unitCost", description2=False),
 }

@@ -12,10 +12,11 @@ body gets before BC's rules see it. BC behaviour reproduced:
   has no null fields); a malformed GUID → 400 `Application_InvalidGUID`,
 - a value not in its enum → 400 `Application_EvaluateException` 'The value "Gadget"
   cannot be evaluated into type Option.' (webservices/dynamics-error-codes),
-- enum values are answered as the reference pages spell them (" ", "In Review",
-  "Non-Inventory"); BC's XML-escaped spelling of the same members (`_x0020_`,
-  `In_x0020_Review`, `Non_x002D_Inventory`, what production BC writes in JSON) is accepted
-  on write and stored as the plain member,
+- enum values are answered as production BC writes them in JSON: the member name with
+  every character an OData identifier cannot hold XML-escaped (`"blocked": "_x0020_"`,
+  `"In_x0020_Review"`, `"Non_x002D_Inventory"`); a write may use that spelling or the
+  reference pages' plain one (" ", "In Review"), and the plain member is what is stored
+  (and what `$filter` compares with),
 - text longer than its field → 400 `Application_StringExceededLength`; Code fields are
   stored in upper case (`net30` → `NET30`), as BC's Code type does,
 - read-only properties (the pages' "Read-Only"/"Non-editable", and what the API page makes
@@ -178,6 +179,18 @@ class EntitySchema:
             navigations=self.navigations,
         )  # fmt: skip
 
+    @cached_property
+    def _enum_props(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.all_props if prop.enum is not None)
+
+    def present(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record as BC answers it: enum values escaped (see module doc)."""
+        shown = dict(record)
+        for name in self._enum_props:
+            if isinstance(shown.get(name), str):
+                shown[name] = escape_member(shown[name])
+        return shown
+
     def check(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The body with each known property's value checked and normalised (see module doc)."""
         checked = dict(body)
@@ -206,6 +219,14 @@ def check_value(prop: Prop, value: Any) -> Any:
         check_length(prop.name, value, prop.length or 2048)
         return str(value).upper() if prop.code else value
     return value
+
+
+def escape_member(member: str) -> str:
+    """An enum member as an OData identifier: `In Review` → `In_x0020_Review`."""
+    return "".join(
+        char if char.isascii() and (char.isalnum() or char == "_") else f"_x{ord(char):04X}_"
+        for char in member
+    )
 
 
 def _enum_value(prop: Prop, members: tuple[str, ...], value: Any) -> str:

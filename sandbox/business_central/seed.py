@@ -183,9 +183,15 @@ def _item(code_value: str, name: str, item_type: str, price: float, cost: float,
     }  # fmt: skip
 
 
+ITEM_NUMBER_LENGTH = 20
+
+
 def item_rows() -> list[dict[str, Any]]:
+    # An Item No. is a Code[20]: the SKUs longer than that (O365_BUSINESS_ESSENTIALS) cannot
+    # be items, so the invoice flows put their lines on the G/L account, as in production.
     items = [_item(sku.code, sku.name, "Non-Inventory", sku.unit_price, sku.unit_cost,
-                   "LICENSE", "PCS", "SERVICES", "") for sku in LICENSE_SKUS]  # fmt: skip
+                   "LICENSE", "PCS", "SERVICES", "")
+             for sku in LICENSE_SKUS if len(sku.code) <= ITEM_NUMBER_LENGTH]  # fmt: skip
     items += [_item(number, name, "Service", price, 0.0, "SERVICE", "HOUR", "SERVICES", "")
               for number, name, price in SERVICE_LINES]  # fmt: skip
     items += [_item(stock.code, stock.name, "Inventory", stock.unit_price, stock.unit_cost,

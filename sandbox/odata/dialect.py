@@ -100,6 +100,10 @@ class ODataDialect(ABC):
         """Refuse filters the service cannot run (raise ServiceError); all run by default."""
         return None
 
+    def present(self, spec: EntitySetSpec, record: Record) -> Record:
+        """A stored record as the service writes it in an answer (e.g. escaped enum values)."""
+        return record
+
     def prepare_body(self, store: EntityStore, spec: EntitySetSpec, body: Record) -> Record:
         """Turn a request body into stored fields (e.g. resolve lookups)."""
         return {name: value for name, value in body.items() if "@odata." not in name}

@@ -120,7 +120,7 @@ class ODataEngine:
         shown = select_fields(record, options.select, always)
         if spec.hidden:
             shown = {name: value for name, value in shown.items() if name not in spec.hidden}
-        return {"@odata.etag": etag, **shown}
+        return {"@odata.etag": etag, **self.dialect.present(spec, shown)}
 
     def render_rows(
         self, spec: EntitySetSpec, rows: list[tuple[Record, str]], options: QueryOptions

@@ -93,6 +93,17 @@ def line_id(invoice: StagedInvoice, leg: str, kind: DocumentKind, line_no: int) 
     return str(uuid.uuid5(ID_NAMESPACE, f"{_id_name(invoice, leg, kind, None)}|{line_no}"))
 
 
+def own_line_ids(invoice: StagedInvoice, leg: str, kind: DocumentKind) -> frozenset[str]:
+    """The ids the leg may have given this invoice's lines, in any generation so far (how
+    lines are recognised where BC has no field for a marker: purchase credit memos)."""
+    current = _leg(invoice, leg).generation
+    return frozenset(
+        str(uuid.uuid5(ID_NAMESPACE, f"{_id_name(invoice, leg, kind, g)}|{line.line_no}"))
+        for g in range(current + 1)
+        for line in invoice.lines
+    )
+
+
 def own_document_ids(invoice: StagedInvoice, leg: str, kind: DocumentKind) -> frozenset[str]:
     """The ids the leg may have given documents for this invoice, in any generation so far."""
     current = _leg(invoice, leg).generation

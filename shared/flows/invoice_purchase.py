@@ -167,9 +167,8 @@ def gather_open_document(
 
 def reuse_key(new: NewDocument) -> str:
     """Invoices with the same key share one open purchase document."""
-    return (
-        f"purchase|{new.party_number}|{new.external_document_number}|{new.kind}|{new.currency_code}"
-    )
+    reference = new.external_document_number.upper()  # BC upper-cases Vendor Invoice No.
+    return f"purchase|{new.party_number}|{reference}|{new.kind}|{new.currency_code}"
 
 
 def handle_purchase(invoice_id: str, deps: Deps) -> StagedInvoice:

@@ -131,7 +131,7 @@ def handle_sales(invoice_id: str, deps: Deps) -> StagedInvoice:
     """
     with tracked(deps, Flow.INVOICE_SALES):
         number = load_header(deps.store, invoice_id).invoice_number or invoice_id
-        with hold_lock(deps, f"sales|{number}"):
+        with hold_lock(deps, f"sales|{number.upper()}"):  # BC upper-cases the number
             invoice = load_invoice(deps.store, invoice_id)  # again: it is ours now
             options = deps.invoice_options
             if invoice.sales.status is SalesStatus.CREATED and options.post_sales_documents:

@@ -90,10 +90,14 @@ def test_purchase_documents_with_line_dimensions_are_reused_and_force_deleted(
     created = bc.create_document(purchase(kind, ref, "INV-A", dims))
     open_document = bc.find_open_purchase_document(kind, "V00010", ref, "")
     assert open_document is not None and open_document.id == created.id
-    assert open_document.markers == {"INV-A"}
+    # v2.0 purchase credit memo lines have no description2 to carry the marker
+    marked = kind is DocumentKind.PURCHASE_INVOICE
+    assert open_document.markers == ({"INV-A"} if marked else set())
+    assert len(open_document.lines) == 1
     extended = bc.add_lines(open_document, purchase(kind, ref, "INV-B", dims).lines)
-    assert extended.markers == {"INV-A", "INV-B"}
-    assert bc.get_document(kind, created.id).markers == {"INV-A", "INV-B"}  # type: ignore[union-attr]
+    assert extended.markers == ({"INV-A", "INV-B"} if marked else set())
+    read = bc.get_document(kind, created.id)
+    assert read is not None and read.markers == extended.markers and len(read.lines) == 2
     assert bc.find_open_purchase_document(kind, "V00010", ref, "EUR") is None
     bc.force_delete_purchase_document(extended)
     assert bc.get_document(kind, created.id) is None

@@ -103,7 +103,10 @@ def test_500_lines_x_3_dimensions_through_both_legs_with_a_crash_half_way(
 
     document = bc.get_document(kind, staged.purchase.document_id)
     assert document is not None and not document.posted
-    assert Counter(line.marker for line in document.lines) == {raw["invoiceNumber"]: 500}
+    marker = (
+        raw["invoiceNumber"] if kind is DocumentKind.PURCHASE_INVOICE else ""
+    )  # no description2
+    assert Counter(line.marker for line in document.lines) == {marker: 500}
     dimensions = bc.line_dimensions(document, document.line_ids)
     wanted = {"CUSTOMERGROUP": "LARGE", "AREA": "UK", "COSTCENTRE": "CC-100"}
     assert len(dimensions) == 500
@@ -111,7 +114,7 @@ def test_500_lines_x_3_dimensions_through_both_legs_with_a_crash_half_way(
     documents = sandbox.business_central.admin.documents(
         "purchaseInvoices" if sign > 0 else "purchaseCreditMemos"
     )
-    reference = raw["providerInvoiceNumber"]
+    reference = raw["providerInvoiceNumber"].upper()  # a Code[35]: BC upper-cases it
     mine = [
         d for d in documents
         if reference in (d.get("vendorInvoiceNumber"), d.get("vendorCreditMemoNumber"))

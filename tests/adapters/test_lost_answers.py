@@ -64,7 +64,9 @@ def deliver_until_settled(run: Callable[[str, Deps], StagedInvoice], deps: Deps)
 
 def documents(sandbox: RunningSandbox, entity_set: str, reference: str, field: str) -> list[Any]:
     return [
-        d for d in sandbox.business_central.admin.documents(entity_set) if d.get(field) == reference
+        d
+        for d in sandbox.business_central.admin.documents(entity_set)
+        if d.get(field) == reference.upper()  # a Code[35]: BC upper-cases it
     ]
 
 

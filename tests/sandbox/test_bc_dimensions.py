@@ -52,7 +52,10 @@ def test_a_line_dimension_by_code_or_by_id(bc: Api) -> None:
 
     assert (by_code["code"], by_code["valueCode"], by_code["displayName"]) == (
         "COSTCENTRE", "CC-100", "Cost Centre")  # fmt: skip
-    assert by_code["parentType"] == "Sales Invoice Line" and by_code["parentId"] == lines[0]["id"]
+    assert (
+        by_code["parentType"] == "Sales_x0020_Invoice_x0020_Line"
+        and by_code["parentId"] == lines[0]["id"]
+    )
     assert by_id["valueCode"] == "CC-200" and by_id["id"] == dimension_id("COSTCENTRE")
     one = ok(bc.get(f"{first}({by_code['id']})"))
     assert one["valueDisplayName"] == "Managed services"

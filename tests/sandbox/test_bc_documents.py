@@ -34,9 +34,11 @@ KINDS = [
 def test_deep_insert_with_client_ids_and_expand(
     bc: Api, header_set: str, line_set: str, party: dict[str, str], prefix: str, price: str
 ) -> None:
-    header_id, line_id = new_id(), new_id()
+    header_id, line_id, marker = new_id(), new_id(), f"DOC-{new_id()[:8]}"
+    # purchase credit memo lines have no description2 (dynamics_purchasecreditmemoline)
+    second = {"description2": marker} if line_set != "purchaseCreditMemoLines" else {}
     body = {"id": header_id.upper(), **party, line_set: [
-        {"id": line_id, **item_line("SPE_E5", 3), "description2": "INV-2025-00001"},
+        {"id": line_id, **item_line("SPE_E5", 3), **second},
         account_line("6100" if prefix.startswith("S") else "7100", 2, **{price: 10.5}),
     ]}  # fmt: skip
     created = ok(bc.request("POST", f"/{header_set}", json=body), 201)
@@ -50,7 +52,8 @@ def test_deep_insert_with_client_ids_and_expand(
     lines = read[line_set]
     assert [line["sequence"] for line in lines] == [10000, 20000]
     assert lines[0]["description"] == "Microsoft 365 E5" and lines[0][price] == unit
-    assert lines[0]["description2"] == "INV-2025-00001" and lines[1]["amountExcludingTax"] == 21
+    assert lines[0].get("description2") == second.get("description2")
+    assert lines[1]["amountExcludingTax"] == 21
     nested = ok(bc.get(f"/{header_set}({header_id})/{line_set}({line_id})"))
     assert nested["documentId"] == header_id
 
@@ -211,6 +214,30 @@ def test_a_blocked_customer_gets_no_invoice_but_a_credit_memo(
 def test_purchase_credit_memo_lines_take_the_unit_cost(bc: Api) -> None:
     memo = purchase_credit_memo(bc, item_line("POWER_BI_PRO", 1))
     assert memo["totalAmountExcludingTax"] == 12.6 and memo["vendorName"] == "Pax8 UK Ltd"
+
+
+def test_purchase_credit_memo_lines_have_no_description2(bc: Api) -> None:
+    """api-reference/v2.0/resources/dynamics_purchasecreditmemoline lists no description2
+    (nor does the APIV2PurchCrMemoLines page), unlike dynamics_purchaseinvoiceline."""
+    memo = purchase_credit_memo(bc, item_line("POWER_BI_PRO", 1))
+    path = f"/purchaseCreditMemos({memo['id']})/purchaseCreditMemoLines"
+    code, message = error(
+        bc.request("POST", path, json={**item_line("SPE_E3", 1), "description2": "x"})
+    )
+    assert code == "BadRequest" and "'description2' does not exist" in message
+    invoice = purchase_invoice(bc, item_line("POWER_BI_PRO", 1))
+    path = f"/purchaseInvoices({invoice['id']})/purchaseInvoiceLines"
+    assert ok(bc.request("POST", path, json={**item_line("SPE_E3", 1), "description2": "x"}), 201)
+
+
+def test_reference_numbers_are_code_fields_stored_upper_cased(bc: Api) -> None:
+    """api-reference/v2.0/resources/dynamics_salesinvoice: externalDocumentNumber is the
+    External Document No., a Code[35] (purchase: Vendor Invoice No.); Code values are
+    upper case."""
+    sold, bought = unique("inv").lower(), unique("pi").lower()
+    assert sales_invoice(bc, externalDocumentNumber=sold)["externalDocumentNumber"] == sold.upper()
+    purchase = purchase_invoice(bc, item_line("POWER_BI_PRO", 1), vendorInvoiceNumber=bought)
+    assert purchase["vendorInvoiceNumber"] == bought.upper()
 
 
 def test_deep_insert_nests_dimensions_on_header_and_lines(bc: Api) -> None:

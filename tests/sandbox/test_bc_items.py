@@ -44,7 +44,7 @@ def test_items_carry_their_posting_groups_by_id_and_code(bc: Api) -> None:
     assert laptop["baseUnitOfMeasureId"] == by_code(bc, "unitsOfMeasure")["PCS"]["id"]
     assert laptop["taxGroupId"] == by_code(bc, "taxGroups")["STANDARD"]["id"]
     licence = item(bc, "SPE_E3")
-    assert (licence["type"], licence["inventoryPostingGroupCode"]) == ("Non-Inventory", "")
+    assert (licence["type"], licence["inventoryPostingGroupCode"]) == ("Non_x002D_Inventory", "")
     assert licence["inventoryPostingGroupId"] == "00000000-0000-0000-0000-000000000000"
 
 

@@ -40,6 +40,7 @@ from shared.adapters.business_central.wire import (
     document_from,
     iso,
     line_body,
+    reference,
 )
 from shared.adapters.odata import eq_filter
 from shared.domain.invoices import DocumentKind
@@ -58,7 +59,7 @@ class BusinessCentralClient(BusinessCentralMasterData):
     ) -> BcDocument | None:
         shape = SHAPES[kind]
         rows = self._list(
-            shape.entity_set, eq_filter(externalDocumentNumber=external_document_number)
+            shape.entity_set, eq_filter(externalDocumentNumber=reference(external_document_number))
         )
         return document_from(kind, rows[0]) if rows else None
 
@@ -66,7 +67,7 @@ class BusinessCentralClient(BusinessCentralMasterData):
         self, kind: DocumentKind, vendor_number: str, vendor_invoice_number: str, currency_code: str
     ) -> BcDocument | None:
         shape = SHAPES[kind]
-        filter_ = eq_filter(**{"vendorNumber": vendor_number, shape.reference: vendor_invoice_number,
+        filter_ = eq_filter(**{"vendorNumber": vendor_number, shape.reference: reference(vendor_invoice_number),
                                "currencyCode": currency_code, "status": "Draft"})  # fmt: skip
         rows = self._list(shape.entity_set, filter_, expand=shape.lines)
         return document_from(kind, rows[0]) if rows else None
@@ -107,7 +108,7 @@ class BusinessCentralClient(BusinessCentralMasterData):
         header_id = document.id or str(uuid.uuid4())
         pairs = _with_ids(document.lines)
         header = {"id": header_id, shape.party: document.party_number,
-                  shape.reference: document.external_document_number,
+                  shape.reference: reference(document.external_document_number),
                   shape.date_field: iso(document.posting_date), "postingDate": iso(document.posting_date),
                   "dueDate": iso(document.due_date), "currencyCode": document.currency_code,
                   shape.lines: [line_body(document.kind, line, line_id) for line, line_id in pairs]}  # fmt: skip
@@ -117,7 +118,8 @@ class BusinessCentralClient(BusinessCentralMasterData):
             json={k: v for k, v in header.items() if v is not None},
         ).json()
         created = replace(
-            document_from(document.kind, {**answer, shape.lines: []}), lines=_placed(pairs)
+            document_from(document.kind, {**answer, shape.lines: []}),
+            lines=_placed(document.kind, pairs),
         )
         if not any(line.dimensions for line in document.lines):
             return created
@@ -158,7 +160,7 @@ class BusinessCentralClient(BusinessCentralMasterData):
                 for line, line_id in pairs
             ])  # fmt: skip
         self._write_dimensions(document, _by_line(fixes))
-        return replace(document, lines=document.lines + _placed(pairs))
+        return replace(document, lines=document.lines + _placed(document.kind, pairs))
 
     def post_document(self, document: BcDocument) -> BcDocument:
         shape = SHAPES[document.kind]
@@ -258,8 +260,10 @@ def _with_ids(lines: Sequence[NewLine]) -> list[tuple[NewLine, str]]:
     return [(line, line.id or str(uuid.uuid4())) for line in lines]
 
 
-def _placed(pairs: Sequence[tuple[NewLine, str]]) -> tuple[BcLine, ...]:
-    return tuple(BcLine(line_id, line.marker[:50]) for line, line_id in pairs)
+def _placed(kind: DocumentKind, pairs: Sequence[tuple[NewLine, str]]) -> tuple[BcLine, ...]:
+    """The lines as BC now holds them (a marker only where the lines have description2)."""
+    marks = SHAPES[kind].marks_lines
+    return tuple(BcLine(line_id, line.marker[:50] if marks else "") for line, line_id in pairs)
 
 
 def _by_line(fixes: Sequence[DimensionFix]) -> list[LineDimensions]:

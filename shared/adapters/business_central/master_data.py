@@ -6,8 +6,8 @@ Quirks handled:
   failed invoice is seen at once.
 - Dimension values in API v2.0 carry the dimension's id, not its code: the id is looked
   up first.
-- `blocked` is " " when not blocked; Ship only stops shipping, everything else blocks
-  invoicing.
+- `blocked` is the blank member when not blocked (`"_x0020_"` as BC escapes it, " " in
+  the docs); Ship only stops shipping, everything else blocks invoicing.
 - A `$batch` answers 200 even when inner requests failed; the first real failure is
   raised as the typed error a direct call would have raised. A batch holds at most 100
   requests: `_transactions` packs larger work into several, keeping what must succeed
@@ -20,11 +20,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from shared.adapters.business_central.wire import MAX_BATCH, first_failure, pack
+from shared.adapters.business_central.wire import MAX_BATCH, enum_member, first_failure, pack
 from shared.adapters.http import HttpClient
 from shared.adapters.odata import ODataClient, eq_filter
 from shared.errors import ContractError, ValidationError
 from shared.ports.business_central import BcParty
+
+ITEM_NUMBER_LENGTH = 20  # Item No. is a Code[20]
 
 T = TypeVar("T")
 CACHE_SECONDS = 60.0
@@ -95,6 +97,9 @@ class BusinessCentralMasterData:
         return self._cached("dimensionValues", f"{dimension}/{value}", read)
 
     def _item_id(self, number: str) -> str:
+        if len(number) > ITEM_NUMBER_LENGTH:  # longer than an Item No.: cannot be an item
+            return ""
+
         def read() -> str:
             rows = self._list("items", eq_filter(number=number))
             return str(rows[0]["id"]) if rows else ""
@@ -167,7 +172,7 @@ class BusinessCentralMasterData:
             return None
         row = rows[0]
         # " " is not blocked; Ship / Invoice / Payment / All block invoicing in some way.
-        blocked = str(row.get("blocked") or "").strip() not in ("", "Ship")
+        blocked = enum_member(row.get("blocked")).strip() not in ("", "Ship")
         return BcParty(row["id"], row["number"], row.get("displayName", ""), blocked)
 
     def _exists(self, entity_set: str, **fields: str) -> bool:

@@ -9,10 +9,17 @@ Quirks handled:
   turns the real failure into the typed error a direct call would have raised.
 - Draft and In Review are unposted; Open, Paid, Canceled and Corrective are posted (the
   posted document keeps the unposted one's id).
+- Enum values arrive XML-escaped, as OData identifiers must be: `"In_x0020_Review"`,
+  `"blocked": "_x0020_"` for the blank member; `enum_member` gives the member back.
+- Purchase credit memo lines have no `description2` in v2.0 (resource page and APIV2 page
+  alike), so only the other kinds carry the line marker.
+- External document numbers (Code[35]) are upper-cased by BC; `reference` is how the hub
+  writes and looks them up.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +31,7 @@ from shared.errors import ConflictError, HubError
 from shared.ports.business_central import BcDocument, BcLine, NewLine
 
 MAX_BATCH = 100
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 # BC error codes whose meaning is more than their status says.
 ERROR_CODES: Mapping[str, type[HubError]] = {
@@ -44,6 +52,7 @@ class Shape:
     date_field: str  # invoiceDate / creditMemoDate
     unit_field: str  # unitPrice / unitCost
     line_caption: str  # parentType of the line's dimension set lines
+    marks_lines: bool = True  # the lines have description2 for the hub's marker
 
 
 SHAPES = {
@@ -61,9 +70,19 @@ SHAPES = {
     ),
     DocumentKind.PURCHASE_CREDIT_MEMO: Shape(
         "purchaseCreditMemos", "purchaseCreditMemoLines", "vendorNumber", "vendorCreditMemoNumber",
-        "creditMemoDate", "unitCost", "Purchase Credit Memo Line",
+        "creditMemoDate", "unitCost", "Purchase Credit Memo Line", marks_lines=False,
     ),
 }  # fmt: skip
+
+
+def enum_member(value: object) -> str:
+    """An enum value as its member is named: `In_x0020_Review` → "In Review", `_x0020_` → " "."""
+    return _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), str(value or ""))
+
+
+def reference(number: str) -> str:
+    """An External Document No. / Vendor Invoice No. as BC stores it (Code[35]: upper case)."""
+    return number.strip().upper()
 
 
 def batch_request(
@@ -102,7 +121,7 @@ def document_from(kind: DocumentKind, row: dict[str, Any]) -> BcDocument:
         kind=kind,
         id=row["id"],
         number=row.get("number", ""),
-        status=row.get("status", ""),
+        status=enum_member(row.get("status")),
         external_document_number=row.get(shape.reference, ""),
         lines=tuple(BcLine(line["id"], line.get("description2") or "") for line in lines),
         etag=row.get("@odata.etag", "*"),
@@ -111,9 +130,12 @@ def document_from(kind: DocumentKind, row: dict[str, Any]) -> BcDocument:
 
 def line_body(kind: DocumentKind, line: NewLine, line_id: str) -> dict[str, Any]:
     """The API body of one new document line (description and description2 cut to BC's sizes)."""
-    return {"id": line_id, "lineType": line.line_type, "lineObjectNumber": line.number,
-            "description": line.description[:100], "description2": line.marker[:50],
-            "quantity": line.quantity, SHAPES[kind].unit_field: line.unit_amount}  # fmt: skip
+    body = {"id": line_id, "lineType": line.line_type, "lineObjectNumber": line.number,
+            "description": line.description[:100], "quantity": line.quantity,
+            SHAPES[kind].unit_field: line.unit_amount}  # fmt: skip
+    if SHAPES[kind].marks_lines:
+        body["description2"] = line.marker[:50]
+    return body
 
 
 def pack(
