@@ -275,7 +275,7 @@ SALESPEOPLE = (
 CONFIG_TEMPLATES = (
     ("CUST-DOM", "Domestic customers", "Customer"),
     ("CUST-EU", "EU customers", "Customer"),
-    ("CUST-EXPORT", "Export customers", "Customer"),
+    ("CUST-EXP", "Export customers", "Customer"),
     ("ITEM-HW", "Hardware items", "Item"),
 )
 STOCK_ITEMS = (

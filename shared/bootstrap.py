@@ -25,6 +25,7 @@ from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_sess
 from shared.adapters.odata import ODataClient
 from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, load_settings
+from shared.domain.crm import AutoSync, CrmSetup
 from shared.errors import ConfigurationError, HubError
 from shared.flows.deps import Deps, InvoiceOptions
 from shared.flows.redelivery import RedeliveryPolicy
@@ -217,7 +218,8 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
     """Every port from settings; `bus` when the caller (a local host) already holds one."""
     settings = settings or load_settings()
     bus = bus or build_bus(settings)
-    return Deps(
+    bc = build_business_central(settings)
+    deps = Deps(
         store=build_store(settings),
         bus=bus,
         dead_letters=bus,
@@ -227,9 +229,41 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
             window=timedelta(minutes=settings.retry_window_minutes),
         ),
         ecppro=build_ecppro(settings),
-        bc=build_business_central(settings),
+        bc=bc,
+        bc_records=bc,
         invoice_options=invoice_options(settings),
         dataverse=build_dataverse(settings) if settings.dataverse_url.strip() else None,
+        crm_setup=crm_setup(settings),
+        crm_sync_overlap_seconds=settings.crm_sync_overlap_seconds,
+    )
+    return deps
+
+
+def crm_setup(settings: Settings) -> CrmSetup:
+    """The CRM Integration Setup from settings."""
+    return CrmSetup(
+        enabled=settings.crm_integration_enabled,
+        crm_url=settings.dataverse_url.strip(),
+        sales_order_no_series=settings.crm_sales_order_no_series,
+        sales_quote_no_series=settings.crm_sales_quote_no_series,
+        keep_order_no=settings.crm_keep_order_no,
+        keep_quote_no=settings.crm_keep_quote_no,
+        do_not_modify_orders=settings.crm_do_not_modify_orders,
+        do_not_modify_quotes=settings.crm_do_not_modify_quotes,
+        default_unit_group_id=settings.crm_default_unit_group_id,
+        default_unit_id=settings.crm_default_unit_id,
+        default_price_list_id=settings.crm_default_price_list_id,
+        default_unit_group_name=settings.crm_default_unit_group_name,
+        default_price_list_name=settings.crm_default_price_list_name,
+        auto_sync=AutoSync(
+            customers=settings.crm_auto_sync_customers,
+            contacts_to_bc=settings.crm_auto_sync_contacts_to_bc,
+            posted_invoices=settings.crm_auto_sync_posted_invoices,
+            contacts_to_crm=settings.crm_auto_sync_contacts_to_crm,
+            items=settings.crm_auto_sync_items,
+            units_of_measure=settings.crm_auto_sync_units_of_measure,
+            countries=settings.crm_auto_sync_countries,
+        ),
     )
 
 

@@ -8,6 +8,7 @@ Secrets are `SecretStr` so they never print in logs, errors or staging rows.
 
 from __future__ import annotations
 
+import uuid
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -173,6 +174,114 @@ class Settings(BaseSettings):
         le=52,
     )
 
+    # --- CRM ⇄ BC connector (product document 002, §2 CRM Integration Setup) ---------
+    crm_integration_enabled: bool = _setting(
+        False,
+        "CRM_INTEGRATION_ENABLED",
+        "Enable CRM Integration: nothing syncs between CRM and Business Central while false.",
+    )
+    crm_sales_order_no_series: str = _setting(
+        "",
+        "CRM_SALES_ORDER_NO_SERIES",
+        "CRM Sales Order No. Series: the BC number series for sales orders created from "
+        "CRM (empty: BC's standard series).",
+    )
+    crm_sales_quote_no_series: str = _setting(
+        "",
+        "CRM_SALES_QUOTE_NO_SERIES",
+        "CRM Sales Quote No.: the BC number series for sales quotes created from CRM "
+        "(empty: BC's standard series).",
+    )
+    crm_keep_order_no: bool = _setting(
+        False,
+        "CRM_KEEP_ORDER_NO",
+        "Keep Sales Order No. same as CRM: a BC order from CRM takes the CRM order's number.",
+    )
+    crm_keep_quote_no: bool = _setting(
+        False,
+        "CRM_KEEP_QUOTE_NO",
+        "Keep Sales Quote No. same as CRM: a BC quote from CRM takes the CRM quote's number.",
+    )
+    crm_do_not_modify_orders: bool = _setting(
+        False,
+        "CRM_DO_NOT_MODIFY_ORDERS",
+        "Do Not Allow to Modify the Sales Order: integrated fields of orders from CRM are "
+        "locked in BC (comment lines may still be added).",
+    )
+    crm_do_not_modify_quotes: bool = _setting(
+        False,
+        "CRM_DO_NOT_MODIFY_QUOTES",
+        "Do Not Allow to Modify the Sales Quote: integrated fields of quotes from CRM are "
+        "locked in BC (comment lines may still be added).",
+    )
+    crm_default_unit_group_id: str = _setting(
+        "",
+        "CRM_DEFAULT_UNIT_GROUP_ID",
+        "Default Unit Group: GUID of the CRM unit group new products and units go under "
+        "(empty: the one 'hub crm setup defaults' found by CRM_DEFAULT_UNIT_GROUP_NAME).",
+    )
+    crm_default_unit_id: str = _setting(
+        "",
+        "CRM_DEFAULT_UNIT_ID",
+        "Default Unit: GUID of the base unit of that group, used for new units and for "
+        "products whose item has no base unit (empty: looked up with the group).",
+    )
+    crm_default_price_list_id: str = _setting(
+        "",
+        "CRM_DEFAULT_PRICE_LIST_ID",
+        "Default Price List: GUID of the CRM price list new products get an item at 0 in "
+        "(empty: the one 'hub crm setup defaults' found by CRM_DEFAULT_PRICE_LIST_NAME).",
+    )
+    crm_default_unit_group_name: str = _setting(
+        "Default",
+        "CRM_DEFAULT_UNIT_GROUP_NAME",
+        "Name of the CRM unit group 'Get Default UOM GUIDs' looks up.",
+    )
+    crm_default_price_list_name: str = _setting(
+        "Default",
+        "CRM_DEFAULT_PRICE_LIST_NAME",
+        "Name of the CRM price list 'Get Default List Price GUIDs' looks up.",
+    )
+    crm_auto_sync_customers: bool = _setting(
+        False, "CRM_AUTO_SYNC_CUSTOMERS", "Auto Synchronize Customer in BC (CRM accounts → BC)."
+    )
+    crm_auto_sync_contacts_to_bc: bool = _setting(
+        False,
+        "CRM_AUTO_SYNC_CONTACTS_TO_BC",
+        "Auto Synchronize Contact Person in BC (CRM person contacts → BC).",
+    )
+    crm_auto_sync_posted_invoices: bool = _setting(
+        False,
+        "CRM_AUTO_SYNC_POSTED_INVOICES",
+        "Auto Synchronize Posted Invoice CRM (BC posted sales invoices → CRM).",
+    )
+    crm_auto_sync_contacts_to_crm: bool = _setting(
+        False,
+        "CRM_AUTO_SYNC_CONTACTS_TO_CRM",
+        "Auto Synchronize BC Contact Person in CRM (BC person contacts → CRM).",
+    )
+    crm_auto_sync_items: bool = _setting(
+        False, "CRM_AUTO_SYNC_ITEMS", "Auto Synchronize Items to CRM (BC items → CRM products)."
+    )
+    crm_auto_sync_units_of_measure: bool = _setting(
+        False, "CRM_AUTO_SYNC_UOM", "Auto Synchronize BC UOM to CRM."
+    )
+    crm_auto_sync_countries: bool = _setting(
+        False, "CRM_AUTO_SYNC_COUNTRIES", "Auto Synchronize BC Country/Region to CRM."
+    )
+    crm_bc_to_crm_schedule: str = _setting(
+        "0 */2 * * * *",
+        "CRM_BC_TO_CRM_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of 'BC to CRM Data Sync' (the masters).",
+    )
+    crm_sync_overlap_seconds: float = _setting(
+        60.0,
+        "CRM_SYNC_OVERLAP_SECONDS",
+        "How far before its watermark each sync reads again (clock skew, commit order).",
+        ge=0,
+        le=3600,
+    )
+
     # --- EcpPro -----------------------------------------------------------------------
     ecppro_base_url: str = _setting(
         "", "ECPPRO_BASE_URL", "EcpPro REST API root, e.g. https://api.ecppro.example/api/v1"
@@ -295,6 +404,27 @@ class Settings(BaseSettings):
         # App settings cannot be null: an empty string is how Azure and local.settings.json
         # say "not set" (e.g. HUB_STORAGE_CONNECTION when the managed identity is used).
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "crm_default_unit_group_id", "crm_default_unit_id", "crm_default_price_list_id"
+    )
+    @classmethod
+    def _a_guid_or_empty(cls, value: str) -> str:
+        value = value.strip().strip("{}").lower()
+        if value:
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a GUID") from None
+        return value
+
+    @model_validator(mode="after")
+    def _crm_integration_is_reachable(self) -> Settings:
+        if self.crm_integration_enabled and not self.dataverse_url.strip():
+            raise ValueError(
+                "DATAVERSE_URL: CRM_INTEGRATION_ENABLED is true, so the CRM URL must be set"
+            )
+        return self
 
     @model_validator(mode="after")
     def _storage_is_reachable(self) -> Settings:

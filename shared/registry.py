@@ -30,6 +30,7 @@ class Schedule(StrEnum):
     ECPPRO_REFRESH = "ECPPRO_REFRESH_SCHEDULE"
     INVOICE_IMPORT = "ECPPRO_INVOICE_IMPORT_SCHEDULE"
     INVOICE_STATUS_SYNC = "ECPPRO_STATUS_SYNC_SCHEDULE"
+    CRM_BC_TO_CRM = "CRM_BC_TO_CRM_SCHEDULE"
 
     @property
     def binding(self) -> str:
@@ -45,6 +46,8 @@ class Flow(StrEnum):
     INVOICE_SALES = "invoice-sales"
     INVOICE_PURCHASE = "invoice-purchase"
     INVOICE_STATUS_SYNC = "invoice-status-sync"
+    CRM_BC_TO_CRM = "crm-bc-to-crm"
+    CRM_MAPPING = "crm-mapping"
 
 
 class Table(StrEnum):
@@ -58,3 +61,8 @@ class Table(StrEnum):
     DOCUMENT_WRITES = "documentwrites"
     LOCKS = "locks"
     QUARANTINE = "quarantine"
+    COUPLINGS = "couplings"  # BC record ⇄ CRM record, per entity (shared.sync.couplings)
+    WATERMARKS = "watermarks"  # how far each entity's sync has read its source
+    BC_TO_CRM_LOG = "bctocrmlog"  # the product's "BC to CRM Log"
+    CRM_TO_BC_LOG = "crmtobclog"  # the product's "CRM to BC Log"
+    CRM_SETUP = "crmsetup"  # GUIDs the Setup actions looked up in CRM

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from shared.domain.crm import CrmSetup
 from shared.flows.redelivery import RedeliveryPolicy
 from shared.ports.bus import DeadLetters, MessageSender
-from shared.ports.business_central import BusinessCentral
+from shared.ports.business_central import BusinessCentral, BusinessCentralRecords
 from shared.ports.dataverse import Dataverse
 from shared.ports.ecppro import EcpProSource
 from shared.ports.store import StagingStore
@@ -46,3 +47,6 @@ class Deps:
     redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     dead_letters: DeadLetters | None = None  # operator access; the host's bus in practice
     dataverse: Dataverse | None = None  # None where DATAVERSE_URL is not set
+    bc_records: BusinessCentralRecords | None = None  # any entity set (the sync engine)
+    crm_setup: CrmSetup = field(default_factory=CrmSetup)
+    crm_sync_overlap_seconds: float = 60.0

@@ -1,4 +1,5 @@
-"""Business Central as the EcpPro invoice flows need it: master data and documents.
+"""Business Central as the hub's flows need it: master data and documents (the EcpPro
+invoice flows), and records of any entity set (the entity-sync engine).
 
 Writes are safe to repeat: a new document and its lines carry ids the hub chose
 (deterministic per invoice, leg, kind and line), so a document or line that already
@@ -8,12 +9,13 @@ completed by the next attempt (see `plan_purchase` and `DimensionFix`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from shared.domain.invoices import DocumentKind
+from shared.errors import HubError
 
 
 @dataclass(frozen=True)
@@ -183,3 +185,49 @@ class BcDocuments(Protocol):
 
 class BusinessCentral(BcMasterData, BcDocuments, Protocol):
     """Everything the EcpPro invoice flows need from one Business Central company."""
+
+
+# --- records of any entity set (the entity-sync engine) ------------------------------------
+BcApi = Literal["v2.0", "companion"]
+
+
+@dataclass(frozen=True)
+class BcWrite:
+    """One write of a record: `path` is relative to the company (`crmIds(<id>)`,
+    `customers`), `api` says which API serves it (v2.0, or the hub's companion API)."""
+
+    method: Literal["POST", "PATCH", "DELETE"]
+    path: str
+    body: Mapping[str, Any] | None = None
+    api: BcApi = "v2.0"
+    etag: str = "*"
+
+
+@dataclass(frozen=True)
+class BcWriteResult:
+    """What one write answered; `error` is the typed error when it failed."""
+
+    status: int
+    body: Any = None
+    error: HubError | None = None
+
+
+class BusinessCentralRecords(Protocol):
+    """Records of any entity set of one company, as the entity-sync engine reads and
+    writes them (rows in the API's shape)."""
+
+    def records(
+        self,
+        entity_set: str,
+        *,
+        api: BcApi = "v2.0",
+        filter: str | None = None,
+        select: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record, one page in memory at a time."""
+        ...
+
+    def write_many(self, writes: Sequence[BcWrite]) -> list[BcWriteResult]:
+        """Independent writes in `$batch` requests of at most 100 (one failing does not
+        stop the others), one result per write, in order."""
+        ...

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from shared.adapters.business_central.master_data import BusinessCentralMasterData
+from shared.adapters.business_central.records import BusinessCentralRecordsClient
 from shared.adapters.business_central.wire import (
     SHAPES,
     batch_request,
@@ -50,8 +50,9 @@ from shared.ports.business_central import BcDocument, BcLine, DimensionFix, NewD
 Requests = list[dict[str, Any]]
 
 
-class BusinessCentralClient(BusinessCentralMasterData):
-    """Typed access to one company's documents (and, inherited, its master data)."""
+class BusinessCentralClient(BusinessCentralRecordsClient):
+    """Typed access to one company's documents (and, inherited, its master data and any
+    entity set's records)."""
 
     # --- reads ------------------------------------------------------------------------------
     def find_sales_document(

@@ -1,0 +1,127 @@
+"""Run BC to CRM Data Sync (product document §3.1, §3.4): the masters through the engine.
+
+One handler for the three ways in: the timer every 2 minutes (only the entities whose
+"Auto Synchronize" toggle is on, and only while the integration is enabled), the HTTP
+action Power Automate calls and the CLI (the entities asked for, or all). Entities run
+in registry order, parents first, each under a lease so the timer and a manual run never
+sync the same entity at once. The flow's status row records a fatal error (a CRM GUID or
+URL not set up, credentials refused) with the setting to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from shared.domain.crm import CrmSetup
+from shared.entities.context import EntityContext
+from shared.entities.registry import entities
+from shared.errors import ConfigurationError, NotFound
+from shared.flows.deps import Deps
+from shared.flows.flow_status import tracked
+from shared.flows.locks import hold_lock
+from shared.ports.store import Entity
+from shared.registry import Flow, Table
+from shared.sync.maps import Direction
+from shared.sync.runner import MapResult, SyncEngine, SyncRun
+from shared.sync.sides import BcSource, BcWriteBack, DataverseTarget
+
+SETUP_PARTITION, SETUP_ROW = "setup", "defaults"
+
+
+@dataclass
+class SyncReport:
+    """What one run did, per entity."""
+
+    direction: Direction
+    results: list[MapResult] = field(default_factory=list)
+    skipped: str = ""  # why nothing ran (integration disabled)
+
+    @property
+    def written(self) -> int:
+        return sum(r.written for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction.value,
+            "written": self.written,
+            "entities": [r.as_dict() for r in self.results],
+            **({"skipped": self.skipped} if self.skipped else {}),
+        }
+
+
+def effective_setup(deps: Deps) -> CrmSetup:
+    """The setup from settings, with CRM GUIDs the Setup actions found filling blanks."""
+    setup = deps.crm_setup
+    try:
+        found = deps.store.get(Table.CRM_SETUP, SETUP_PARTITION, SETUP_ROW).data
+    except NotFound:
+        return setup
+    return replace(
+        setup,
+        default_unit_group_id=setup.default_unit_group_id or str(found.get("UnitGroupId") or ""),
+        default_unit_id=setup.default_unit_id or str(found.get("UnitId") or ""),
+        default_price_list_id=setup.default_price_list_id or str(found.get("PriceListId") or ""),
+    )
+
+
+def save_found_defaults(deps: Deps, **values: str) -> None:
+    """Keep GUIDs a Setup action looked up (UnitGroupId, UnitId, PriceListId)."""
+    data = {name: value for name, value in values.items() if value}
+    deps.store.upsert_many(Table.CRM_SETUP, [Entity(SETUP_PARTITION, SETUP_ROW, data)])
+
+
+def run_bc_to_crm(
+    deps: Deps,
+    names: Iterable[str] | None = None,
+    *,
+    automatic: bool = False,
+    full: bool = False,
+    correlation_id: str = "",
+) -> SyncReport:
+    """Sync BC masters to CRM. `automatic` (the timer) keeps the auto-sync entities and
+    does nothing while the integration is disabled; a manual run of a disabled
+    integration is refused naming CRM_INTEGRATION_ENABLED."""
+    report = SyncReport(Direction.BC_TO_CRM)
+    setup = effective_setup(deps)
+    if not setup.enabled:
+        if automatic:
+            report.skipped = "the CRM integration is disabled (CRM_INTEGRATION_ENABLED)"
+            return report
+        raise ConfigurationError(
+            "the CRM integration is disabled: set CRM_INTEGRATION_ENABLED to true",
+            settings=["CRM_INTEGRATION_ENABLED"],
+        )
+    with tracked(deps, Flow.CRM_BC_TO_CRM):
+        engine = SyncEngine(_bc_to_crm_run(deps, setup, correlation_id))
+        for entity in entities(Direction.BC_TO_CRM, names):
+            if automatic and not setup.auto(entity.auto_sync):
+                continue
+            with hold_lock(deps, f"crm-sync|{entity.name}", wait=5.0):
+                report.results.append(engine.sync(entity, full=full))
+    return report
+
+
+def _bc_to_crm_run(deps: Deps, setup: CrmSetup, correlation_id: str) -> SyncRun:
+    if deps.dataverse is None:
+        raise ConfigurationError(
+            "DATAVERSE_URL is not set: the CRM integration needs the CRM environment's URL",
+            settings=["DATAVERSE_URL"],
+        )
+    if deps.bc_records is None:
+        raise ConfigurationError(
+            "Business Central is not configured for the CRM integration", settings=["BC_API_URL"]
+        )
+    return SyncRun(
+        store=deps.store,
+        direction=Direction.BC_TO_CRM,
+        source=BcSource(deps.bc_records),
+        target=DataverseTarget(deps.dataverse),
+        write_back=BcWriteBack(deps.bc_records),
+        context=EntityContext(setup, deps.bc_records),
+        clock=deps.clock,
+        correlation_id=correlation_id,
+        overlap=timedelta(seconds=deps.crm_sync_overlap_seconds),
+    )
