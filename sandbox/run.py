@@ -163,10 +163,11 @@ class RunningSandbox:
         return session
 
     def reset_faults(self) -> None:
-        """No faults or delays on any simulator; Dataverse back to its documented limits."""
+        """No faults or delays on any simulator; Dataverse and BC at their documented limits."""
         for simulator in self.simulators:
             simulator.faults.reset()
         self.dataverse.limits.reset()
+        self.business_central.limits.reset()
 
     def stop(self) -> None:
         """Stop all four servers (in parallel: each waits out one poll interval)."""

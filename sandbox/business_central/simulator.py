@@ -8,6 +8,9 @@ Routes (below `/v2.0/{tenant}/{environment}/`):
   given as `?company=` (id or name) or a `Company` header (name),
 - `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md).
 
+The sandbox's own routes: `/_sandbox/faults`, `/_sandbox/stats` (every simulator) and
+`GET|POST|DELETE /_sandbox/limits` (the OData limits per user, `sandbox.business_central.limits`).
+
 Entity sets (seeded from `sandbox.catalog`, listed in `business_central_registry` and
 BC_SIMULATOR.md): the masters the connector needs (customers, vendors, items, contacts,
 currencies and the code tables), G/L accounts and dimensions, the six document kinds with
@@ -26,6 +29,10 @@ BC quirks reproduced here:
   leaves nothing behind; reads never see half a write,
 - `companies`, accounts, dimensions, dimension values, default dimensions and the two
   posting group sets are read-only (405 `BadRequest_MethodNotAllowed`),
+- OData limits per user (the token's `oid`): 6,000 requests per 5-minute sliding window,
+  5 processed at once with the rest queued (503 after the 8-minute operation timeout),
+  100 connections and 95 queued (429 `Application_TooManyRequests` with `Retry-After`),
+  checked before the injected faults; a request without a valid token is not counted,
 - injected faults: 429 `Application_TooManyRequests`, 503 `Unavailable`.
 """
 
@@ -36,6 +43,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from pydantic import ValidationError
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -45,6 +53,12 @@ from sandbox.business_central.custom_api import CUSTOM_API_PATH, LINE_DIMENSIONS
 from sandbox.business_central.dialect import BusinessCentralDialect, bc_error
 from sandbox.business_central.documents import DIMENSION_SET_LINES
 from sandbox.business_central.headers import HeaderRules
+from sandbox.business_central.limits import (
+    LimitRequest,
+    OperationalLimits,
+    too_many_requests,
+    unavailable,
+)
 from sandbox.business_central.routes import ApiSurface, Router
 from sandbox.business_central.seed import COMPANIES, company_row
 from sandbox.entra.tokens import BearerError, TokenMint, bearer_challenge
@@ -53,7 +67,7 @@ from sandbox.odata.batch import run_batch
 from sandbox.odata.dialect import Target, split_segments
 from sandbox.odata.engine import ODataEngine
 from sandbox.odata.store import EntitySetSpec, EntityStore, Record
-from sandbox.server import ServiceError, Simulator
+from sandbox.server import ServiceError, Simulator, json_response, read_json
 
 AUDIENCE = "https://api.businesscentral.dynamics.com"
 DEFAULT_COMPANY_ID = "9c4f2b1a-7d3e-4f60-8a21-5b6c7d8e9f01"
@@ -109,6 +123,7 @@ class BusinessCentralSimulator(Simulator):
         self.engine = ODataEngine(self.state, self.dialect, self.writes)
         self.router = Router(self.engine)
         self.admin = BusinessCentralAdmin(self.state)
+        self.limits = OperationalLimits()
         self.standard_api, self.custom_api = self._surfaces()
         super().__init__(faults)
 
@@ -147,16 +162,56 @@ class BusinessCentralSimulator(Simulator):
                  endpoint=partial(self.on_api, self.custom_api), methods=methods),
         ]  # fmt: skip
 
+    def admin_rules(self) -> Iterable[Rule]:
+        return [
+            Rule("/_sandbox/limits", endpoint=self._on_limits, methods=["GET", "POST", "DELETE"])
+        ]
+
     def fault_error(self, fault: Fault) -> ServiceError:
-        if fault.status == 429:
-            return self.dialect.error(
-                429,
-                "Application_TooManyRequests",
-                "Too many requests reached.  Actual (101).  Maximum (100).",
-            )
-        return self.dialect.error(
-            fault.status, "Unavailable", "The service is temporarily unavailable. Please try again."
-        )
+        if fault.status == 429:  # what BC answers when the connections are exhausted
+            return too_many_requests(101, 100)
+        return unavailable(fault.status)
+
+    def dispatch(self, request: Request) -> Response:
+        """Hold one of the caller's processing slots (`limits`) around the rest."""
+        user = self._limited_user(request)
+        if user is None:
+            return super().dispatch(request)
+        try:
+            slot = self.limits.enter(user)
+        except ServiceError as refusal:
+            self.stats.count_request()
+            return self.error_response(refusal)
+        try:
+            return super().dispatch(request)
+        finally:
+            self.limits.leave(slot)
+
+    def _limited_user(self, request: Request) -> str | None:
+        """Whose limits an API request counts against: the token's `oid` (else `appid`).
+
+        None for the sandbox's routes, and for a request without a valid token: BC cannot
+        tell whose it is, and `on_api` answers it 401.
+        """
+        if not request.path.startswith("/v2.0/"):
+            return None
+        try:
+            claims = self.mint.verify_bearer(request.headers.get("Authorization"), {AUDIENCE})
+        except BearerError:
+            return None
+        return str(claims.get("oid") or claims.get("appid"))
+
+    def _on_limits(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.limits.reset()
+            return Response(status=204)
+        if request.method == "POST":
+            try:
+                changes = LimitRequest.model_validate(read_json(request) or {})
+            except ValidationError as exc:
+                return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
+            self.limits.configure(**changes.model_dump(exclude_none=True))
+        return json_response(self.limits.describe())
 
     def on_api(
         self, surface: ApiSurface, request: Request, tenant: str, environment: str, resource: str

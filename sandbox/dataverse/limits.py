@@ -23,10 +23,8 @@ defaults and forget every window).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.dataverse import errors
+from sandbox.limits import SlidingWindow, retry_after
 from sandbox.server import ServiceError
 
 
@@ -63,8 +62,8 @@ class LimitRequest(BaseModel):
 
 @dataclass
 class _User:
-    started: deque[float] = field(default_factory=deque)  # start times in the window
-    finished: deque[tuple[float, float]] = field(default_factory=deque)  # (end, duration)
+    started: SlidingWindow = field(default_factory=SlidingWindow)  # one per request started
+    finished: SlidingWindow = field(default_factory=SlidingWindow)  # duration at its end
     in_flight: int = 0
 
 
@@ -108,7 +107,7 @@ class ServiceProtection:
             if failure is not None:
                 self.refused += 1
                 raise failure
-            state.started.append(now)
+            state.started.add(now)
             state.in_flight += 1
             del limits
             return now
@@ -119,9 +118,9 @@ class ServiceProtection:
             now = self._clock()
             state = self._users.setdefault(user, _User())
             state.in_flight = max(0, state.in_flight - 1)
-            state.finished.append((now, now - started))
+            state.finished.add(now, now - started)
             self._expire(state, now)
-            used = sum(duration for _, duration in state.finished)
+            used = state.finished.total()
             remaining_ms = max(0.0, self._settings.execution_seconds - used) * 1000
             return {
                 "x-ms-ratelimit-burst-remaining-xrm-requests": str(
@@ -136,11 +135,8 @@ class ServiceProtection:
 
     # --- internals --------------------------------------------------------------------
     def _expire(self, state: _User, now: float) -> None:
-        horizon = now - self._settings.window_seconds
-        while state.started and state.started[0] <= horizon:
-            state.started.popleft()
-        while state.finished and state.finished[0][0] <= horizon:
-            state.finished.popleft()
+        state.started.expire(now, self._settings.window_seconds)
+        state.finished.expire(now, self._settings.window_seconds)
 
     def _refusal(self, state: _User, now: float) -> ServiceError | None:
         limits = self._settings
@@ -152,32 +148,24 @@ class ServiceProtection:
                 1,
             )
         if len(state.started) >= limits.requests:
-            wait = state.started[0] + window - now
             return _throttled(
                 "0x80072322",
                 f"Number of requests exceeded the limit of {limits.requests} over time window of {window:g} seconds.",
-                wait,
+                state.started.wait_below(limits.requests, now, window),
             )
-        used = sum(duration for _, duration in state.finished)
-        if used > limits.execution_seconds:
-            excess, wait = used - limits.execution_seconds, 0.0
-            for end, duration in state.finished:  # wait until enough time has left the window
-                excess -= duration
-                wait = end + window - now
-                if excess < 0:
-                    break
+        if state.finished.total() > limits.execution_seconds:
             return _throttled(
                 "0x80072321",
                 f"Combined execution time of incoming requests exceeded limit of "
                 f"{limits.execution_seconds * 1000:,.0f} milliseconds over time window of "
                 f"{window:g} seconds. Decrease number of concurrent requests or reduce the "
                 "duration of requests and try again later.",
-                wait,
+                state.finished.wait_below(limits.execution_seconds, now, window),
             )
         return None
 
 
 def _throttled(code: str, message: str, wait: float) -> ServiceError:
     failure = errors.error(429, code, message)
-    failure.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    failure.headers["Retry-After"] = retry_after(wait)
     return failure
