@@ -127,8 +127,73 @@ param dataverseUrl string
 
 @description('Requests in flight to Dataverse per worker (DATAVERSE_MAX_IN_FLIGHT); the service allows 52 per user.')
 @minValue(1)
-@maxValue(200)
+@maxValue(52)
 param dataverseMaxInFlight int = 52
+
+// --- CRM ⇄ BC connector (CRM Integration Setup) -------------------------------------------------
+
+@description('Enable CRM Integration: nothing syncs between CRM and Business Central while false. (CRM_INTEGRATION_ENABLED)')
+param crmIntegrationEnabled bool = false
+
+@description('CRM Sales Order No. Series: the BC number series for sales orders created from CRM (empty: BC\'s standard series). (CRM_SALES_ORDER_NO_SERIES)')
+param crmSalesOrderNoSeries string = ''
+
+@description('CRM Sales Quote No.: the BC number series for sales quotes created from CRM (empty: BC\'s standard series). (CRM_SALES_QUOTE_NO_SERIES)')
+param crmSalesQuoteNoSeries string = ''
+
+@description('Keep Sales Order No. same as CRM: a BC order from CRM takes the CRM order\'s number. (CRM_KEEP_ORDER_NO)')
+param crmKeepOrderNo bool = false
+
+@description('Keep Sales Quote No. same as CRM: a BC quote from CRM takes the CRM quote\'s number. (CRM_KEEP_QUOTE_NO)')
+param crmKeepQuoteNo bool = false
+
+@description('Do Not Allow to Modify the Sales Order: integrated fields of orders from CRM are locked in BC (comment lines may still be added). (CRM_DO_NOT_MODIFY_ORDERS)')
+param crmDoNotModifyOrders bool = false
+
+@description('Do Not Allow to Modify the Sales Quote: integrated fields of quotes from CRM are locked in BC (comment lines may still be added). (CRM_DO_NOT_MODIFY_QUOTES)')
+param crmDoNotModifyQuotes bool = false
+
+@description('Default Unit Group: GUID of the CRM unit group new products and units go under (empty: the one \'hub crm setup defaults\' found by CRM_DEFAULT_UNIT_GROUP_NAME). (CRM_DEFAULT_UNIT_GROUP_ID)')
+param crmDefaultUnitGroupId string = ''
+
+@description('Default Unit: GUID of the base unit of that group, used for new units and for products whose item has no base unit (empty: looked up with the group). (CRM_DEFAULT_UNIT_ID)')
+param crmDefaultUnitId string = ''
+
+@description('Default Price List: GUID of the CRM price list new products get an item at 0 in (empty: the one \'hub crm setup defaults\' found by CRM_DEFAULT_PRICE_LIST_NAME). (CRM_DEFAULT_PRICE_LIST_ID)')
+param crmDefaultPriceListId string = ''
+
+@description('Name of the CRM unit group \'Get Default UOM GUIDs\' looks up. (CRM_DEFAULT_UNIT_GROUP_NAME)')
+param crmDefaultUnitGroupName string = 'Default'
+
+@description('Name of the CRM price list \'Get Default List Price GUIDs\' looks up. (CRM_DEFAULT_PRICE_LIST_NAME)')
+param crmDefaultPriceListName string = 'Default'
+
+@description('Auto Synchronize Customer in BC (CRM accounts → BC). (CRM_AUTO_SYNC_CUSTOMERS)')
+param crmAutoSyncCustomers bool = false
+
+@description('Auto Synchronize Contact Person in BC (CRM person contacts → BC). (CRM_AUTO_SYNC_CONTACTS_TO_BC)')
+param crmAutoSyncContactsToBc bool = false
+
+@description('Auto Synchronize Posted Invoice CRM (BC posted sales invoices → CRM). (CRM_AUTO_SYNC_POSTED_INVOICES)')
+param crmAutoSyncPostedInvoices bool = false
+
+@description('Auto Synchronize BC Contact Person in CRM (BC person contacts → CRM). (CRM_AUTO_SYNC_CONTACTS_TO_CRM)')
+param crmAutoSyncContactsToCrm bool = false
+
+@description('Auto Synchronize Items to CRM (BC items → CRM products). (CRM_AUTO_SYNC_ITEMS)')
+param crmAutoSyncItems bool = false
+
+@description('Auto Synchronize BC UOM to CRM. (CRM_AUTO_SYNC_UOM)')
+param crmAutoSyncUom bool = false
+
+@description('Auto Synchronize BC Country/Region to CRM. (CRM_AUTO_SYNC_COUNTRIES)')
+param crmAutoSyncCountries bool = false
+
+@description('NCRONTAB (6 fields, seconds first, UTC) of \'BC to CRM Data Sync\' (the masters). (CRM_BC_TO_CRM_SCHEDULE)')
+param crmBcToCrmSchedule string = '0 */2 * * * *'
+
+@description('How far before its watermark each sync reads again (clock skew, commit order). (CRM_SYNC_OVERLAP_SECONDS)')
+param crmSyncOverlapSeconds int = 60
 
 // --- EcpPro -------------------------------------------------------------------------------------
 
@@ -641,6 +706,90 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'DATAVERSE_MAX_IN_FLIGHT'
           value: string(dataverseMaxInFlight)
+        }
+        {
+          name: 'CRM_INTEGRATION_ENABLED'
+          value: string(crmIntegrationEnabled)
+        }
+        {
+          name: 'CRM_SALES_ORDER_NO_SERIES'
+          value: crmSalesOrderNoSeries
+        }
+        {
+          name: 'CRM_SALES_QUOTE_NO_SERIES'
+          value: crmSalesQuoteNoSeries
+        }
+        {
+          name: 'CRM_KEEP_ORDER_NO'
+          value: string(crmKeepOrderNo)
+        }
+        {
+          name: 'CRM_KEEP_QUOTE_NO'
+          value: string(crmKeepQuoteNo)
+        }
+        {
+          name: 'CRM_DO_NOT_MODIFY_ORDERS'
+          value: string(crmDoNotModifyOrders)
+        }
+        {
+          name: 'CRM_DO_NOT_MODIFY_QUOTES'
+          value: string(crmDoNotModifyQuotes)
+        }
+        {
+          name: 'CRM_DEFAULT_UNIT_GROUP_ID'
+          value: crmDefaultUnitGroupId
+        }
+        {
+          name: 'CRM_DEFAULT_UNIT_ID'
+          value: crmDefaultUnitId
+        }
+        {
+          name: 'CRM_DEFAULT_PRICE_LIST_ID'
+          value: crmDefaultPriceListId
+        }
+        {
+          name: 'CRM_DEFAULT_UNIT_GROUP_NAME'
+          value: crmDefaultUnitGroupName
+        }
+        {
+          name: 'CRM_DEFAULT_PRICE_LIST_NAME'
+          value: crmDefaultPriceListName
+        }
+        {
+          name: 'CRM_AUTO_SYNC_CUSTOMERS'
+          value: string(crmAutoSyncCustomers)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_CONTACTS_TO_BC'
+          value: string(crmAutoSyncContactsToBc)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_POSTED_INVOICES'
+          value: string(crmAutoSyncPostedInvoices)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_CONTACTS_TO_CRM'
+          value: string(crmAutoSyncContactsToCrm)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_ITEMS'
+          value: string(crmAutoSyncItems)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_UOM'
+          value: string(crmAutoSyncUom)
+        }
+        {
+          name: 'CRM_AUTO_SYNC_COUNTRIES'
+          value: string(crmAutoSyncCountries)
+        }
+        {
+          name: 'CRM_BC_TO_CRM_SCHEDULE'
+          value: crmBcToCrmSchedule
+        }
+        {
+          name: 'CRM_SYNC_OVERLAP_SECONDS'
+          value: string(crmSyncOverlapSeconds)
         }
         {
           name: 'ECPPRO_BASE_URL'

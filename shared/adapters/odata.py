@@ -13,28 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from shared.adapters.http import HttpClient
+from shared.ports.odata import quote_literal
 
-
-def quote_literal(value: object) -> str:
-    """An OData literal for `value`: strings quoted with apostrophes doubled."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return "'" + str(value).replace("'", "''") + "'"
+__all__ = ["ODataClient", "eq_filter", "key_segment", "quote_literal"]
 
 
 def eq_filter(**fields: object) -> str:

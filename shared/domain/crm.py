@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from shared.errors import ConfigurationError
 
 # Setting names, for errors that tell the operator what to fix.
@@ -68,3 +70,22 @@ class CrmSetup:
     def auto(self, toggle: str | None) -> bool:
         """Whether an entity with this "Auto Synchronize" toggle syncs on the timer."""
         return self.enabled and (toggle is None or bool(getattr(self.auto_sync, toggle)))
+
+
+class SyncRequest(BaseModel):
+    """Body of "Run BC to CRM Data Sync": the source types to run, or all of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    entities: list[str] = Field(default_factory=list, max_length=100)
+    all: bool = Field(False, alias="all")
+    full: bool = False  # read everything again, not only what changed since the watermark
+
+    @model_validator(mode="after")
+    def _something_chosen(self) -> SyncRequest:
+        if not self.entities and not self.all:
+            raise ValueError("name the entities to sync, or set all to true")
+        return self
+
+    def names(self) -> list[str] | None:
+        return None if self.all else list(self.entities)

@@ -50,6 +50,7 @@ UNITS_OF_MEASURE = EntityMap(
         f"_uomscheduleid_value eq {context.setup.required(DEFAULT_UNIT_GROUP)}"
     ),
     auto_sync="units_of_measure",
+    setup=(DEFAULT_UNIT_GROUP, DEFAULT_UNIT),
 )
 
 
@@ -107,4 +108,5 @@ ITEMS = EntityMap(
     },
     extras=(Extra("default-price-list-item", "productpricelevels", _price_list_item),),
     auto_sync="items",
+    setup=(DEFAULT_UNIT_GROUP, DEFAULT_UNIT, DEFAULT_PRICE_LIST),
 )

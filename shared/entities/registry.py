@@ -45,7 +45,9 @@ def entities(direction: Direction, names: Iterable[str] | None = None) -> list[E
     chosen = list(ENTITIES) if names is None else []
     for name in names or ():
         if name not in BY_NAME:
-            raise ValidationError(f"entities: unknown entity '{name}'; known: {', '.join(BY_NAME)}")
+            raise ValidationError(
+                f"unknown entity '{name}'; known: {', '.join(BY_NAME)}", field="entities"
+            )
         chosen.append(BY_NAME[name])
     wanted = {entity.name for entity in chosen}
     return [e for e in ENTITIES if e.name in wanted and e.direction is direction]

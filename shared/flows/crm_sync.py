@@ -11,24 +11,22 @@ URL not set up, credentials refused) with the setting to fix.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from shared.domain.crm import CrmSetup
 from shared.entities.context import EntityContext
 from shared.entities.registry import entities
-from shared.errors import ConfigurationError, NotFound
+from shared.errors import ConfigurationError
+from shared.flows.crm_setup import check_defaults, effective_setup
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
-from shared.ports.store import Entity
-from shared.registry import Flow, Table
+from shared.registry import Flow
 from shared.sync.maps import Direction
 from shared.sync.runner import MapResult, SyncEngine, SyncRun
 from shared.sync.sides import BcSource, BcWriteBack, DataverseTarget
-
-SETUP_PARTITION, SETUP_ROW = "setup", "defaults"
 
 
 @dataclass
@@ -50,27 +48,6 @@ class SyncReport:
             "entities": [r.as_dict() for r in self.results],
             **({"skipped": self.skipped} if self.skipped else {}),
         }
-
-
-def effective_setup(deps: Deps) -> CrmSetup:
-    """The setup from settings, with CRM GUIDs the Setup actions found filling blanks."""
-    setup = deps.crm_setup
-    try:
-        found = deps.store.get(Table.CRM_SETUP, SETUP_PARTITION, SETUP_ROW).data
-    except NotFound:
-        return setup
-    return replace(
-        setup,
-        default_unit_group_id=setup.default_unit_group_id or str(found.get("UnitGroupId") or ""),
-        default_unit_id=setup.default_unit_id or str(found.get("UnitId") or ""),
-        default_price_list_id=setup.default_price_list_id or str(found.get("PriceListId") or ""),
-    )
-
-
-def save_found_defaults(deps: Deps, **values: str) -> None:
-    """Keep GUIDs a Setup action looked up (UnitGroupId, UnitId, PriceListId)."""
-    data = {name: value for name, value in values.items() if value}
-    deps.store.upsert_many(Table.CRM_SETUP, [Entity(SETUP_PARTITION, SETUP_ROW, data)])
 
 
 def run_bc_to_crm(
@@ -96,9 +73,12 @@ def run_bc_to_crm(
         )
     with tracked(deps, Flow.CRM_BC_TO_CRM):
         engine = SyncEngine(_bc_to_crm_run(deps, setup, correlation_id))
-        for entity in entities(Direction.BC_TO_CRM, names):
-            if automatic and not setup.auto(entity.auto_sync):
-                continue
+        chosen = [e for e in entities(Direction.BC_TO_CRM, names)
+                  if not automatic or setup.auto(e.auto_sync)]  # fmt: skip
+        needed = {setting: None for entity in chosen for setting in entity.setup}
+        if needed:
+            check_defaults(deps, setup, needed)
+        for entity in chosen:
             with hold_lock(deps, f"crm-sync|{entity.name}", wait=5.0):
                 report.results.append(engine.sync(entity, full=full))
     return report

@@ -192,6 +192,7 @@ class EntityMap:
     )  # values only a new target row gets (its unit group, its price list, …)
     match_scope: Callable[[Any], str] | None = None  # narrows the natural-key match
     extras: tuple[Extra, ...] = ()
+    setup: tuple[str, ...] = ()  # Setup settings it needs, checked before a run uses it
 
     @property
     def depends_on(self) -> tuple[str, ...]:

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.adapters.odata import quote_literal
 from shared.errors import HubError
 from shared.ports.business_central import BcWrite, BusinessCentralRecords
 from shared.ports.dataverse import ChangeSet, Dataverse, Operation
+from shared.ports.odata import quote_literal
 from shared.sync.maps import EntityMap, Row
 from shared.sync.planner import Write
 

@@ -113,6 +113,8 @@ def test_flows_reach_the_outside_world_only_through_ports() -> None:
     assert offending("shared.flows", "shared.adapters", "shared.bootstrap") == []
     assert offending("shared.ports", "shared.adapters", "shared.flows") == []
     assert offending("shared.domain", "shared.adapters", "shared.flows", "shared.ports") == []
+    assert offending("shared.sync", "shared.adapters", "shared.flows", "shared.bootstrap") == []
+    assert offending("shared.entities", "shared.adapters", "shared.flows", "shared.bootstrap") == []
 
 
 def test_triggers_use_the_composition_root_not_adapters() -> None:
