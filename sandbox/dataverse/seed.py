@@ -5,7 +5,8 @@ for them too: owners, currencies, numbers, totals, formatted names. Ids are stab
 (`stable_id("dataverse", <set>, <natural key>)`), timestamps lie in the past.
 
 - owners (systemusers) with e-mail addresses: the salespeople BC couples by e-mail,
-- Pound Sterling as the base currency and the catalog's other currencies,
+- Pound Sterling as the base currency (the organization row names it) and the catalog's
+  other currencies,
 - the unit group "Default" with units PCS (base), HOUR and MONTH, the price list
   "Default" with an item per product, the catalog's licences and services as products,
 - the BC masters already synced: payment terms, shipment methods, shipping agents, tax
@@ -35,6 +36,7 @@ from sandbox.dataverse.tables import Catalog
 from sandbox.dataverse.writes import Writer, base_unit_id
 
 BASE_CURRENCY = ("GBP", "Pound Sterling", "£")
+ORGANIZATION_NAME = "CRONUS International Ltd."
 EXCHANGE_RATES = {"CAD": 1.72, "DKK": 8.73, "EUR": 1.17, "USD": 1.27}
 OWNERS = (("Annette", "Hill", "Sales Manager"), ("Peter", "Saddow", "Account Manager"),
           ("John", "Roberts", "Account Manager"))  # fmt: skip
@@ -110,10 +112,25 @@ def seed_masters(seed: Seeder) -> None:
             "isocurrencycode": code, "currencyname": name, "currencysymbol": symbol,
             "exchangerate": EXCHANGE_RATES.get(code, 1.0), "currencyprecision": 2,
         })  # fmt: skip
+    seed_organization(seed)
     for entity_set, rows in MASTERS.items():
         for code, description in rows:
             seed.add(entity_set, code, {"bcs_code": code, "bcs_description": description})
     seed_products(seed)
+
+
+def seed_organization(seed: Seeder) -> None:
+    """The environment's one organization row. Its base currency columns are the
+    platform's (read-only to clients), so they are written as internal fields."""
+    code, _, symbol = BASE_CURRENCY
+    table = seed.catalog.by_set("organizations")
+    seed.writer.create(
+        seed.call, table,
+        {table.primary_id: row_id("organizations", ORGANIZATION_NAME), "name": ORGANIZATION_NAME},
+        internal={"_basecurrencyid_value": row_id("transactioncurrencies", code),
+                  "basecurrencyidtype": "transactioncurrency", "basecurrencysymbol": symbol,
+                  "basecurrencyprecision": 2},
+    )  # fmt: skip
 
 
 def seed_products(seed: Seeder) -> None:

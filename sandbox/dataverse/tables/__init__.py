@@ -17,7 +17,13 @@ from sandbox.dataverse.tables.connector import (
     SHIPTOADDRESS,
     TAXAREA,
 )
-from sandbox.dataverse.tables.core import ACCOUNT, CONTACT, SYSTEMUSER, TRANSACTIONCURRENCY
+from sandbox.dataverse.tables.core import (
+    ACCOUNT,
+    CONTACT,
+    ORGANIZATION,
+    SYSTEMUSER,
+    TRANSACTIONCURRENCY,
+)
 from sandbox.dataverse.tables.products import (
     PRICELEVEL,
     PRODUCT,
@@ -36,7 +42,7 @@ from sandbox.dataverse.tables.sales import (
 )
 
 TABLES: tuple[Table, ...] = (
-    SYSTEMUSER, TRANSACTIONCURRENCY, ACCOUNT, CONTACT,
+    ORGANIZATION, SYSTEMUSER, TRANSACTIONCURRENCY, ACCOUNT, CONTACT,
     UOMSCHEDULE, UOM, PRICELEVEL, PRODUCT, PRODUCTPRICELEVEL,
     QUOTE, QUOTEDETAIL, SALESORDER, SALESORDERDETAIL, INVOICE, INVOICEDETAIL,
     PROJECT, TRANSACTIONCATEGORY, INVOICELINETRANSACTION,

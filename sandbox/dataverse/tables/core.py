@@ -1,11 +1,15 @@
-"""Owners, currencies, accounts and contacts, with the connector's columns on them.
+"""The organization, owners, currencies, accounts and contacts, with the connector's columns.
 
-Column names, types and lengths: the account, contact, systemuser and transactioncurrency
-pages of the Dataverse table reference. The connector (publisher prefix `bcs_`) adds to
-accounts the lookups to its masters (configuration template, country/region, payment
-term, shipment method, shipping agent, tax area), the tax registration number, tax
-liable, the balance of open ledger entries and the BC customer number; to contacts the
-country/region lookup. Alternate key of the connector's solution: account number.
+Column names, types and lengths: the account, contact, organization, systemuser and
+transactioncurrency pages of the Dataverse table reference. The organization is the one
+row that names the base currency (`basecurrencyid`: chosen when the environment is made,
+never changed; the transaction currency page names Organization.BaseCurrencyID as where it
+is kept), which BC's blank currency code stands for. The connector (publisher prefix
+`bcs_`) adds to accounts the lookups to its masters (configuration template,
+country/region, payment term, shipment method, shipping agent, tax area), the tax
+registration number, tax liable, the balance of open ledger entries and the BC customer
+number; to contacts the country/region lookup. Alternate key of the connector's solution:
+account number.
 """
 
 from __future__ import annotations
@@ -47,6 +51,19 @@ def _address(prefix: str) -> tuple[Column, ...]:
         text(f"{prefix}_country", 80, "Country/Region"),
     )
 
+
+ORGANIZATION = Table(
+    "organization", "organizations", "Organization", "organizationid", "name",
+    columns=(
+        id_column("organizationid", "Organization"),
+        text("name", 160, "Organization Name", required=Required.SYSTEM),
+        lookup("basecurrencyid", "transactioncurrency", label="Currency", writable=False),
+        text("basecurrencysymbol", 5, "Currency Symbol", writable=False),
+        number("basecurrencyprecision", Kind.INTEGER, "Base Currency Precision",
+               writable=False),
+        *audit_columns(),
+    ),
+)  # fmt: skip
 
 SYSTEMUSER = Table(
     "systemuser", "systemusers", "User", "systemuserid", "fullname",
