@@ -2,9 +2,10 @@
 
 import azure.functions as func
 
-from functions import ecppro_lists, invoices, operations
+from functions import crm, ecppro_lists, invoices, operations
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(crm.bp)
 app.register_functions(ecppro_lists.bp)
 app.register_functions(invoices.bp)
 app.register_functions(operations.bp)

@@ -8,7 +8,7 @@ summary line.
 
 - `environment`: Azurite + sandbox + host, started and stopped together;
 - `walker`: the one way the demo calls the host and walks paged answers;
-- `lists`, `invoices`: the steps.
+- `lists`, `invoices`, `crm`: the steps.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from hub.demo.crm import map_crm_data, setup_defaults, sync_masters
 from hub.demo.environment import demo_environment
 from hub.demo.invoices import ride_out_an_outage, run_invoice_demo
 from hub.demo.lists import (
@@ -54,5 +55,14 @@ def run_demo(say: Say = click.echo) -> None:
             invoices = run_invoice_demo(host, sandbox, say)
             say("7. Business Central goes down for a while; queued work backs off and lands")
             ride_out_an_outage(host, sandbox, say)
+            say("8. CRM Integration Setup: Get Default UOM GUIDs and Get Default List Price GUIDs")
+            setup_defaults(host, say)
+            say("9. Run BC to CRM Data Sync: the masters, twice, then an edit through the timer")
+            masters = sync_masters(host, sandbox, say)
+            say("10. Map CRM Data: salespersons by e-mail, currencies by code, customers by name")
+            map_crm_data(host, say)
     seconds = time.monotonic() - started
-    say(f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} seconds={seconds:.1f}")
+    say(
+        f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} masters={masters} "
+        f"seconds={seconds:.1f}"
+    )

@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from hub.azurite import start_azurite
+from hub.demo.crm import DEMO_CRM_SETTINGS
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox, SandboxConfig, start_sandbox
 from shared import bootstrap
@@ -21,6 +22,7 @@ DEMO_INVOICE_SETTINGS = {
     "ECPPRO_PURCHASE_ACCOUNT_NUMBER": "7100",
     "ECPPRO_INVOICE_IMPORT_SCHEDULE": "0 */15 * * * *",
     "ECPPRO_STATUS_SYNC_SCHEDULE": "0 */30 * * * *",
+    "CRM_BC_TO_CRM_SCHEDULE": "0 */2 * * * *",
     # Back-off in seconds rather than minutes, and little retrying inside one attempt, so
     # the demo's outage is over in moments.
     "HUB_RETRY_FIRST_DELAY_SECONDS": "2",
@@ -48,6 +50,7 @@ def demo_environment(state_dir: Path) -> Iterator[tuple[LocalHost, RunningSandbo
             "BC_WEB_CLIENT_URL": "https://businesscentral.dynamics.com/"
             f"{sandbox.config.tenant_id}/{sandbox.config.bc_environment}",
             **DEMO_INVOICE_SETTINGS,
+            **DEMO_CRM_SETTINGS,
         }
         stack.enter_context(_environment(values))
         get_settings.cache_clear()

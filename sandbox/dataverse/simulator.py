@@ -44,7 +44,13 @@ from sandbox.dataverse.metadata import Metadata
 from sandbox.dataverse.queries import Reader
 from sandbox.dataverse.render import Renderer
 from sandbox.dataverse.schema import Table
-from sandbox.dataverse.seed import Seeder, row_id, seed_customers, seed_masters
+from sandbox.dataverse.seed import (
+    ORGANIZATION_NAME,
+    Seeder,
+    row_id,
+    seed_customers,
+    seed_masters,
+)
 from sandbox.dataverse.seed_documents import seed_documents
 from sandbox.dataverse.service import Service
 from sandbox.dataverse.tables import Catalog
@@ -255,7 +261,7 @@ class DataverseSimulator(Simulator):
     def _who_am_i(self, call: Call) -> Record:
         return {"BusinessUnitId": stable_id("dataverse", "businessunits", "root"),
                 "UserId": call.caller,
-                "OrganizationId": stable_id("dataverse", "organizations", self.config.tenant_id)}  # fmt: skip
+                "OrganizationId": row_id("organizations", ORGANIZATION_NAME)}  # fmt: skip
 
     # --- sandbox routes ----------------------------------------------------------------
     def _on_limits(self, request: Request) -> Response:

@@ -18,8 +18,17 @@ _prefixes = itertools.count()
 
 
 @pytest.fixture
+def host_settings() -> dict[str, str]:
+    """Settings a test module adds to the host's (override the fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
 def host(
-    azurite: Azurite, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+    azurite: Azurite,
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    host_settings: dict[str, str],
 ) -> Iterator[LocalHost]:
     """A started host with fresh staging tables (own prefix); keys 'fk' and 'mk'."""
     values = {
@@ -30,6 +39,7 @@ def host(
         "HUB_TABLE_PREFIX": f"e2e{next(_prefixes)}",
         "ECPPRO_REFRESH_SCHEDULE": "0 0 */4 * * *",
         "ECPPRO_POST_SALES_DOCUMENTS": "false",
+        **host_settings,
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)

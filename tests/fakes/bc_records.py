@@ -38,7 +38,9 @@ class FakeBcRecords:
         self._clock = itertools.count(1)
 
     # --- test helpers ---------------------------------------------------------------------
-    def add(self, entity_set: str, row: Mapping[str, Any], *, api: BcApi = "v2.0") -> dict[str, Any]:
+    def add(
+        self, entity_set: str, row: Mapping[str, Any], *, api: BcApi = "v2.0"
+    ) -> dict[str, Any]:
         stored = {"lastModifiedDateTime": self.tick(), "crmId": "", **row}
         self.sets.setdefault((api, entity_set), []).append(stored)
         return stored

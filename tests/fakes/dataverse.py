@@ -305,6 +305,8 @@ def _parse(text: str) -> Callable[[Mapping[str, Any]], bool]:
         wanted = wanted == "true"
     elif wanted == "null":
         wanted = None
+    elif re.fullmatch(r"-?\d+(\.\d+)?", wanted):
+        wanted = float(wanted) if "." in wanted else int(wanted)
     if isinstance(wanted, str):
         return lambda row: str(row.get(name) or "").lower() == wanted.lower()
     return lambda row: row.get(name) == wanted

@@ -10,7 +10,9 @@ from sandbox.business_central.schema import EntitySchema, check_value
 
 
 @pytest.mark.parametrize(
-    ("schema", "rows"), [(s, r) for s, r in seeded_sets() if r], ids=lambda v: getattr(v, "name", "")
+    ("schema", "rows"),
+    [(s, r) for s, r in seeded_sets() if r],
+    ids=lambda v: getattr(v, "name", ""),
 )
 def test_every_seeded_record_fits_its_schema(schema: EntitySchema, rows: list[dict]) -> None:
     for row in rows:

@@ -73,3 +73,11 @@ def test_the_base_currency_is_read_only(dataverse: Api) -> None:
     assert after["_basecurrencyid_value"] == organization["_basecurrencyid_value"]
     assert after["_basecurrencyid_value"] != euro["transactioncurrencyid"]
     assert (after["basecurrencysymbol"], after["basecurrencyprecision"]) == ("£", 2)
+
+
+def test_who_am_i_names_the_organization_row(dataverse: Api) -> None:
+    """webapi/reference/whoami (WhoAmIResponse: BusinessUnitId, UserId, OrganizationId):
+    the OrganizationId is the id of the environment's one organization row."""
+    who = dataverse.get("/WhoAmI").json()
+    [organization] = organizations(dataverse, **{"$select": "organizationid"})
+    assert who["OrganizationId"] == organization["organizationid"]

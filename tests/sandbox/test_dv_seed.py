@@ -37,7 +37,8 @@ def test_owners_currencies_units_and_price_list(dataverse: Api) -> None:
     assert {o["fullname"] for o in owners} == {"Annette Hill", "Peter Saddow", "John Roberts"}
     assert currencies["GBP"]["exchangerate"] == 1.0 and {"EUR", "USD"} <= currencies.keys()
     units = {u["name"] for u in group[0]["unit_of_measure_schedule_conversions"]}  # type: ignore[index, union-attr]
-    assert units == {"PCS", "HOUR", "MONTH"} and group[0]["baseuomname"] == "PCS"
+    # other tests add units to the group (the session's simulators are shared)
+    assert {"PCS", "HOUR", "MONTH"} <= units and group[0]["baseuomname"] == "PCS"
     assert len(price_list[0]["price_level_product_price_levels"]) >= len(LICENSE_SKUS)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,109 @@
+"""CRM ⇄ BC connector triggers: BC to CRM Data Sync, its logs and BC Data view, the Setup
+actions and the Map CRM Data jobs."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from functions.http_responses import handle_http, json_response, route_key
+from shared.bootstrap import deps
+from shared.context import correlation_id
+from shared.domain.crm import SyncRequest
+from shared.errors import ValidationError
+from shared.flows.crm_mapping import MappingJob, map_crm_data
+from shared.flows.crm_setup import get_default_price_list, get_default_units
+from shared.flows.crm_sync import run_bc_to_crm
+from shared.flows.crm_views import bc_data, sync_log
+from shared.registry import Schedule
+from shared.sync.maps import Direction
+
+log = logging.getLogger(__name__)
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+SETUP_ACTIONS = {"default-units": get_default_units, "default-price-list": get_default_price_list}
+
+
+@bp.function_name("crm_bc_to_crm_timer")
+@bp.timer_trigger(arg_name="timer", schedule=Schedule.CRM_BC_TO_CRM.binding, use_monitor=True)
+def crm_bc_to_crm_timer(timer: func.TimerRequest) -> None:
+    report = run_bc_to_crm(deps(), automatic=True)
+    log.info("BC to CRM data sync: %s", report.as_dict())
+
+
+@bp.function_name("crm_bc_to_crm_http")
+@bp.route(route="crm/bc-to-crm/run", methods=["POST"])
+def crm_bc_to_crm_http(req: func.HttpRequest) -> func.HttpResponse:
+    """Run BC to CRM Data Sync for the source types in the body (or all)."""
+
+    def run() -> func.HttpResponse:
+        request = SyncRequest.model_validate_json(req.get_body() or b"{}")
+        report = run_bc_to_crm(deps(), request.names(), full=request.full,
+                               correlation_id=correlation_id.get() or "")  # fmt: skip
+        return json_response(report.as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_bc_data_http")
+@bp.route(route="crm/bc-data/{entity}", methods=["GET"])
+def crm_bc_data_http(req: func.HttpRequest) -> func.HttpResponse:
+    return handle_http(req, lambda: json_response(bc_data(deps(), route_key(req, "entity"))))
+
+
+@bp.function_name("crm_log_http")
+@bp.route(route="crm/logs/{direction}", methods=["GET"])
+def crm_log_http(req: func.HttpRequest) -> func.HttpResponse:
+    """?entity=<name> for one entity's rows, &pending=true for those not yet updated."""
+
+    def run() -> func.HttpResponse:
+        direction = _direction(req.route_params["direction"])
+        pending = req.params.get("pending", "").lower() == "true"
+        view = sync_log(deps(), direction, req.params.get("entity") or None, pending=pending)
+        return json_response(view)
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_setup_http")
+@bp.route(route="crm/setup/{action}", methods=["POST"])
+def crm_setup_http(req: func.HttpRequest) -> func.HttpResponse:
+    """The Setup actions: default-units (Get Default UOM GUIDs), default-price-list."""
+
+    def run() -> func.HttpResponse:
+        action = req.route_params["action"]
+        if action not in SETUP_ACTIONS:
+            raise ValidationError(
+                f"unknown action '{action}' ({', '.join(SETUP_ACTIONS)})", field="action"
+            )
+        return json_response(SETUP_ACTIONS[action](deps()).as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_map_http")
+@bp.route(route="crm/map/{job}", methods=["POST"])
+def crm_map_http(req: func.HttpRequest) -> func.HttpResponse:
+    """Map CRM Data: salespersons, currencies or customers; ?dryRun=true lists only."""
+
+    def run() -> func.HttpResponse:
+        job = req.route_params["job"]
+        if job not in set(MappingJob):
+            jobs = ", ".join(MappingJob)
+            raise ValidationError(f"unknown mapping job '{job}' ({jobs})", field="job")
+        dry_run = req.params.get("dryRun", "").lower() == "true"
+        report = map_crm_data(deps(), MappingJob(job), dry_run=dry_run,
+                              correlation_id=correlation_id.get() or "")  # fmt: skip
+        return json_response(report.as_dict())
+
+    return handle_http(req, run)
+
+
+def _direction(text: str) -> Direction:
+    try:
+        return Direction(text)
+    except ValueError:
+        raise ValidationError(
+            f"unknown direction '{text}' ({', '.join(Direction)})", field="direction"
+        ) from None

@@ -1,0 +1,115 @@
+"""`hub crm …`: the CRM ⇄ BC connector from the command line.
+
+Runs the same handlers as the Functions, in this process, against the configured
+storage, Business Central and Dataverse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from shared.errors import HubError
+
+T = TypeVar("T")
+
+
+def _deps() -> Any:
+    from shared.bootstrap import deps
+
+    return deps()
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except HubError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@click.group("crm")
+def crm() -> None:
+    """CRM ⇄ Business Central: masters sync, logs, BC Data, Setup actions, Map CRM Data."""
+
+
+@crm.command("sync")
+@click.argument("entities", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every source type.")
+@click.option("--full", is_flag=True, help="Read everything again, not only what changed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def sync_command(entities: tuple[str, ...], everything: bool, full: bool, as_json: bool) -> None:
+    """Run BC to CRM Data Sync for ENTITIES (e.g. payment-terms items), or --all."""
+    from shared.entities.registry import BY_NAME
+    from shared.flows.crm_sync import run_bc_to_crm
+
+    if not entities and not everything:
+        raise click.UsageError(f"name entities ({', '.join(BY_NAME)}) or pass --all")
+    report = _guard(lambda: run_bc_to_crm(_deps(), None if everything else entities, full=full))
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    for result in report.results:
+        click.echo(
+            f"{result.entity:<26} read {result.read:>6}  created {result.created:>5}  "
+            f"updated {result.updated:>5}  coupled {result.coupled:>5}  unchanged "
+            f"{result.unchanged:>6}  waiting {result.waiting:>4}  failed {result.failed:>4}"
+        )
+        for error in result.errors[:5]:
+            click.echo(f"  {error}")
+    click.echo(f"written: {report.written}")
+
+
+@crm.command("log")
+@click.option("--direction", type=click.Choice(["bc-to-crm", "crm-to-bc"]), default="bc-to-crm")
+@click.option("--entity", default=None, help="One entity's rows (else a summary).")
+@click.option("--pending", is_flag=True, help="Only rows not yet updated in the target.")
+def log_command(direction: str, entity: str | None, pending: bool) -> None:
+    """The BC to CRM / CRM to BC log."""
+    from shared.flows.crm_views import sync_log
+    from shared.sync.maps import Direction
+
+    view = _guard(lambda: sync_log(_deps(), Direction(direction), entity, pending=pending))
+    click.echo(json.dumps(view, indent=2))
+
+
+@crm.command("bc-data")
+@click.argument("entity")
+def bc_data_command(entity: str) -> None:
+    """BC Data: ENTITY's synced records with their CRM id and link."""
+    from shared.flows.crm_views import bc_data
+
+    view = _guard(lambda: bc_data(_deps(), entity))
+    for record in view["records"]:
+        click.echo(f"{record['key']:<24} {record['crmId']}  {record['result']:<8} {record['link']}")
+    click.echo(f"{view['count']} {view['label']} records")
+
+
+@crm.group("setup")
+def setup() -> None:
+    """The Setup actions."""
+
+
+@setup.command("defaults")
+def defaults_command() -> None:
+    """Get Default UOM GUIDs and Get Default List Price GUIDs (looked up in CRM by name)."""
+    from shared.flows.crm_setup import get_default_price_list, get_default_units
+
+    found = {**_guard(lambda: get_default_units(_deps())).as_dict(),
+             **_guard(lambda: get_default_price_list(_deps())).as_dict()}  # fmt: skip
+    for setting, value in found.items():
+        click.echo(f"{setting} = {value}")
+
+
+@crm.command("map")
+@click.argument("job", type=click.Choice(["salespersons", "currencies", "customers"]))
+@click.option("--dry-run", is_flag=True, help="List what would be coupled; write nothing.")
+def map_command(job: str, dry_run: bool) -> None:
+    """Map CRM Data: couple salespersons (by e-mail), currencies (code) or customers (name)."""
+    from shared.flows.crm_mapping import MappingJob, map_crm_data
+
+    report = _guard(lambda: map_crm_data(_deps(), MappingJob(job), dry_run=dry_run))
+    for line in report.lines():
+        click.echo(line)

@@ -1,0 +1,68 @@
+"""End to end: BC to CRM Data Sync, the Setup actions, BC Data, the timer and Map CRM Data
+through the local host's HTTP routes (as Power Automate calls them), on Azurite and both
+simulators."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.demo.crm import DEMO_CRM_SETTINGS, get, post
+from hub.host import LocalHost
+from sandbox.run import RunningSandbox
+from shared.bootstrap import build_dataverse
+from shared.config import Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.azurite, pytest.mark.sandbox]
+
+
+@pytest.fixture
+def host_settings() -> dict[str, str]:
+    return DEMO_CRM_SETTINGS
+
+
+def test_masters_reach_crm_once_through_the_host(host: LocalHost, sandbox: RunningSandbox) -> None:
+    found = {**post(host, "crm/setup/default-units"), **post(host, "crm/setup/default-price-list")}
+    assert set(found) == {"CRM_DEFAULT_UNIT_GROUP_ID", "CRM_DEFAULT_UNIT_ID",
+                          "CRM_DEFAULT_PRICE_LIST_ID"}  # fmt: skip
+    report = post(host, "crm/bc-to-crm/run", {"all": True})
+    by_entity = {e["entity"]: e for e in report["entities"]}
+    assert by_entity["items"]["created"] + by_entity["items"]["coupled"] > 0
+    assert all(e["failed"] == 0 and e["waiting"] == 0 for e in report["entities"]), report
+    assert sum(e["created"] + e["coupled"] for e in report["entities"]) > 20
+    again = post(host, "crm/bc-to-crm/run", {"all": True})
+    assert again["written"] == 0
+    data = get(host, "crm/bc-data/items")
+    assert data["count"] > 0
+    product = data["records"][0]
+    assert product["crmIdOnBcRecord"] and product["link"].endswith(f"&id={product['crmId']}")
+    dataverse = build_dataverse(Settings())
+    assert dataverse.get("products", product["crmId"])["productnumber"] == product["key"]
+
+
+def test_the_timer_carries_an_edit_made_in_bc(host: LocalHost, sandbox: RunningSandbox) -> None:
+    post(host, "crm/setup/default-units")
+    post(host, "crm/setup/default-price-list")
+    post(host, "crm/bc-to-crm/run", {"entities": ["shipment-methods"]})
+    admin = sandbox.business_central.admin
+    method = next(iter(admin.store.snapshot("shipmentMethods")))[0]
+    admin.upsert("shipmentMethods", {"id": method["id"], "displayName": "Edited in BC"})
+    result = host.fire_timer("crm_bc_to_crm_timer")
+    assert result.succeeded, result.error
+    entry = next(r for r in get(host, "crm/logs/bc-to-crm", entity="shipment-methods")["records"]
+                 if r["key"] == method["code"])  # fmt: skip
+    assert (entry["operation"], entry["updated"]) == ("Update", True)
+    dataverse = build_dataverse(Settings())
+    assert (
+        dataverse.get("bcs_shipmentmethods", entry["targetId"])["bcs_description"] == "Edited in BC"
+    )
+
+
+def test_bad_requests_name_the_field(host: LocalHost) -> None:
+    from hub.demo.walker import call
+
+    nothing = call(host, "POST", "crm/bc-to-crm/run", json_body={})
+    assert nothing.status_code == 400 and "entities" in nothing.text
+    unknown = call(host, "POST", "crm/bc-to-crm/run", json_body={"entities": ["spaceships"]})
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "entities"
+    direction = call(host, "GET", "crm/logs/sideways")
+    assert direction.status_code == 400 and direction.json()["error"]["field"] == "direction"
