@@ -8,6 +8,7 @@ Secrets are `SecretStr` so they never print in logs, errors or staging rows.
 
 from __future__ import annotations
 
+import re
 import uuid
 from functools import lru_cache
 from typing import Any, Literal
@@ -472,9 +473,14 @@ def load_settings() -> Settings:
         problems = []
         names = []
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = ".".join(str(part) for part in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if not name:  # a rule across settings: its message starts with the one to fix
+                named = re.match(r"([A-Z][A-Z0-9_]+): ", message)
+                name = named.group(1) if named else "settings"
+                message = message[len(name) + 2 :] if named else message
             names.append(name)
-            problems.append(f"{name}: {error['msg']}")
+            problems.append(f"{name}: {message}")
         raise ConfigurationError(
             "the hub's settings are not valid: " + "; ".join(problems), settings=names
         ) from None

@@ -82,7 +82,7 @@ class Couplings:
 
     def index(self, entity: str) -> dict[str, Coupling]:
         """Natural key → coupling, for resolving lookups to a (small) parent entity."""
-        return {c.key: c for c in self.all(entity) if c.key}
+        return {c.key: c for c in self.all(entity)}  # the blank key: BC's base currency
 
     def save_many(self, couplings: Iterable[Coupling], *, stale: Sequence[Coupling] = ()) -> int:
         """Write couplings with their pointer rows; `stale` are the versions they replace

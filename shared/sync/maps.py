@@ -143,7 +143,9 @@ class Lookup:
     coupling gives the target id, written to `target` (an `@odata.bind` for Dataverse,
     an id field for BC). A blank code writes nothing (`clear` writes `None` instead). A
     code whose parent is not coupled yet makes the record wait (transient), unless
-    `optional`, when the reference is left out.
+    `optional`, when the reference is left out. With `blank_is_base` a blank code resolves
+    through the parent's coupling with the blank key: BC leaves its base currency blank
+    where CRM names its base currency (product document §17).
     """
 
     source: str
@@ -152,6 +154,7 @@ class Lookup:
     target_set: str = ""  # Dataverse: the parent's entity set, for `/<set>(<id>)` binds
     optional: bool = False
     clear: bool = False
+    blank_is_base: bool = False  # a blank code is BC's base currency: the blank-key coupling
 
     def bind(self, target_id: str) -> str:
         return f"/{self.target_set}({target_id})" if self.target_set else target_id

@@ -99,7 +99,7 @@ def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any]
     source_id, key = str(row["id"]), str(row.get(entity.source_key) or "")
     for lookup in entity.lookups:
         code = str(row.get(lookup.source) or "").strip()
-        if not code:
+        if not code and not lookup.blank_is_base:
             if lookup.clear:
                 payload[lookup.target] = None
             continue
@@ -107,8 +107,9 @@ def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any]
         if parent is None:
             if lookup.optional:
                 continue
-            return Wait(source_id, key, f"{lookup.entity} '{code}' ({lookup.source}) is not "
-                                        "synced to CRM yet")  # fmt: skip
+            what = f"'{code}'" if code else "(blank: the base currency)"
+            return Wait(source_id, key, f"{lookup.entity} {what} ({lookup.source}) is not "
+                                        "coupled yet")  # fmt: skip
         payload[lookup.target] = lookup.bind(parent.crm_id)
     return payload
 

@@ -245,3 +245,30 @@ def test_scanner_ignores_brackets_in_comments_and_strings() -> None:
     ((start, end),) = top_level_objects(masked, open_at + 1, source.rindex("]"))
     assert property_values(code, masked, "name", start, end) == ["'a]}'"]
     assert property_values(code, masked, "value", start, end) == ["'${f('}')}'"]
+
+
+def test_a_crm_integration_without_its_url_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.config import get_settings, load_settings
+    from shared.errors import ConfigurationError
+
+    monkeypatch.setenv("HUB_STORAGE_CONNECTION", "UseDevelopmentStorage=true")
+    monkeypatch.setenv("CRM_INTEGRATION_ENABLED", "true")
+    monkeypatch.setenv("DATAVERSE_URL", "")
+
+    def refused() -> ConfigurationError:
+        get_settings.cache_clear()
+        try:
+            with pytest.raises(ConfigurationError) as error:
+                load_settings()
+        finally:
+            get_settings.cache_clear()
+        return error.value
+
+    without_url = refused()
+    assert without_url.settings == ("DATAVERSE_URL",)
+    assert "CRM_INTEGRATION_ENABLED is true" in without_url.message
+    monkeypatch.setenv("DATAVERSE_URL", "https://contoso.crm.dynamics.com")
+    monkeypatch.setenv("CRM_DEFAULT_UNIT_ID", "not-a-guid")
+    assert refused().settings == ("CRM_DEFAULT_UNIT_ID",)
