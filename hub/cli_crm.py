@@ -7,27 +7,10 @@ storage, Business Central and Dataverse.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
-from shared.errors import HubError
-
-T = TypeVar("T")
-
-
-def _deps() -> Any:
-    from shared.bootstrap import deps
-
-    return deps()
-
-
-def _guard(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except HubError as exc:
-        raise click.ClickException(exc.message) from exc
+from hub.operator import guarded, operator_deps
 
 
 @click.group("crm")
@@ -47,7 +30,9 @@ def sync_command(entities: tuple[str, ...], everything: bool, full: bool, as_jso
 
     if not entities and not everything:
         raise click.UsageError(f"name entities ({', '.join(BY_NAME)}) or pass --all")
-    report = _guard(lambda: run_bc_to_crm(_deps(), None if everything else entities, full=full))
+    report = guarded(
+        lambda: run_bc_to_crm(operator_deps(), None if everything else entities, full=full)
+    )
     if as_json:
         click.echo(json.dumps(report.as_dict()))
         return
@@ -71,7 +56,7 @@ def log_command(direction: str, entity: str | None, pending: bool) -> None:
     from shared.flows.crm_views import sync_log
     from shared.sync.maps import Direction
 
-    view = _guard(lambda: sync_log(_deps(), Direction(direction), entity, pending=pending))
+    view = guarded(lambda: sync_log(operator_deps(), Direction(direction), entity, pending=pending))
     click.echo(json.dumps(view, indent=2))
 
 
@@ -81,7 +66,7 @@ def bc_data_command(entity: str) -> None:
     """BC Data: ENTITY's synced records with their CRM id and link."""
     from shared.flows.crm_views import bc_data
 
-    view = _guard(lambda: bc_data(_deps(), entity))
+    view = guarded(lambda: bc_data(operator_deps(), entity))
     for record in view["records"]:
         click.echo(f"{record['key']:<24} {record['crmId']}  {record['result']:<8} {record['link']}")
     click.echo(f"{view['count']} {view['label']} records")
@@ -97,8 +82,8 @@ def defaults_command() -> None:
     """Get Default UOM GUIDs and Get Default List Price GUIDs (looked up in CRM by name)."""
     from shared.flows.crm_setup import get_default_price_list, get_default_units
 
-    found = {**_guard(lambda: get_default_units(_deps())).as_dict(),
-             **_guard(lambda: get_default_price_list(_deps())).as_dict()}  # fmt: skip
+    found = {**guarded(lambda: get_default_units(operator_deps())).as_dict(),
+             **guarded(lambda: get_default_price_list(operator_deps())).as_dict()}  # fmt: skip
     for setting, value in found.items():
         click.echo(f"{setting} = {value}")
 
@@ -110,6 +95,6 @@ def map_command(job: str, dry_run: bool) -> None:
     """Map CRM Data: couple salespersons (by e-mail), currencies (code) or customers (name)."""
     from shared.flows.crm_mapping import MappingJob, map_crm_data
 
-    report = _guard(lambda: map_crm_data(_deps(), MappingJob(job), dry_run=dry_run))
+    report = guarded(lambda: map_crm_data(operator_deps(), MappingJob(job), dry_run=dry_run))
     for line in report.lines():
         click.echo(line)

@@ -8,29 +8,12 @@ workers); `--queue` hands them to the queue workers instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from shared.errors import HubError
-
-T = TypeVar("T")
-
-
-def _deps() -> Any:
-    from shared.bootstrap import deps
-
-    return deps()
-
-
-def _guard(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except HubError as exc:
-        raise click.ClickException(exc.message) from exc
+from hub.operator import guarded, operator_deps
 
 
 @click.group("invoices")
@@ -43,7 +26,7 @@ def import_command() -> None:
     """Stage every EcpPro invoice (applies the invoice mapping)."""
     from shared.flows.invoice_import import handle_import
 
-    click.echo(json.dumps(_guard(lambda: handle_import(_deps()).as_dict())))
+    click.echo(json.dumps(guarded(lambda: handle_import(operator_deps()).as_dict())))
 
 
 @invoices.command("sales")
@@ -55,11 +38,11 @@ def sales_command(use_queue: bool) -> None:
     from shared.flows.invoice_staging import iter_headers
 
     if use_queue:
-        queued = _guard(lambda: queue_sales(_deps()))
+        queued = guarded(lambda: queue_sales(operator_deps()))
         click.echo(f"queued {len(queued.invoice_ids)} invoices on {queued.queue}")
         return
-    for header in list(iter_headers(_deps().store, SalesStatus="New")):
-        result = _guard(partial(handle_sales, header.id, _deps()))
+    for header in list(iter_headers(operator_deps().store, SalesStatus="New")):
+        result = guarded(partial(handle_sales, header.id, operator_deps()))
         click.echo(
             f"{header.invoice_number:<20} {result.sales.status.value:<24} "
             f"{result.sales.document_number or result.sales.error}"
@@ -74,11 +57,11 @@ def purchase_command(use_queue: bool) -> None:
     from shared.flows.invoice_purchase import handle_purchase
 
     if use_queue:
-        queued = _guard(lambda: queue_purchase(_deps()))
+        queued = guarded(lambda: queue_purchase(operator_deps()))
         click.echo(f"queued {len(queued.invoice_ids)} invoices on {queued.queue}")
         return
-    for invoice in _guard(lambda: eligible_for_purchase(_deps())):
-        result = _guard(partial(handle_purchase, invoice.id, _deps()))
+    for invoice in guarded(lambda: eligible_for_purchase(operator_deps())):
+        result = guarded(partial(handle_purchase, invoice.id, operator_deps()))
         click.echo(
             f"{result.invoice_number:<20} {result.purchase.status.value:<28} "
             f"{result.purchase.document_number or result.purchase.error}"
@@ -90,7 +73,7 @@ def sync_status_command() -> None:
     """Pick up documents posted (or deleted) in Business Central after the hub created them."""
     from shared.flows.invoice_status import sync_statuses
 
-    click.echo(json.dumps(_guard(lambda: sync_statuses(_deps()).as_dict())))
+    click.echo(json.dumps(guarded(lambda: sync_statuses(operator_deps()).as_dict())))
 
 
 @invoices.command("list")
@@ -108,7 +91,7 @@ def list_command(view: str, limit: int) -> None:
     from shared.domain.invoices import InvoiceView
     from shared.flows.invoice_views import read_view
 
-    page = _guard(lambda: read_view(_deps(), InvoiceView(view), size=limit))
+    page = guarded(lambda: read_view(operator_deps(), InvoiceView(view), size=limit))
     for row in page.rows:
         sales, purchase = row["sales"], row["purchase"]
         click.echo(
@@ -124,7 +107,7 @@ def reprocess_sales_command(invoice_id: str) -> None:
     """Clear the sales link and set the sales status back to New."""
     from shared.flows.invoice_actions import reprocess_sales
 
-    result = _guard(lambda: reprocess_sales(_deps(), invoice_id))
+    result = guarded(lambda: reprocess_sales(operator_deps(), invoice_id))
     click.echo(f"{result.invoice_number}: sales status {result.sales.status.value}")
 
 
@@ -134,7 +117,7 @@ def reprocess_purchase_command(invoice_id: str) -> None:
     """Clear the purchase link and set the purchase status back to New."""
     from shared.flows.invoice_actions import reprocess_purchase
 
-    result = _guard(lambda: reprocess_purchase(_deps(), invoice_id))
+    result = guarded(lambda: reprocess_purchase(operator_deps(), invoice_id))
     click.echo(f"{result.invoice_number}: purchase status {result.purchase.status.value}")
 
 
@@ -144,7 +127,7 @@ def force_delete_command(invoice_id: str) -> None:
     """Delete the invoice's unposted purchase document (clearing its posting number)."""
     from shared.flows.invoice_actions import force_delete
 
-    affected = _guard(lambda: force_delete(_deps(), invoice_id))
+    affected = guarded(lambda: force_delete(operator_deps(), invoice_id))
     click.echo(f"deleted; invoices to reprocess: {', '.join(affected)}")
 
 
@@ -157,7 +140,7 @@ def mapping() -> None:
 def mapping_show() -> None:
     from shared.flows.invoice_import import load_mapping
 
-    for entry in _guard(lambda: load_mapping(_deps().store)):
+    for entry in guarded(lambda: load_mapping(operator_deps().store)):
         click.echo(f"{entry.ecppro_field:<28} -> {entry.bc_field}")
 
 
@@ -171,5 +154,5 @@ def mapping_set(file: Path) -> None:
 
     body = InvoiceMappingBody.model_validate_json(file.read_text())
     entries = [MappingEntry(row.ecppro_field, row.bc_field) for row in body.mapping]
-    _guard(lambda: save_mapping(_deps().store, entries))
+    guarded(lambda: save_mapping(operator_deps().store, entries))
     click.echo(f"mapping saved: {len(entries)} fields")

@@ -30,20 +30,20 @@ the same CRM row, so both are reported as several matches rather than guessed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from shared.errors import ConfigurationError, FatalError, HubError
+from shared.flows.crm_setup import crm_ports
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
-from shared.ports.business_central import BusinessCentralRecords
-from shared.ports.dataverse import Dataverse
 from shared.registry import Flow
 from shared.sync.couplings import Coupling, Couplings, key_of
+from shared.sync.runner import chunks
 from shared.sync.sides import BcWriteBack
 
 BASE_CURRENCY_BC_ID = "00000000-0000-0000-0000-000000000000"
@@ -52,7 +52,6 @@ CURRENCIES_ENTITY = "currencies"
 CHUNK = 200  # BC records whose couplings are read together
 SAVE_CHUNK = 33  # couplings saved together: three rows each, one store transaction (≤ 100)
 READ_THREADS = 8  # coupling point reads in parallel
-_T = TypeVar("_T")
 
 
 class MappingJob(StrEnum):
@@ -221,7 +220,7 @@ class _Claim:
 
 class _Mapper:
     def __init__(self, deps: Deps, matching: Matching, dry_run: bool) -> None:
-        self.dataverse, self.bc = _ports(deps)
+        self.dataverse, self.bc = crm_ports(deps)
         self.m, self.dry_run = matching, dry_run
         self.couplings = Couplings(deps.store)
         self.done: dict[int, MappedRecord] = {}  # by order: the base currency, then BC's
@@ -234,7 +233,7 @@ class _Mapper:
             self._base_currency(index)
         order = 1
         columns = ("id", self.m.bc_key, self.m.bc_value)
-        for chunk in _chunks(self.bc.records(self.m.bc_set, select=columns), CHUNK):
+        for chunk in chunks(self.bc.records(self.m.bc_set, select=columns), CHUNK):
             coupled = self._read(self.couplings.by_bc, [str(row["id"]).lower() for row in chunk])
             for row, coupling in zip(chunk, coupled, strict=True):
                 self._gather(order, row, coupling, index)
@@ -312,7 +311,7 @@ class _Mapper:
                 self._put(claim.order, claim.bc_id, claim.bc_key, Outcome.SEVERAL_MATCHES, "",
                           f"{len(claims)} BC records match CRM {self.m.crm_label} "
                           f"{claim.candidate}: {named}")  # fmt: skip
-        for chunk in _chunks(single, SAVE_CHUNK):
+        for chunk in chunks(single, SAVE_CHUNK):
             free = []
             taken = self._read(self.couplings.by_crm, [claim.candidate.id for claim in chunk])
             for claim, other in zip(chunk, taken, strict=True):
@@ -351,7 +350,7 @@ class _Mapper:
 
     def _retry_write_backs(self) -> None:
         """Couplings whose CRM id did not reach BC on an earlier run: write it now."""
-        for chunk in _chunks(self.retries, SAVE_CHUNK):
+        for chunk in chunks(self.retries, SAVE_CHUNK):
             errors = self._write_back({coupling.bc_id: coupling.crm_id for _, coupling in chunk})
             fixed = []
             for order, coupling in chunk:
@@ -379,30 +378,6 @@ class _Mapper:
         self.done[order] = MappedRecord(bc_id, key, outcome, crm_id, detail, failed)
 
 
-def _ports(deps: Deps) -> tuple[Dataverse, BusinessCentralRecords]:
-    if deps.dataverse is None:
-        raise ConfigurationError(
-            "DATAVERSE_URL is not set: the CRM integration needs the CRM environment's URL",
-            settings=["DATAVERSE_URL"],
-        )
-    if deps.bc_records is None:
-        raise ConfigurationError(
-            "Business Central is not configured for the CRM integration", settings=["BC_API_URL"]
-        )
-    return deps.dataverse, deps.bc_records
-
-
 def _normal(value: object) -> str:
     """A matched value as compared: trimmed, case-insensitive."""
     return str(value or "").strip().casefold()
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    chunk: list[_T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from shared.domain.crm import DEFAULT_PRICE_LIST, DEFAULT_UNIT, DEFAULT_UNIT_GROUP, CrmSetup
 from shared.errors import ConfigurationError, NotFound
 from shared.flows.deps import Deps
+from shared.ports.business_central import BusinessCentralRecords
 from shared.ports.dataverse import Dataverse
 from shared.ports.odata import quote_literal
 from shared.ports.store import Entity
@@ -113,7 +114,10 @@ def check_defaults(deps: Deps, setup: CrmSetup, needed: Iterable[str] = DEFAULT_
 
 def _dataverse(deps: Deps) -> Dataverse:
     if deps.dataverse is None:
-        raise ConfigurationError("DATAVERSE_URL is not set", settings=["DATAVERSE_URL"])
+        raise ConfigurationError(
+            "DATAVERSE_URL is not set: the CRM integration needs the CRM environment's URL",
+            settings=["DATAVERSE_URL"],
+        )
     return deps.dataverse
 
 
@@ -127,3 +131,17 @@ def _one(
             f"CRM has {found} {what}: fix {setting} or the records in CRM", settings=[setting]
         )
     return str(rows[0][id_column])
+
+
+def crm_ports(deps: Deps) -> tuple[Dataverse, BusinessCentralRecords]:
+    """The two systems the connector needs. Raises ConfigurationError naming the setting."""
+    if deps.dataverse is None:
+        raise ConfigurationError(
+            "DATAVERSE_URL is not set: the CRM integration needs the CRM environment's URL",
+            settings=["DATAVERSE_URL"],
+        )
+    if deps.bc_records is None:
+        raise ConfigurationError(
+            "Business Central is not configured for the CRM integration", settings=["BC_API_URL"]
+        )
+    return deps.dataverse, deps.bc_records

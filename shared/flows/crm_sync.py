@@ -19,7 +19,7 @@ from shared.domain.crm import CrmSetup
 from shared.entities.context import EntityContext
 from shared.entities.registry import entities
 from shared.errors import ConfigurationError
-from shared.flows.crm_setup import check_defaults, effective_setup
+from shared.flows.crm_setup import check_defaults, crm_ports, effective_setup
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
@@ -85,22 +85,14 @@ def run_bc_to_crm(
 
 
 def _bc_to_crm_run(deps: Deps, setup: CrmSetup, correlation_id: str) -> SyncRun:
-    if deps.dataverse is None:
-        raise ConfigurationError(
-            "DATAVERSE_URL is not set: the CRM integration needs the CRM environment's URL",
-            settings=["DATAVERSE_URL"],
-        )
-    if deps.bc_records is None:
-        raise ConfigurationError(
-            "Business Central is not configured for the CRM integration", settings=["BC_API_URL"]
-        )
+    dataverse, bc = crm_ports(deps)
     return SyncRun(
         store=deps.store,
         direction=Direction.BC_TO_CRM,
-        source=BcSource(deps.bc_records),
-        target=DataverseTarget(deps.dataverse),
-        write_back=BcWriteBack(deps.bc_records),
-        context=EntityContext(setup, deps.bc_records),
+        source=BcSource(bc),
+        target=DataverseTarget(dataverse),
+        write_back=BcWriteBack(bc),
+        context=EntityContext(setup, bc),
         clock=deps.clock,
         correlation_id=correlation_id,
         overlap=timedelta(seconds=deps.crm_sync_overlap_seconds),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from shared.errors import FatalError, HubError, RecordError
 from shared.ports.store import StagingStore
@@ -41,6 +41,7 @@ from shared.sync.planner import (
 )
 from shared.sync.watermarks import Watermarks
 
+T = TypeVar("T")
 CHUNK = 200  # records decided and written together (a Dataverse $batch holds 1,000 requests)
 READ_THREADS = 8  # coupling reads in parallel (point reads in the staging store)
 
@@ -123,7 +124,7 @@ class SyncEngine:
         newest: datetime | None = None
         blocked: datetime | None = None  # the oldest record that must be read again
         read_from = since - run.overlap if since else None
-        for chunk in _chunks(run.source.changed(entity, read_from), CHUNK):
+        for chunk in chunks(run.source.changed(entity, read_from), CHUNK):
             result.read += len(chunk)
             waiting = self._chunk(entity, chunk, result)
             for row in chunk:
@@ -300,10 +301,11 @@ def _transient(error: HubError) -> bool:
     return not isinstance(error, RecordError | FatalError)
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
-    for row in rows:
-        chunk.append(row)
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, one list in memory at a time."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) >= size:
             yield chunk
             chunk = []
