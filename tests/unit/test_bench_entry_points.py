@@ -1,7 +1,7 @@
 """Every documented way to start a benchmark finds the project's packages, from any directory.
 
-`make bench` runs `python -m bench`; the README also shows `python bench/<name>.py` and
-`python -m bench.<name>`. `--help` is enough to prove the imports resolve (a benchmark's
+`make bench` runs `python -m bench` (all of them, or the ones named); the README also
+shows `python bench/<name>.py` and `python -m bench.<name>`. `--help` is enough to prove the imports resolve (a benchmark's
 run takes minutes and belongs to `make bench`, not to the tests).
 """
 
@@ -37,5 +37,14 @@ def test_a_benchmark_runs_as_a_module(name: str) -> None:
     assert "usage:" in done.stdout
 
 
+def test_bench_runs_the_benchmarks_it_names_and_refuses_others(tmp_path: Path) -> None:
+    done = run(["-m", "bench", "--help"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert all(name in done.stdout for name in BENCHMARKS)
+    refused = run(["-m", "bench", "nosuch"], tmp_path)
+    assert refused.returncode == 2
+    assert "no benchmark nosuch" in refused.stderr
+
+
 def test_the_benchmarks_are_found() -> None:
-    assert {"invoices", "staging"} <= set(BENCHMARKS)
+    assert {"invoices", "masters", "staging"} <= set(BENCHMARKS)
