@@ -64,6 +64,25 @@ def crm_id_rows(store: EntityStore) -> list[tuple[Record, str]]:
     ]
 
 
+def crm_id_row(store: EntityStore, key: str) -> tuple[Record, str] | None:
+    """One record's crmIds row, found by id in the integrated sets."""
+    for entity_set in CRM_SETS:
+        try:
+            record, etag = store.get(entity_set, key)
+        except RecordNotFound:
+            continue
+        return _crm_row(entity_set, record), etag
+    return None
+
+
+def posting_group_setting_row(store: EntityStore, key: str) -> tuple[Record, str] | None:
+    try:
+        group, etag = store.get("inventoryPostingGroups", key)
+    except RecordNotFound:
+        return None
+    return _setting_row(group), etag
+
+
 def _setting_row(group: Mapping[str, Any]) -> Record:
     return {"id": group["id"], "code": group["code"], "description": group["description"],
             "createInCrm": group["createInCrm"], MODIFIED: group[MODIFIED]}  # fmt: skip

@@ -229,6 +229,18 @@ def customer_view(store: EntityStore) -> list[tuple[Record, str]]:
     return [(with_customer_totals(store, row), etag) for row, etag in store.snapshot("customers")]
 
 
+def computed_row(
+    entity_set: str, compute: Callable[[EntityStore, Mapping[str, Any]], Record],
+    store: EntityStore, key: str,
+) -> tuple[Record, str] | None:  # fmt: skip
+    """One record of a computed-on-read set, by id (without computing the others)."""
+    try:
+        row, etag = store.get(entity_set, key)
+    except RecordNotFound:
+        return None
+    return compute(store, row), etag
+
+
 def with_customer_totals(store: EntityStore, customer: Mapping[str, Any]) -> Record:
     open_entries = store.find("customerLedgerEntries", "customerId", customer["id"])
     balance = sum(float(entry["remainingAmountLCY"]) for entry, _ in open_entries)

@@ -57,6 +57,7 @@ from sandbox.business_central.master_rules import (
     ComputedOnRead,
     ItemRules,
     PartyRules,
+    computed_row,
     customer_view,
     item_view,
     with_customer_totals,
@@ -87,6 +88,7 @@ COMPANION_READ_ONLY = frozenset({
 })  # fmt: skip
 COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
 View = Callable[[], list[tuple[Record, str]]]
+Lookup = Callable[[str], tuple[Record, str] | None]
 Action = Callable[[str], None]
 
 
@@ -123,6 +125,20 @@ def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWri
 
 def standard_views(store: EntityStore) -> Mapping[str, View]:
     return {"customers": partial(customer_view, store), "items": partial(item_view, store)}
+
+
+def standard_lookups(store: EntityStore) -> Mapping[str, Lookup]:
+    return {
+        "customers": partial(computed_row, "customers", with_customer_totals, store),
+        "items": partial(computed_row, "items", with_inventory, store),
+    }
+
+
+def companion_lookups(store: EntityStore) -> Mapping[str, Lookup]:
+    return {
+        views.CRM_IDS: partial(views.crm_id_row, store),
+        views.POSTING_GROUP_SETTINGS: partial(views.posting_group_setting_row, store),
+    }
 
 
 def companion_views(store: EntityStore) -> Mapping[str, View]:

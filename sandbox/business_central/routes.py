@@ -38,6 +38,7 @@ from sandbox.odata.query import QueryError, QueryOptions, parse_options
 from sandbox.odata.store import EntitySetSpec, Record
 
 View = Callable[[], list[tuple[Record, str]]]
+Lookup = Callable[[str], tuple[Record, str] | None]
 Action = Callable[[str], None]
 ACTION_PREFIX = "Microsoft.NAV."
 
@@ -54,6 +55,7 @@ class ApiSurface:
     patch_only: frozenset[str] = frozenset()  # views whose rows exist elsewhere
     nested_only: Mapping[str, str] = field(default_factory=dict)  # set → error text
     views: Mapping[str, View] = field(default_factory=dict)
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)  # one row of a view, by id
     actions: Mapping[tuple[str, str], Action] = field(default_factory=dict)
 
     def serves(self, name: str) -> bool:
@@ -104,8 +106,9 @@ class Router:
         if name in surface.nested_only:
             raise dialog(surface.nested_only[name])
         target = Target(
-            name, f"{base}/{name}", _context(base, name), source=surface.views.get(name)
-        )
+            name, f"{base}/{name}", _context(base, name), source=surface.views.get(name),
+            lookup=surface.lookups.get(name),
+        )  # fmt: skip
         for child, child_key in segments[1:]:
             if key is None:
                 raise self.engine.dialect.unknown_segment(child)

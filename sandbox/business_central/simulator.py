@@ -135,6 +135,7 @@ class BusinessCentralSimulator(Simulator):
             nested_only={DIMENSION_SET_LINES: "You must get to the parent first to get to "
                                               "the dimension set line."},
             views=registry.standard_views(store),
+            lookups=registry.standard_lookups(store),
             actions=registry.standard_actions(store, headers),
         )  # fmt: skip
         custom = ApiSurface(
@@ -143,6 +144,7 @@ class BusinessCentralSimulator(Simulator):
             no_patch=frozenset({LINE_DIMENSIONS}),
             patch_only=registry.COMPANION_PATCH_ONLY,
             views=registry.companion_views(store),
+            lookups=registry.companion_lookups(store),
             actions=registry.companion_actions(store, headers),
         )  # fmt: skip
         return standard, custom

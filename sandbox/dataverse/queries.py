@@ -34,7 +34,7 @@ from sandbox.dataverse.expand import Expander, Expansion, context_part, parse_ex
 from sandbox.dataverse.render import Renderer
 from sandbox.dataverse.schema import Column, Table
 from sandbox.dataverse.tables import Catalog
-from sandbox.odata.filter import FilterSyntaxError
+from sandbox.odata.filter import FilterSyntaxError, ParsedFilter
 from sandbox.odata.query import QueryError, QueryOptions, next_link, parse_options, run_query
 from sandbox.odata.store import EntityStore, Record
 from sandbox.server import json_response
@@ -91,7 +91,7 @@ class Reader:
         start = self.store.version if start is None else start
         page_size = min(requested or MAX_PAGE, MAX_PAGE)
         try:
-            page = run_query(self._rows(table, scope), table.entity_set_spec(), options,
+            page = run_query(self._rows(table, scope, options.filter), table.entity_set_spec(), options,
                              page_size, case_insensitive=True)  # fmt: skip
         except QueryError as exc:
             raise errors.bad_query(str(exc)) from None
@@ -182,7 +182,18 @@ class Reader:
         return answer({"@odata.context": context, "value": row.get(name)})
 
     # --- helpers ----------------------------------------------------------------------
-    def _rows(self, table: Table, scope: Scope | None) -> list[tuple[Record, str]]:
+    def _rows(
+        self, table: Table, scope: Scope | None, filter_: ParsedFilter | None = None
+    ) -> list[tuple[Record, str]]:
+        """The rows a query starts from: an index narrows a filter on one field's values
+        (the filter itself still decides, so this only saves scanning the table)."""
+        candidates = filter_.candidates() if filter_ is not None and scope is None else None
+        if candidates is not None:
+            field, values = candidates
+            found = {row[table.primary_id]: (row, etag)
+                     for value in values for row, etag in self.store.find(
+                         table.entity_set, field, value)}  # fmt: skip
+            return list(found.values())
         if scope is None:
             return list(self.store.snapshot(table.entity_set))
         column, parent_id = scope

@@ -67,7 +67,8 @@ class Target:
     a parent: `{"documentId": <id>}`); a POST gets them filled in. `url_key` names the
     property that addresses a row in URLs when it is not the storage key, and
     `storage_key` turns such a URL key into the storage key. `source` replaces the stored
-    rows with a computed, read-only view.
+    rows with a computed, read-only view; `lookup` finds one row of that view by its
+    storage key without computing the others (None: not there).
     """
 
     entity_set: str
@@ -77,6 +78,7 @@ class Target:
     url_key: str | None = None
     storage_key: Callable[[str], str] | None = None
     source: Callable[[], list[tuple[Record, str]]] | None = None
+    lookup: Callable[[str], tuple[Record, str] | None] | None = None
 
     def entity_url(self, key: str) -> str:
         return f"{self.collection_url}({key})"

@@ -162,6 +162,11 @@ class ODataEngine:
     def locate(self, spec: EntitySetSpec, target: Target, key: str) -> tuple[Record, str, str]:
         """The row a URL key names through `target`: (copy, etag, storage key)."""
         storage = target.storage_key(key) if target.storage_key else key
+        if target.lookup is not None and not target.scope:
+            one = target.lookup(storage)
+            if one is None:
+                raise self.dialect.not_found(spec, key)
+            return dict(one[0]), one[1], storage
         if target.source is not None:
             found = [
                 (row, etag)

@@ -242,6 +242,22 @@ class ParsedFilter:
             and isinstance(part.right, Literal) and isinstance(part.right.value, str)
         ]  # fmt: skip
 
+    def candidates(self) -> tuple[str, list[str]] | None:
+        """A field and the texts it must equal one of, for an index to pick the candidate
+        rows from: a top-level `and` part `f eq 'a'` or `(f eq 'a' or f eq 'b' …)` (a
+        natural-key lookup of many records at once). None when no part has that shape."""
+        root = self.root
+        parts = root.parts if isinstance(root, Logical) and root.operator == "and" else (root,)
+        for part in parts:
+            branches = (
+                part.parts if isinstance(part, Logical) and part.operator == "or" else (part,)
+            )
+            pairs = [_text_equality(branch) for branch in branches]
+            fields = {pair[0] for pair in pairs if pair is not None}
+            if None not in pairs and len(fields) == 1:
+                return fields.pop(), [pair[1] for pair in pairs if pair is not None]
+        return None
+
     def properties(self) -> set[str]:
         """Top-level property names the filter reads."""
         return {n.path.split("/")[0] for n in self.root.walk() if isinstance(n, Property)}
@@ -270,3 +286,13 @@ def _same(text: str) -> str:
 def parse_filter(text: str) -> ParsedFilter:
     """Parse `$filter` text. Raises FilterSyntaxError with the failing position."""
     return ParsedFilter(text, _Parser(text).parse())
+
+
+def _text_equality(node: object) -> tuple[str, str] | None:
+    if (
+        isinstance(node, Compare) and node.operator == "eq"
+        and isinstance(node.left, Property) and "/" not in node.left.path
+        and isinstance(node.right, Literal) and isinstance(node.right.value, str)
+    ):  # fmt: skip
+        return node.left.path, node.right.value
+    return None

@@ -80,6 +80,10 @@ class Couplings:
             if row.row.startswith(_BC):
                 yield _coupling(row)
 
+    def empty(self, entity: str) -> bool:
+        """No coupling of this entity yet (one small read)."""
+        return not self.store.page(Table.COUPLINGS, partition=entity, size=1).entities
+
     def index(self, entity: str) -> dict[str, Coupling]:
         """Natural key → coupling, for resolving lookups to a (small) parent entity."""
         return {c.key: c for c in self.all(entity)}  # the blank key: BC's base currency

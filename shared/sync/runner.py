@@ -42,7 +42,8 @@ from shared.sync.planner import (
 from shared.sync.watermarks import Watermarks
 
 T = TypeVar("T")
-CHUNK = 200  # records decided and written together (a Dataverse $batch holds 1,000 requests)
+CHUNK = 500  # records decided and written together: a record and its extra fill one
+# Dataverse $batch (1,000 requests), their write-back five BC $batches sent side by side
 READ_THREADS = 8  # coupling reads in parallel (point reads in the staging store)
 
 
@@ -115,12 +116,15 @@ class SyncEngine:
         self.log = SyncLog(run.store, run.direction)
         self.watermarks = Watermarks(run.store)
         self._parents: dict[str, dict[str, Coupling]] = {}
+        self._uncoupled: set[str] = set()
 
     def sync(self, entity: EntityMap, *, full: bool = False) -> MapResult:
         """Run one map: everything changed since its watermark (everything with `full`)."""
         run, result = self.run, MapResult(entity.name)
         since = None if full else self.watermarks.get(run.direction, entity.name)
         started = run.clock()
+        if self.couplings.empty(entity.name):  # a first sync: no coupling to read per record
+            self._uncoupled.add(entity.name)
         newest: datetime | None = None
         blocked: datetime | None = None  # the oldest record that must be read again
         read_from = since - run.overlap if since else None
@@ -134,6 +138,7 @@ class SyncEngine:
                 newest = modified if newest is None or modified > newest else newest
                 if str(row["id"]) in waiting and (blocked is None or modified < blocked):
                     blocked = modified
+        self._uncoupled.discard(entity.name)
         mark = newest
         if blocked is not None:
             mark = blocked - timedelta(microseconds=1)
@@ -268,6 +273,8 @@ class SyncEngine:
 
     # --- reads --------------------------------------------------------------------------
     def _couplings(self, entity: EntityMap, rows: Iterable[Row]) -> dict[str, Coupling]:
+        if entity.name in self._uncoupled:  # nothing was coupled when the run began
+            return {}
         ids = [str(row["id"]).lower() for row in rows]
         with ThreadPoolExecutor(READ_THREADS) as pool:
             found = pool.map(lambda i: self.couplings.by_bc(entity.name, i), ids)

@@ -16,6 +16,7 @@ from shared.sync.couplings import Couplings
 from shared.sync.logs import SyncLog
 from shared.sync.maps import Direction
 from shared.sync.planner import target_id_for
+from shared.sync.runner import CHUNK
 from tests.unit.crm_fixtures import (
     BASE_UNIT,
     GROUP,
@@ -213,13 +214,14 @@ def test_the_watermark_reads_only_what_changed() -> None:
 
 def test_records_are_streamed_and_written_a_chunk_at_a_time() -> None:
     w = world()
-    for n in range(450):
+    for n in range(2 * CHUNK + 200):
         payment_term(w.bc, n, f"T{n:04d}")
     requests = w.crm.requests
     result = run_bc_to_crm(w.deps, ["payment-terms"]).results[0]
-    assert result.created == 450
-    # per chunk of 200: one match query batch and one write batch
-    assert w.crm.requests - requests == 6 and w.bc.batches == 5  # 200+200+50 → 2+2+1
+    assert result.created == 2 * CHUNK + 200
+    # per chunk: one match query batch, one write batch, write-back in batches of 100
+    assert w.crm.requests - requests == 3 * 2
+    assert w.bc.batches == 2 * (CHUNK // 100) + 2
 
 
 def test_the_timer_runs_only_auto_sync_entities_and_nothing_while_disabled() -> None:

@@ -8,13 +8,15 @@ Quirks handled:
   are grouped per API, in the order given within each.
 - Without `Isolation: snapshot` a `$batch` runs its requests independently: each answer
   stands alone, so one refused write does not undo or stop the others. At most 100
-  requests per batch (BC's limit), so more writes make more batches.
+  requests per batch (BC's limit), so more writes make more batches, sent up to five at a
+  time (what BC processes at once per user; the rest would only queue).
 - Pages are up to 5,000 records (BC allows 20,000; the engine keeps memory flat).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.adapters.business_central.master_data import BusinessCentralMasterData
@@ -24,6 +26,7 @@ from shared.errors import ContractError
 from shared.ports.business_central import BcApi, BcWrite, BcWriteResult
 
 RECORD_PAGE_SIZE = 5000
+BATCHES_IN_FLIGHT = 5  # BC processes five requests of a user at once; more only queue
 
 
 class BusinessCentralRecordsClient(BusinessCentralMasterData):
@@ -45,13 +48,20 @@ class BusinessCentralRecordsClient(BusinessCentralMasterData):
         )
 
     def write_many(self, writes: Sequence[BcWrite]) -> list[BcWriteResult]:
-        results: dict[int, BcWriteResult] = {}
+        batches: list[tuple[BcApi, list[tuple[int, BcWrite]]]] = []
         apis: tuple[BcApi, ...] = ("v2.0", "companion")
         for api in apis:
             numbered = [(i, w) for i, w in enumerate(writes) if w.api == api]
-            for start in range(0, len(numbered), MAX_BATCH):
-                chunk = numbered[start : start + MAX_BATCH]
-                answers = self._independent_batch(api, [w for _, w in chunk])
+            batches += [(api, numbered[s : s + MAX_BATCH])
+                        for s in range(0, len(numbered), MAX_BATCH)]  # fmt: skip
+        results: dict[int, BcWriteResult] = {}
+        # Independent batches go side by side: BC processes five requests of a user at once
+        # (the HTTP layer's cap on requests in flight keeps it there).
+        with ThreadPoolExecutor(max(1, min(BATCHES_IN_FLIGHT, len(batches)))) as pool:
+            answered = pool.map(
+                lambda batch: self._independent_batch(batch[0], [w for _, w in batch[1]]), batches
+            )
+            for (_, chunk), answers in zip(batches, answered, strict=True):
                 results.update({i: answer for (i, _), answer in zip(chunk, answers, strict=True)})
         return [results[i] for i in range(len(writes))]
 
