@@ -63,7 +63,7 @@ from shared.flows.crm_sync import run_bc_to_crm
 from shared.flows.deps import Deps
 from shared.ports.odata import quote_literal
 from shared.sync.couplings import Coupling, key_of
-from shared.sync.maps import Direction, EntityMap, Row
+from shared.sync.maps import Direction, EntityMap, Lookup, Row
 from shared.sync.planner import Wait, map_payload
 
 # Where the new code-table records go, each with its BC schema (field lengths) and code prefix.
@@ -247,9 +247,9 @@ def run_per_record(side: Side) -> None:
     context = EntityContext(side.setup, bc)
     crm_ids: dict[str, dict[str, str]] = {}  # entity → natural key → CRM id (for lookups)
 
-    def resolve(entity: str, key: str) -> Coupling | None:
-        crm_id = crm_ids.get(entity, {}).get(key_of(key))
-        return Coupling(entity, "", crm_id) if crm_id else None
+    def resolve(lookup: Lookup, key: str) -> Coupling | None:
+        crm_id = crm_ids.get(lookup.entity, {}).get(key_of(key))
+        return Coupling(lookup.entity, "", crm_id) if crm_id else None
 
     began = time.perf_counter()
     for entity in entities(Direction.BC_TO_CRM):

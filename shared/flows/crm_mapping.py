@@ -367,7 +367,7 @@ class _Mapper:
     def _write_back(self, pairs: Mapping[str, str]) -> dict[str, HubError | None]:
         """BC id → None once the CRM id is on the record, else why not. A fatal error
         (credentials refused) stops the job rather than being one record's problem."""
-        results = BcWriteBack(self.bc).write_back(pairs)
+        results = BcWriteBack(self.bc).crm_ids(pairs)
         fatal = next((e for e in results.values() if isinstance(e, FatalError)), None)
         if fatal is not None:
             raise fatal

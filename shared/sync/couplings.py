@@ -12,7 +12,8 @@ by code. The three rows of one coupling are written in one partition transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,8 @@ class Coupling:
     key: str = ""  # the natural key (a code or number), upper-cased as BC holds it
     to_crm: SyncState = field(default_factory=SyncState)
     to_bc: SyncState = field(default_factory=SyncState)
-    written_back: bool = False  # the CRM id is on the BC record (BCS CRM ID)
+    written_back: bool = False  # the target's id/number is on the source record
+    extra: Mapping[str, str] = field(default_factory=dict)  # BC fields kept for lookups
 
     def state(self, direction: Direction) -> SyncState:
         return self.to_crm if direction is Direction.BC_TO_CRM else self.to_bc
@@ -84,9 +86,15 @@ class Couplings:
         """No coupling of this entity yet (one small read)."""
         return not self.store.page(Table.COUPLINGS, partition=entity, size=1).entities
 
-    def index(self, entity: str) -> dict[str, Coupling]:
-        """Natural key → coupling, for resolving lookups to a (small) parent entity."""
-        return {c.key: c for c in self.all(entity)}  # the blank key: BC's base currency
+    def index(self, entity: str) -> dict[str, dict[str, Coupling]]:
+        """A (small) parent entity's couplings by natural key (the blank key is BC's base
+        currency), by CRM id and by BC id, for resolving lookups."""
+        by: dict[str, dict[str, Coupling]] = {"key": {}, "crm": {}, "bc": {}}
+        for coupling in self.all(entity):
+            by["key"][coupling.key] = coupling
+            by["crm"][coupling.crm_id.lower()] = coupling
+            by["bc"][coupling.bc_id.lower()] = coupling
+        return by
 
     def save_many(self, couplings: Iterable[Coupling], *, stale: Sequence[Coupling] = ()) -> int:
         """Write couplings with their pointer rows; `stale` are the versions they replace
@@ -136,6 +144,7 @@ def _data(coupling: Coupling) -> dict[str, Any]:
         "CrmId": coupling.crm_id.lower(),
         "Key": coupling.key,
         "WrittenBack": coupling.written_back,
+        "Extra": json.dumps(dict(coupling.extra), sort_keys=True) if coupling.extra else "",
     }
     for prefix, state in (("ToCrm", coupling.to_crm), ("ToBc", coupling.to_bc)):
         data.update({
@@ -167,4 +176,5 @@ def _coupling(row: Entity) -> Coupling:
         to_crm=state("ToCrm"),
         to_bc=state("ToBc"),
         written_back=bool(data.get("WrittenBack")),
+        extra=json.loads(str(data["Extra"])) if data.get("Extra") else {},
     )

@@ -28,6 +28,7 @@ class Operation:
     COUPLE = "Couple"  # matched an existing target record by its natural key
     WAIT = "Wait"  # a record it refers to is not synced yet
     FAIL = "Fail"
+    CONFLICT = "Conflict"  # changed on both sides between two runs (two-way entities)
 
 
 @dataclass(frozen=True)

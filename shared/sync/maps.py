@@ -139,13 +139,16 @@ def fields(*pairs: tuple[str, str] | Field) -> tuple[Field, ...]:
 class Lookup:
     """A target reference resolved through another entity's couplings.
 
-    `source` holds the parent's natural key (a code) in the source row; the parent's
-    coupling gives the target id, written to `target` (an `@odata.bind` for Dataverse,
-    an id field for BC). A blank code writes nothing (`clear` writes `None` instead). A
-    code whose parent is not coupled yet makes the record wait (transient), unless
-    `optional`, when the reference is left out. With `blank_is_base` a blank code resolves
-    through the parent's coupling with the blank key: BC leaves its base currency blank
-    where CRM names its base currency (product document §17).
+    The source row's `source` field finds the parent's coupling — by the parent's BC
+    natural key (`by="key"`, a code), by its CRM id (`by="crm"`) or BC id (`by="bc"`) —
+    and the coupling gives what `target` gets: the CRM id (`value="crm_id"`, written as a
+    `/<target_set>(<id>)` bind when `target_set` is set), the BC id, the BC key (a code),
+    or a field the parent's coupling keeps (`keep` of its map). A blank source value
+    writes nothing (`clear` writes `None` instead). A value whose parent is not coupled
+    yet makes the record wait (transient), unless `optional`, when the reference is left
+    out. With `blank_is_base` a blank code resolves through the parent's coupling with the
+    blank key: BC leaves its base currency blank where CRM names its base currency
+    (product document §17).
     """
 
     source: str
@@ -155,9 +158,19 @@ class Lookup:
     optional: bool = False
     clear: bool = False
     blank_is_base: bool = False  # a blank code is BC's base currency: the blank-key coupling
+    by: Literal["key", "crm", "bc"] = "key"
+    value: str = "crm_id"  # crm_id, bc_id, key, or a field the parent's coupling keeps
+    label: str = ""  # the field as the operator knows it ("Payment Term"), for messages
 
-    def bind(self, target_id: str) -> str:
-        return f"/{self.target_set}({target_id})" if self.target_set else target_id
+    def pick(self, parent: Any) -> Any:
+        """The value to write, from the parent's coupling."""
+        if self.value == "crm_id":
+            return f"/{self.target_set}({parent.crm_id})" if self.target_set else parent.crm_id
+        if self.value == "bc_id":
+            return parent.bc_id
+        if self.value == "key":
+            return parent.key
+        return parent.extra.get(self.value, "")
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,15 @@ class EntityMap:
     match_scope: Callable[[Any], str] | None = None  # narrows the natural-key match
     extras: tuple[Extra, ...] = ()
     setup: tuple[str, ...] = ()  # Setup settings it needs, checked before a run uses it
+    coupling: str = ""  # the couplings it shares (both directions of one entity); its name
+    reverse: str = ""  # the map of the other direction: echo suppression and conflicts
+    keep: tuple[str, ...] = ()  # fields of the BC record the coupling keeps (for lookups)
+    create_method: Literal["upsert", "post"] = "upsert"  # BC creates by POST, not upsert
+    write_back_field: str = ""  # the source field the target's key is written back to
+
+    @property
+    def coupled_as(self) -> str:
+        return self.coupling or self.name
 
     @property
     def depends_on(self) -> tuple[str, ...]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.sync.couplings import Coupling
-from shared.sync.maps import EntityMap, MappingProblem, Row
+from shared.sync.maps import EntityMap, Lookup, MappingProblem, Row
 
 ID_NAMESPACE = uuid.UUID("6c1f7d52-3b1e-4a8e-9a55-0c2f5d0b8e31")
 
-# (entity, natural key) → the parent's coupling, or None when it is not coupled yet.
-Resolve = Callable[[str, str], Coupling | None]
+# (lookup, the source's value) → the parent's coupling, or None when it is not coupled yet.
+Resolve = Callable[[Lookup, str], Coupling | None]
 
 
 @dataclass(frozen=True)
@@ -103,14 +103,15 @@ def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any]
             if lookup.clear:
                 payload[lookup.target] = None
             continue
-        parent = resolve(lookup.entity, code)
+        parent = resolve(lookup, code)
         if parent is None:
             if lookup.optional:
                 continue
             what = f"'{code}'" if code else "(blank: the base currency)"
-            return Wait(source_id, key, f"{lookup.entity} {what} ({lookup.source}) is not "
-                                        "coupled yet")  # fmt: skip
-        payload[lookup.target] = lookup.bind(parent.crm_id)
+            name = lookup.label or lookup.source
+            return Wait(source_id, key, f"{name}: {lookup.entity} {what} is not coupled yet "
+                                        "(synced or mapped); retried on the next run")  # fmt: skip
+        payload[lookup.target] = lookup.pick(parent)
     return payload
 
 
@@ -135,7 +136,7 @@ def plan_record(
         return mapped
     digest = payload_hash(mapped)
     if coupling is not None:
-        state = coupling.to_crm
+        state = coupling.state(entity.direction)
         if state.hash == digest and state.result != "Failed":
             if coupling.written_back or not entity.write_back:
                 return Unchanged(source_id)
@@ -145,5 +146,5 @@ def plan_record(
         return Write(source_id, key, matched, mapped, digest, "Couple", mapped)
     on_create = entity.on_create(context) if callable(entity.on_create) else entity.on_create
     body = {**on_create, **mapped}  # the mapped values win over create-only defaults
-    return Write(source_id, key, target_id_for(entity.name, source_id), mapped, digest,
+    return Write(source_id, key, target_id_for(entity.coupled_as, source_id), mapped, digest,
                  "Create", body)  # fmt: skip

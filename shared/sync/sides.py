@@ -22,6 +22,7 @@ from shared.ports.dataverse import ChangeSet, Dataverse, Operation
 from shared.ports.odata import quote_literal
 from shared.sync.maps import EntityMap, Row
 from shared.sync.planner import Write
+from shared.sync.runner import Outcome, Written
 
 MATCH_KEYS_PER_QUERY = 25  # natural keys per GET: keeps URLs far below their limits
 
@@ -54,6 +55,9 @@ class BcSource:
     def modified(self, row: Row) -> datetime | None:
         return parse_modified(row.get(self.modified_field))
 
+    def settle(self, entity: EntityMap, outcomes: Sequence[Outcome]) -> None:
+        """BC keeps no staging of its own: the log and the couplings say it all."""
+
 
 class DataverseTarget:
     """Rows of a Dataverse table, found by natural key and written in bulk."""
@@ -85,15 +89,16 @@ class DataverseTarget:
                 found.setdefault(str(row[entity.target_key]).upper(), str(row[id_column]))
         return found
 
-    def write(
-        self, entity: EntityMap, writes: Sequence[Write], context: Any
-    ) -> dict[str, HubError | None]:
-        """Source id → None when written, else the error (its kind says what to do)."""
+    def write(self, entity: EntityMap, writes: Sequence[Write], context: Any) -> dict[str, Written]:
+        """Source id → how its write went (with the row as written, for two-way maps)."""
         if not writes:
             return {}
+        # A two-way map needs the row as CRM now holds it (to recognise its echo later).
+        headers = {"Prefer": "return=representation"} if entity.reverse else {}
         change_sets = []
         for write in writes:
-            operations = [Operation("PATCH", f"{entity.target_set}({write.target_id})", write.body)]
+            operations = [Operation("PATCH", f"{entity.target_set}({write.target_id})", write.body,
+                                    headers=headers)]  # fmt: skip
             if write.operation == "Create":
                 for extra in entity.extras:
                     extra_id = str(uuid.uuid5(uuid.UUID(write.target_id), extra.name))
@@ -101,12 +106,28 @@ class DataverseTarget:
                     operations.append(Operation("PATCH", f"{extra.target_set}({extra_id})", values))
             change_sets.append(ChangeSet(operations))
         results = iter(self.dataverse.execute(change_sets, continue_on_error=True))
-        outcome: dict[str, HubError | None] = {}
+        outcome: dict[str, Written] = {}
         for write, change_set in zip(writes, change_sets, strict=True):
             answers = [next(results) for _ in change_set.operations]
             error = next((a.error for a in answers if a.error is not None), None)
-            outcome[write.source_id] = error if isinstance(error, HubError) else None
+            row = answers[0].body if isinstance(answers[0].body, Mapping) else None
+            outcome[write.source_id] = Written(error if isinstance(error, HubError) else None,
+                                               row)  # fmt: skip
         return outcome
+
+    def current(self, entity: EntityMap, target_ids: Sequence[str]) -> dict[str, Row]:
+        """Target id → the row as CRM holds it now (one `$batch` of GETs)."""
+        if not target_ids:
+            return {}
+        answers = self.dataverse.execute(
+            [Operation("GET", f"{entity.target_set}({target_id})") for target_id in target_ids],
+            continue_on_error=True,
+        )
+        found: dict[str, Row] = {}
+        for target_id, answer in zip(target_ids, answers, strict=True):
+            if answer.error is None and isinstance(answer.body, Mapping):
+                found[target_id.lower()] = answer.body
+        return found
 
 
 class BcWriteBack:
@@ -115,7 +136,13 @@ class BcWriteBack:
     def __init__(self, bc: BusinessCentralRecords) -> None:
         self.bc = bc
 
-    def write_back(self, pairs: Mapping[str, str]) -> dict[str, HubError | None]:
+    def write_back(
+        self, entity: EntityMap, written: Mapping[str, tuple[str, Row | None]]
+    ) -> dict[str, HubError | None]:
+        """BC id → (CRM id, CRM row) written; answers BC id → None when written back."""
+        return self.crm_ids({bc_id: crm_id for bc_id, (crm_id, _) in written.items()})
+
+    def crm_ids(self, pairs: Mapping[str, str]) -> dict[str, HubError | None]:
         """BC id → CRM id; answers BC id → None when written, else the error."""
         ids = list(pairs)
         writes = [BcWrite("PATCH", f"crmIds({bc_id})", {"crmId": pairs[bc_id]}, api="companion")

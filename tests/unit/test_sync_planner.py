@@ -49,8 +49,8 @@ EUR = Coupling(
 )
 
 
-def resolve(entity: str, key: str) -> Coupling | None:
-    return {"": BASE, "EUR": EUR}.get(key.upper()) if entity == "currencies" else None
+def resolve(lookup: Lookup, key: str) -> Coupling | None:
+    return {"": BASE, "EUR": EUR}.get(key.upper()) if lookup.entity == "currencies" else None
 
 
 def invoice(currency: str = "", **more: object) -> dict[str, object]:
@@ -65,7 +65,7 @@ def test_a_blank_bc_currency_is_crms_base_currency_and_a_code_its_coupled_curren
     assert base["transactioncurrencyid@odata.bind"] == f"/transactioncurrencies({BASE.crm_id})"
     assert euro["transactioncurrencyid@odata.bind"] == f"/transactioncurrencies({EUR.crm_id})"
     waiting = map_payload(INVOICES, invoice("USD"), resolve)
-    assert isinstance(waiting, Wait) and "currencies 'USD'" in waiting.reason
+    assert isinstance(waiting, Wait) and "currencies 'USD' is not coupled" in waiting.reason
 
 
 def test_transforms() -> None:
