@@ -1,5 +1,6 @@
-"""CRM ⇄ BC connector triggers: BC to CRM Data Sync, its logs and BC Data view, the Setup
-actions and the Map CRM Data jobs."""
+"""CRM ⇄ BC connector triggers: BC to CRM Data Sync, CRM → BC through the CRM Data
+staging (stage, Create in BC), the logs, BC Data and CRM Data views, the Setup actions
+and the Map CRM Data jobs."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import azure.functions as func
 from functions.http_responses import handle_http, json_response, route_key
 from shared.bootstrap import deps
 from shared.context import correlation_id
-from shared.domain.crm import SyncRequest
+from shared.domain.crm import CreateInBcRequest, SyncRequest
 from shared.errors import ValidationError
 from shared.flows.crm_mapping import MappingJob, map_crm_data
 from shared.flows.crm_setup import get_default_price_list, get_default_units
 from shared.flows.crm_sync import run_bc_to_crm
-from shared.flows.crm_views import bc_data, sync_log
+from shared.flows.crm_to_bc import create_in_bc, run_crm_to_bc
+from shared.flows.crm_views import bc_data, crm_data, sync_log
 from shared.registry import Schedule
 from shared.sync.maps import Direction
 
@@ -42,6 +44,56 @@ def crm_bc_to_crm_http(req: func.HttpRequest) -> func.HttpResponse:
         report = run_bc_to_crm(deps(), request.names(), full=request.full,
                                correlation_id=correlation_id.get() or "")  # fmt: skip
         return json_response(report.as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_to_bc_timer")
+@bp.timer_trigger(arg_name="timer", schedule=Schedule.CRM_TO_BC.binding, use_monitor=True)
+def crm_to_bc_timer(timer: func.TimerRequest) -> None:
+    report = run_crm_to_bc(deps(), automatic=True)
+    log.info("CRM to BC: %s", report.as_dict())
+
+
+@bp.function_name("crm_to_bc_stage_http")
+@bp.route(route="crm/crm-to-bc/run", methods=["POST"])
+def crm_to_bc_stage_http(req: func.HttpRequest) -> func.HttpResponse:
+    """Stage CRM's changes and create in BC the entities in the body (or all)."""
+
+    def run() -> func.HttpResponse:
+        request = SyncRequest.model_validate_json(req.get_body() or b"{}")
+        report = run_crm_to_bc(deps(), request.names(),
+                               correlation_id=correlation_id.get() or "")  # fmt: skip
+        return json_response(report.as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_data_http")
+@bp.route(route="crm/crm-data/{entity}", methods=["GET"])
+def crm_data_http(req: func.HttpRequest) -> func.HttpResponse:
+    """CRM Data: an entity's staged rows; ?status=Error or ?pending=true narrow it."""
+
+    def run() -> func.HttpResponse:
+        pending = req.params.get("pending")
+        view = crm_data(deps(), route_key(req, "entity"), status=req.params.get("status"),
+                        pending=None if pending is None else pending.lower() == "true")  # fmt: skip
+        return json_response(view)
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_create_in_bc_http")
+@bp.route(route="crm/crm-data/{entity}/create-in-bc", methods=["POST"])
+def crm_create_in_bc_http(req: func.HttpRequest) -> func.HttpResponse:
+    """Create in BC: the staged rows named in the body (`{"ids": [...]}`), or every
+    pending one (`{}`), whatever the auto-sync toggle."""
+
+    def run() -> func.HttpResponse:
+        request = CreateInBcRequest.model_validate_json(req.get_body() or b"{}")
+        result = create_in_bc(deps(), route_key(req, "entity"), request.ids or None,
+                              errors=True, correlation_id=correlation_id.get() or "")  # fmt: skip
+        return json_response(result.as_dict())
 
     return handle_http(req, run)
 

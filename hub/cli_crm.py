@@ -98,3 +98,43 @@ def map_command(job: str, dry_run: bool) -> None:
     report = guarded(lambda: map_crm_data(operator_deps(), MappingJob(job), dry_run=dry_run))
     for line in report.lines():
         click.echo(line)
+
+
+@crm.command("stage")
+@click.argument("entities", nargs=-1)
+def stage_command(entities: tuple[str, ...]) -> None:
+    """Stage CRM's changes (customers, contacts, ship-to-addresses, or all) in CRM Data."""
+    from shared.flows.crm_to_bc import stage_crm_changes
+
+    staged = guarded(lambda: stage_crm_changes(operator_deps(), entities or None))
+    for entity, count in staged.items():
+        click.echo(f"{entity:<20} {count} rows staged")
+
+
+@crm.command("crm-data")
+@click.argument("entity")
+@click.option("--status", default=None, help="Only rows with this status (e.g. Error).")
+def crm_data_command(entity: str, status: str | None) -> None:
+    """CRM Data: ENTITY's staged rows with status, BC No. and error."""
+    from shared.flows.crm_views import crm_data
+
+    view = guarded(lambda: crm_data(operator_deps(), entity, status=status))
+    for row in view["records"]:
+        name = (
+            row["fields"].get("displayName")
+            or row["crm"].get("name")
+            or row["crm"].get("lastname", "")
+        )
+        click.echo(f"{row['crmId']}  {row['status']:<14} {row['bcNo']:<10} {name}  {row['error']}")
+    click.echo(f"{view['count']} rows: {view['statuses']}")
+
+
+@crm.command("create-in-bc")
+@click.argument("entity")
+@click.argument("ids", nargs=-1)
+def create_in_bc_command(entity: str, ids: tuple[str, ...]) -> None:
+    """Create in BC: ENTITY's staged rows IDS (CRM ids), or every pending one."""
+    from shared.flows.crm_to_bc import create_in_bc
+
+    result = guarded(lambda: create_in_bc(operator_deps(), entity, ids or None, errors=True))
+    click.echo(json.dumps(result.as_dict()))

@@ -192,6 +192,9 @@ param crmAutoSyncCountries bool = false
 @description('NCRONTAB (6 fields, seconds first, UTC) of \'BC to CRM Data Sync\' (the masters). (CRM_BC_TO_CRM_SCHEDULE)')
 param crmBcToCrmSchedule string = '0 */2 * * * *'
 
+@description('NCRONTAB (6 fields, seconds first, UTC) of staging CRM\'s changes (accounts, contacts, ship-to addresses) and creating in BC the auto-synchronized ones. (CRM_CRM_TO_BC_SCHEDULE)')
+param crmCrmToBcSchedule string = '0 */5 * * * *'
+
 @description('How far before its watermark each sync reads again (clock skew, commit order). (CRM_SYNC_OVERLAP_SECONDS)')
 param crmSyncOverlapSeconds int = 60
 
@@ -786,6 +789,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'CRM_BC_TO_CRM_SCHEDULE'
           value: crmBcToCrmSchedule
+        }
+        {
+          name: 'CRM_CRM_TO_BC_SCHEDULE'
+          value: crmCrmToBcSchedule
         }
         {
           name: 'CRM_SYNC_OVERLAP_SECONDS'

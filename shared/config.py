@@ -275,6 +275,12 @@ class Settings(BaseSettings):
         "CRM_BC_TO_CRM_SCHEDULE",
         "NCRONTAB (6 fields, seconds first, UTC) of 'BC to CRM Data Sync' (the masters).",
     )
+    crm_crm_to_bc_schedule: str = _setting(
+        "0 */5 * * * *",
+        "CRM_CRM_TO_BC_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of staging CRM's changes (accounts, "
+        "contacts, ship-to addresses) and creating in BC the auto-synchronized ones.",
+    )
     crm_sync_overlap_seconds: float = _setting(
         60.0,
         "CRM_SYNC_OVERLAP_SECONDS",

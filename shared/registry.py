@@ -31,6 +31,7 @@ class Schedule(StrEnum):
     INVOICE_IMPORT = "ECPPRO_INVOICE_IMPORT_SCHEDULE"
     INVOICE_STATUS_SYNC = "ECPPRO_STATUS_SYNC_SCHEDULE"
     CRM_BC_TO_CRM = "CRM_BC_TO_CRM_SCHEDULE"
+    CRM_TO_BC = "CRM_CRM_TO_BC_SCHEDULE"
 
     @property
     def binding(self) -> str:
@@ -47,6 +48,7 @@ class Flow(StrEnum):
     INVOICE_PURCHASE = "invoice-purchase"
     INVOICE_STATUS_SYNC = "invoice-status-sync"
     CRM_BC_TO_CRM = "crm-bc-to-crm"
+    CRM_TO_BC = "crm-crm-to-bc"
     CRM_MAPPING = "crm-mapping"
 
 
@@ -66,3 +68,6 @@ class Table(StrEnum):
     BC_TO_CRM_LOG = "bctocrmlog"  # the product's "BC to CRM Log"
     CRM_TO_BC_LOG = "crmtobclog"  # the product's "CRM to BC Log"
     CRM_SETUP = "crmsetup"  # GUIDs the Setup actions looked up in CRM
+    CRM_CUSTOMERS = "crmcustomers"  # CRM Data: accounts staged for BC
+    CRM_CONTACTS = "crmcontacts"  # CRM Data: person contacts staged for BC
+    CRM_SHIP_TO_ADDRESSES = "crmshiptoaddresses"  # CRM Data: ship-to addresses staged for BC

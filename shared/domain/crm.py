@@ -89,3 +89,11 @@ class SyncRequest(BaseModel):
 
     def names(self) -> list[str] | None:
         return None if self.all else list(self.entities)
+
+
+class CreateInBcRequest(BaseModel):
+    """Body of "Create in BC": the staged rows (CRM ids) to create, none = every pending one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    ids: list[str] = Field(default_factory=list, max_length=5000)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shared.entities.contacts import CONTACTS, CONTACTS_TO_CRM
+from shared.entities.customers import CUSTOMERS, SHIP_TO_ADDRESSES
 from shared.entities.items import ITEMS, UNITS_OF_MEASURE
 from shared.entities.masters import (
     CONFIGURATION_TEMPLATES,
@@ -32,6 +34,10 @@ ENTITIES: tuple[EntityMap, ...] = (
     COUNTRIES,
     UNITS_OF_MEASURE,
     ITEMS,
+    CUSTOMERS,
+    CONTACTS,
+    SHIP_TO_ADDRESSES,
+    CONTACTS_TO_CRM,
 )
 
 BY_NAME = {entity.name: entity for entity in ENTITIES}

@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.domain.crm import CrmSetup
 from shared.entities.context import EntityContext
-from shared.entities.registry import entities
+from shared.entities.registry import BY_NAME, entities
 from shared.errors import ConfigurationError
 from shared.flows.crm_setup import check_defaults, crm_ports, effective_setup
 from shared.flows.deps import Deps
@@ -96,4 +96,5 @@ def _bc_to_crm_run(deps: Deps, setup: CrmSetup, correlation_id: str) -> SyncRun:
         clock=deps.clock,
         correlation_id=correlation_id,
         overlap=timedelta(seconds=deps.crm_sync_overlap_seconds),
+        maps=BY_NAME,
     )

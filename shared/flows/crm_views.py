@@ -1,7 +1,8 @@
-"""Read-only views of the CRM ⇄ BC connector (product document §3.1, §3.2).
+"""Read-only views of the CRM ⇄ BC connector (product document §3.1, §3.2, §3.3).
 
 - **BC Data**: every synced master of an entity with its CRM id ("BCS CRM ID"), how its
   last sync went, and a link that opens the record in CRM.
+- **CRM Data**: the staging rows of a CRM → BC entity, with their status and BC No.
 - **Logs**: the BC to CRM / CRM to BC log of an entity, or all pending rows ("Updated in
   CRM" still false), and a summary per entity.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from shared.entities.registry import BY_NAME
 from shared.errors import ValidationError
 from shared.flows.crm_setup import effective_setup
+from shared.flows.crm_to_bc import staging_of
 from shared.flows.deps import Deps
 from shared.sync.couplings import Couplings
 from shared.sync.logs import SyncLog
@@ -58,3 +60,16 @@ def sync_log(
             counts["pending"] += 1
             pending_rows.append(entry.as_dict())
     return {"direction": direction.value, "entities": summary, "pending": pending_rows}
+
+
+def crm_data(
+    deps: Deps, entity: str, *, status: str | None = None, pending: bool | None = None
+) -> dict[str, Any]:
+    """CRM Data: an entity's staging rows (every mapped field, status, BC No., error)."""
+    entity_map, staging = staging_of(deps, entity)
+    rows = [row.as_dict() for row in staging.rows(pending=pending, status=status)]
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return {"entity": entity, "label": entity_map.label, "count": len(rows), "statuses": counts,
+            "records": rows}  # fmt: skip

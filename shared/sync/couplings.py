@@ -91,9 +91,7 @@ class Couplings:
         currency), by CRM id and by BC id, for resolving lookups."""
         by: dict[str, dict[str, Coupling]] = {"key": {}, "crm": {}, "bc": {}}
         for coupling in self.all(entity):
-            by["key"][coupling.key] = coupling
-            by["crm"][coupling.crm_id.lower()] = coupling
-            by["bc"][coupling.bc_id.lower()] = coupling
+            index_one(by, coupling)
         return by
 
     def save_many(self, couplings: Iterable[Coupling], *, stale: Sequence[Coupling] = ()) -> int:
@@ -136,6 +134,15 @@ class Couplings:
         except NotFound:
             return None
         return self._read(entity, str(pointer.data.get("Main", "")))
+
+
+def index_one(by: dict[str, dict[str, Coupling]], coupling: Coupling) -> None:
+    """Add a coupling to an index made by `Couplings.index`."""
+    by["key"][coupling.key] = coupling
+    by["crm"][coupling.crm_id.lower()] = coupling
+    by["bc"][coupling.bc_id.lower()] = coupling
+    for name, value in coupling.extra.items():
+        by.setdefault(name, {})[key_of(value)] = coupling
 
 
 def _data(coupling: Coupling) -> dict[str, Any]:

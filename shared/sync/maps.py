@@ -92,10 +92,44 @@ class Split:
 
     part: int
     size: int
+    limit: int | None = None  # the whole text may not be longer (what both parts hold)
 
     def __call__(self, values: tuple[Any, ...], source: str) -> Any:
         text = str(values[0] or "")
+        if self.limit is not None and len(text) > self.limit:
+            raise MappingProblem(
+                source, f"{source} is {len(text)} characters; the target holds {self.limit}"
+            )
         return text[self.part * self.size : (self.part + 1) * self.size]
+
+
+_EMAIL = re.compile(r"^[^@\s;,<>()\[\]\\\"]+@[^@\s;,<>()\[\]\\\"]+\.[^@\s;,<>()\[\]\\\"]+$")
+
+
+@dataclass(frozen=True)
+class Email:
+    """An e-mail address BC will accept (one address, local@domain.tld), at most `limit`
+    characters; blank passes as blank."""
+
+    limit: int = 80
+
+    def __call__(self, values: tuple[Any, ...], source: str) -> Any:
+        text = str(values[0] or "").strip()
+        if text and not _EMAIL.match(text):
+            raise MappingProblem(source, f'{source} "{text}" is not a valid e-mail address')
+        return Copy(self.limit)((text,), source)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A text as a BC code: trimmed, upper case, dots and spaces dropped (CRM's salutation
+    "Mr." is BC's salutation code MR), at most `limit` characters."""
+
+    limit: int = 10
+
+    def __call__(self, values: tuple[Any, ...], source: str) -> Any:
+        text = str(values[0] or "").strip().upper().replace(".", "").replace(" ", "")
+        return Copy(self.limit)((text,), source)
 
 
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -158,7 +192,7 @@ class Lookup:
     optional: bool = False
     clear: bool = False
     blank_is_base: bool = False  # a blank code is BC's base currency: the blank-key coupling
-    by: Literal["key", "crm", "bc"] = "key"
+    by: str = "key"  # key, crm, bc, or a field the parent's couplings keep
     value: str = "crm_id"  # crm_id, bc_id, key, or a field the parent's coupling keeps
     label: str = ""  # the field as the operator knows it ("Payment Term"), for messages
 
@@ -199,6 +233,7 @@ class EntityMap:
     fields: tuple[Field, ...]
     lookups: tuple[Lookup, ...] = ()
     source_api: Literal["v2.0", "companion"] = "v2.0"  # companion: BC sets v2.0 lacks
+    target_api: Literal["v2.0", "companion"] = "v2.0"  # for BC targets (CRM → BC)
     include: Callable[[Row, Any], bool] | None = None  # the source filter
     filter_label: str = ""  # what `include` keeps, in words (logs, README)
     auto_sync: str | None = None  # the Setup toggle; None: always on when integrated
@@ -214,6 +249,12 @@ class EntityMap:
     keep: tuple[str, ...] = ()  # fields of the BC record the coupling keeps (for lookups)
     create_method: Literal["upsert", "post"] = "upsert"  # BC creates by POST, not upsert
     write_back_field: str = ""  # the source field the target's key is written back to
+    bc_key: Callable[[Row], str] | None = None  # the BC natural key of the BC-side row
+    find_existing: Callable[[Mapping[str, Any]], str] | None = None  # BC: a create that
+    # collides with a record of the same natural key finds it by this $filter of its body
+    staging: str = ""  # CRM → BC: the CRM Data staging table the records go through
+    required: tuple[tuple[str, str], ...] = ()  # (source field, message) that may not be blank
+    match: bool = True  # look for a target record with the natural key before creating
 
     @property
     def coupled_as(self) -> str:

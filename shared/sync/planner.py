@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.sync.couplings import Coupling
-from shared.sync.maps import EntityMap, Lookup, MappingProblem, Row
+from shared.sync.maps import Direction, EntityMap, Lookup, MappingProblem, Row
 
 ID_NAMESPACE = uuid.UUID("6c1f7d52-3b1e-4a8e-9a55-0c2f5d0b8e31")
 
@@ -128,6 +128,9 @@ def plan_record(
     source_id, key = str(row["id"]), str(row.get(entity.source_key) or "")
     if entity.include is not None and not entity.include(row, context):
         return Filtered(source_id)
+    for name, message in entity.required:
+        if not str(row.get(name) or "").strip():
+            return Invalid(source_id, key, name, f"{entity.label} {key or source_id}: {message}")
     try:
         mapped = map_payload(entity, row, resolve)
     except MappingProblem as problem:
@@ -137,11 +140,12 @@ def plan_record(
     digest = payload_hash(mapped)
     if coupling is not None:
         state = coupling.state(entity.direction)
+        target_id = coupling.crm_id if entity.direction is Direction.BC_TO_CRM else coupling.bc_id
         if state.hash == digest and state.result != "Failed":
             if coupling.written_back or not entity.write_back:
                 return Unchanged(source_id)
-            return WriteBack(source_id, key, coupling.crm_id, digest)
-        return Write(source_id, key, coupling.crm_id, mapped, digest, "Update", mapped)
+            return WriteBack(source_id, key, target_id, digest)
+        return Write(source_id, key, target_id, mapped, digest, "Update", mapped)
     if matched is not None:
         return Write(source_id, key, matched, mapped, digest, "Couple", mapped)
     on_create = entity.on_create(context) if callable(entity.on_create) else entity.on_create

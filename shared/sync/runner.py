@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from shared.errors import FatalError, HubError, RecordError
 from shared.ports.store import StagingStore
-from shared.sync.couplings import Coupling, Couplings, SyncState, key_of
+from shared.sync.couplings import Coupling, Couplings, SyncState, index_one, key_of
 from shared.sync.logs import LogEntry, Operation, SyncLog
 from shared.sync.maps import Direction, EntityMap, Lookup, Row
 from shared.sync.planner import (
@@ -199,7 +199,7 @@ class SyncEngine:
         run = self.run
         couplings = self._couplings(entity, rows)
         unmatched = [str(r.get(entity.source_key) or "") for r in rows
-                     if str(r["id"]).lower() not in couplings]  # fmt: skip
+                     if str(r["id"]).lower() not in couplings] if entity.match else []  # fmt: skip
         matches = run.target.match(entity, [key_of(k) for k in unmatched], run.context)
         decisions: list[Decision] = []
         for row in rows:
@@ -247,7 +247,7 @@ class SyncEngine:
             there = current.get(decision.target_id.lower())
             if there is None:
                 continue
-            theirs = map_payload(reverse, there, self._resolve)
+            theirs = map_payload(reverse, {**there, "id": decision.target_id}, self._resolve)
             if (
                 isinstance(theirs, Wait)
                 or payload_hash(theirs) == coupling.state(reverse.direction).hash
@@ -260,13 +260,14 @@ class SyncEngine:
     def _reverse(self, entity: EntityMap) -> EntityMap | None:
         return self.run.maps.get(entity.reverse) if entity.reverse else None
 
-    def _echo_hash(self, entity: EntityMap, row: Row | None) -> str | None:
+    def _echo_hash(self, entity: EntityMap, target_id: str, row: Row | None) -> str | None:
         """The hash a two-way map's reverse run will compute for the record the hub just
-        wrote: stored so that run sees nothing new (no echo)."""
+        wrote (`target_id`, as the target answered it): stored so that run sees nothing
+        new, and the write is not echoed back."""
         reverse = self._reverse(entity)
         if reverse is None or row is None:
             return None
-        mapped = map_payload(reverse, {"id": "", **row}, self._resolve)
+        mapped = map_payload(reverse, {**row, "id": target_id}, self._resolve)
         return None if isinstance(mapped, Wait) else payload_hash(mapped)
 
     def _record(
@@ -282,6 +283,7 @@ class SyncEngine:
     ) -> set[str]:
         run, now = self.run, self.run.clock()
         bc_to_crm = run.direction is Direction.BC_TO_CRM
+        by_id = {str(row["id"]).lower(): row for row in rows}
         saved: list[Coupling] = []
         stale: list[Coupling] = []
         logs: list[LogEntry] = []
@@ -341,7 +343,10 @@ class SyncEngine:
                                             outcome.error.message, bc_id))  # fmt: skip
                     continue
                 target_row = outcome.row if outcome is not None else None
-                coupling = self._coupling(entity, decision, old, target_row, returned, now)
+                source_row = by_id[decision.source_id.lower()]
+                coupling = self._coupling(
+                    entity, decision, old, source_row, target_row, returned, now
+                )
                 saved.append(coupling)
                 if old is not None:
                     stale.append(old)
@@ -385,24 +390,23 @@ class SyncEngine:
         entity: EntityMap,
         decision: Write | WriteBack,
         old: Coupling | None,
+        source_row: Row,
         target_row: Row | None,
         returned: Mapping[str, HubError | None],
         now: datetime,
     ) -> Coupling:
         """The coupling after a successful write (or write-back)."""
         bc_to_crm = self.run.direction is Direction.BC_TO_CRM
-        bc_row = None if bc_to_crm else target_row  # the BC record, when the hub wrote it
+        bc_row: Row | None
         if bc_to_crm:
-            bc_id, crm_id, key = decision.source_id, decision.target_id, key_of(decision.key)
+            bc_id, crm_id, bc_row = decision.source_id, decision.target_id, source_row
         else:
-            bc_id, crm_id = decision.target_id, decision.source_id
-            key = (
-                key_of((bc_row or {}).get(entity.target_key))
-                if bc_row
-                else (old.key if old else "")
-            )
+            bc_id, crm_id, bc_row = decision.target_id, decision.source_id, target_row
+        key = old.key if old else ""
         extra = dict(old.extra) if old else {}
-        if bc_row is not None:
+        if bc_row is not None:  # the BC record as read, or as BC answered the hub's write
+            natural = entity.source_key if bc_to_crm else entity.target_key
+            key = key_of(entity.bc_key(bc_row) if entity.bc_key else bc_row.get(natural))
             extra.update({name: str(bc_row.get(name) or "") for name in entity.keep})
         coupling = Coupling(
             entity.coupled_as, bc_id, crm_id, key,
@@ -414,7 +418,7 @@ class SyncEngine:
         coupling = coupling.with_state(
             self.run.direction, SyncState(decision.hash, now, _result(operation))
         )
-        echo = self._echo_hash(entity, target_row)
+        echo = self._echo_hash(entity, decision.target_id, target_row)
         reverse = self._reverse(entity)
         if echo is not None and reverse is not None:
             coupling = coupling.with_state(reverse.direction, SyncState(echo, now, "Echo"))
@@ -426,9 +430,7 @@ class SyncEngine:
         if index is None:
             return
         for coupling in saved:
-            index["key"][coupling.key] = coupling
-            index["crm"][coupling.crm_id.lower()] = coupling
-            index["bc"][coupling.bc_id.lower()] = coupling
+            index_one(index, coupling)
 
     def _failed(self, entity: EntityMap, decision: Write | WriteBack, old: Coupling | None,
                 error: HubError, result: MapResult, again: set[str], saved: list[Coupling],
@@ -468,8 +470,8 @@ class SyncEngine:
         """A parent's coupling (each parent entity read once per run)."""
         if lookup.entity not in self._parents:
             self._parents[lookup.entity] = self.couplings.index(lookup.entity)
-        found = self._parents[lookup.entity][lookup.by]
-        return found.get(key_of(value) if lookup.by == "key" else value.lower())
+        found = self._parents[lookup.entity].get(lookup.by, {})
+        return found.get(value.lower() if lookup.by in ("crm", "bc") else key_of(value))
 
 
 def operation_of(decision: Write | WriteBack) -> str:

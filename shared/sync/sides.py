@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.errors import HubError
+from shared.errors import ConflictError, HubError
 from shared.ports.business_central import BcWrite, BusinessCentralRecords
 from shared.ports.dataverse import ChangeSet, Dataverse, Operation
 from shared.ports.odata import quote_literal
@@ -149,3 +149,128 @@ class BcWriteBack:
                   for bc_id in ids]  # fmt: skip
         results = self.bc.write_many(writes)
         return {bc_id: result.error for bc_id, result in zip(ids, results, strict=True)}
+
+
+class BcTarget:
+    """BC records (v2.0 or companion API) written in `$batch`es: a new record by POST with
+    the id the hub chose, an existing one by PATCH.
+
+    A POST answered "already exists" was done before (its answer lost, or its worker
+    died): the record is read back by that id and counts as written. When a record with
+    the same natural key exists under another id (`EntityMap.find_existing`), it is
+    updated and coupled instead of duplicated.
+    """
+
+    def __init__(self, bc: BusinessCentralRecords) -> None:
+        self.bc = bc
+
+    def match(self, entity: EntityMap, keys: Sequence[str], context: Any) -> dict[str, str]:
+        wanted = sorted({k for k in keys if k})
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), MATCH_KEYS_PER_QUERY):
+            chunk = wanted[start : start + MATCH_KEYS_PER_QUERY]
+            condition = " or ".join(f"{entity.target_key} eq {quote_literal(k)}" for k in chunk)
+            for row in self.bc.records(entity.target_set, api=entity.target_api, filter=condition):
+                found.setdefault(str(row[entity.target_key]).upper(), str(row["id"]))
+        return found
+
+    def write(self, entity: EntityMap, writes: Sequence[Write], context: Any) -> dict[str, Written]:
+        requests = [
+            BcWrite("POST", entity.target_set, {**write.body, "id": write.target_id},
+                    api=entity.target_api)
+            if write.operation == "Create"
+            else BcWrite("PATCH", f"{entity.target_set}({write.target_id})", dict(write.body),
+                         api=entity.target_api)
+            for write in writes
+        ]  # fmt: skip
+        outcome: dict[str, Written] = {}
+        for write, result in zip(writes, self.bc.write_many(requests), strict=True):
+            if isinstance(result.error, ConflictError) and write.operation == "Create":
+                outcome[write.source_id] = self._existing(entity, write, result.error)
+            else:
+                row = result.body if isinstance(result.body, Mapping) else None
+                outcome[write.source_id] = Written(result.error, row)
+        return outcome
+
+    def current(self, entity: EntityMap, target_ids: Sequence[str]) -> dict[str, Row]:
+        found: dict[str, Row] = {}
+        for start in range(0, len(target_ids), MATCH_KEYS_PER_QUERY):
+            chunk = target_ids[start : start + MATCH_KEYS_PER_QUERY]
+            condition = " or ".join(f"id eq {i}" for i in chunk)
+            for row in self.bc.records(entity.target_set, api=entity.target_api, filter=condition):
+                found[str(row["id"]).lower()] = row
+        return found
+
+    def _existing(self, entity: EntityMap, write: Write, error: HubError) -> Written:
+        """The record a POST collided with: ours (same id), or one with its natural key."""
+        ours = self.current(entity, [write.target_id]).get(write.target_id.lower())
+        if ours is not None:
+            return Written(None, ours)
+        if entity.find_existing is None:
+            return Written(error)
+        rows = list(self.bc.records(entity.target_set, api=entity.target_api,
+                                    filter=entity.find_existing(write.body)))  # fmt: skip
+        if len(rows) != 1:
+            return Written(error)
+        update = BcWrite("PATCH", f"{entity.target_set}({rows[0]['id']})", dict(write.body),
+                         api=entity.target_api)  # fmt: skip
+        [result] = self.bc.write_many([update])
+        if result.error is not None:
+            return Written(result.error)
+        row = result.body if isinstance(result.body, Mapping) else rows[0]
+        return Written(None, {**row, "id": rows[0]["id"]})
+
+
+class DataverseWriteBack:
+    """The BC key (a customer's No.) onto the CRM record it came from, in one `$batch`."""
+
+    def __init__(self, dataverse: Dataverse) -> None:
+        self.dataverse = dataverse
+
+    def write_back(
+        self, entity: EntityMap, written: Mapping[str, tuple[str, Row | None]]
+    ) -> dict[str, HubError | None]:
+        ids = [crm_id for crm_id, (_, row) in written.items() if row is not None]
+        operations = [
+            Operation("PATCH", f"{entity.source_set}({crm_id})",
+                      {entity.write_back_field: str((written[crm_id][1] or {}).get(entity.target_key) or "")},
+                      headers={"If-Match": "*"})
+            for crm_id in ids
+        ]  # fmt: skip
+        answers = self.dataverse.execute(operations, continue_on_error=True) if operations else []
+        errors: dict[str, HubError | None] = {crm_id: None for crm_id in written}
+        for crm_id, answer in zip(ids, answers, strict=True):
+            errors[crm_id] = answer.error if isinstance(answer.error, HubError) else None
+        return errors
+
+
+class DataverseChanges:
+    """What changed in a Dataverse table since the last read (change tracking): rows as
+    the entity's map reads them (each with its `id`), and ids of deleted rows."""
+
+    def __init__(self, dataverse: Dataverse) -> None:
+        self.dataverse = dataverse
+
+    def read(
+        self, entity: EntityMap, delta_link: str | None
+    ) -> tuple[list[Row], list[str], str | None]:
+        feed = self.dataverse.changes(entity.source_set, select=source_columns(entity),
+                                      delta_link=delta_link)  # fmt: skip
+        rows: list[Row] = []
+        deleted: list[str] = []
+        for change in feed:
+            if change.kind == "deleted":
+                deleted.append(change.id)
+            else:
+                rows.append({**change.row, "id": change.id})
+        return rows, deleted, feed.delta_link
+
+
+def source_columns(entity: EntityMap) -> list[str]:
+    """The CRM columns an entity's map reads (fields, lookups, key, modified on)."""
+    names = [name for f in entity.fields for name in f.source if name != "id"]
+    names += [lookup.source for lookup in entity.lookups]
+    names += [entity.source_key, "modifiedon"]
+    if entity.write_back_field:
+        names.append(entity.write_back_field)
+    return list(dict.fromkeys(n for n in names if n))

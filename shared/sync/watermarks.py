@@ -37,6 +37,21 @@ class Watermarks:
             Table.WATERMARKS, [Entity(direction.value, entity, {"Since": since, "UpdatedAt": at})]
         )
 
+    def token(self, direction: Direction, entity: str) -> str | None:
+        """A source's own resume point (a Dataverse delta link), when it has one."""
+        try:
+            row = self.store.get(Table.WATERMARKS, direction.value, f"{entity}|token")
+        except NotFound:
+            return None
+        return str(row.data.get("Token") or "") or None
+
+    def keep_token(self, direction: Direction, entity: str, token: str, at: datetime) -> None:
+        self.store.upsert_many(
+            Table.WATERMARKS,
+            [Entity(direction.value, f"{entity}|token", {"Token": token, "UpdatedAt": at})],
+        )
+
     def reset(self, direction: Direction, entity: str) -> None:
         """Read everything again on the next run (a full resync; hashes keep it cheap)."""
         self.store.delete(Table.WATERMARKS, direction.value, entity)
+        self.store.delete(Table.WATERMARKS, direction.value, f"{entity}|token")

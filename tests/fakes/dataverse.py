@@ -37,6 +37,7 @@ class FakeDataverse:
         self,
         keys: Mapping[str, tuple[str, ...]] | None = None,
         id_columns: Mapping[str, str] | None = None,
+        clock: Callable[[], str] | None = None,
     ) -> None:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {}
         self.keys = dict(keys or {})  # entity set → alternate key columns
@@ -46,12 +47,19 @@ class FakeDataverse:
         self._failures: list[tuple[Callable[[str, str], bool], HubError]] = []
         self._lock = threading.Lock()
         self._version = 0
+        self._clock = clock  # stamps `modifiedon` on each write, as Dataverse does
         self._versions: dict[tuple[str, str], int] = {}  # (set, id) → version of its last change
 
     # --- test helpers ---------------------------------------------------------------------
     def add(self, entity_set: str, row: Mapping[str, Any]) -> str:
         row_id = str(row.get(self.id_column(entity_set)) or uuid.uuid4())
-        self.tables.setdefault(entity_set, {})[row_id] = {**row, self.id_column(entity_set): row_id}
+        stamp = {"modifiedon": self._clock()} if self._clock is not None else {}
+        self.tables.setdefault(entity_set, {})[row_id] = {
+            **stamp,
+            **row,
+            self.id_column(entity_set): row_id,
+        }
+        self._touch(entity_set, row_id)
         return row_id
 
     def fail_next(
@@ -192,8 +200,13 @@ class FakeDataverse:
                 if self.tables.get(entity_set, {}).pop(row_id, None) is not None:
                     self._touch(entity_set, row_id)
                 return OperationResult(204, {})
+            created = row_id not in self.tables.get(entity_set, {})
             self._write(entity_set, row_id, operation.body or {})
-            return OperationResult(204, {"OData-EntityId": f"{entity_set}({row_id})"})
+            headers = {"OData-EntityId": f"{entity_set}({row_id})"}
+            if "return=representation" in operation.headers.get("Prefer", ""):
+                row = copy.deepcopy(self.tables[entity_set][row_id])
+                return OperationResult(201 if created else 200, headers, row)
+            return OperationResult(204, headers)
         except HubError as error:
             return OperationResult(error.status or 400, {}, None, error)
 
@@ -211,12 +224,18 @@ class FakeDataverse:
         for name, value in values.items():
             if name.endswith("@odata.bind"):
                 lookup = name.removesuffix("@odata.bind").lower()
+                # a polymorphic lookup's navigation names its target: parentcustomerid_account
+                base, _, kind = lookup.rpartition("_")
+                if kind in ("account", "contact") and base in ("parentcustomerid", "customerid"):
+                    lookup = base
                 row[f"_{lookup}_value"] = self._bound(value) if value else None
             else:
                 if isinstance(value, str) and len(value) > 4000:
                     raise RejectedError(f"{name} is too long", status=400, detail="0x80044331")
                 row[name] = value
         row[self.id_column(entity_set)] = row_id
+        if self._clock is not None:
+            row["modifiedon"] = self._clock()
         for column_set in (self.keys.get(entity_set) or (),):
             if not column_set:
                 continue

@@ -44,7 +44,8 @@ class World:
 
 
 def world(setup: CrmSetup = SETUP, **auto: bool) -> World:
-    bc, crm, store = FakeBcRecords(), FakeDataverse(KEYS), InMemoryStagingStore()
+    bc, store = FakeBcRecords(), InMemoryStagingStore()
+    crm = FakeDataverse(KEYS, clock=bc.tick)  # one clock: which side changed last is known
     crm.add("uomschedules", {"uomscheduleid": GROUP, "name": "Default", "baseuomname": "PCS"})
     crm.add("uoms", {"uomid": BASE_UNIT, "name": "PCS", "_uomscheduleid_value": GROUP,
                      "isschedulebaseuom": True, "quantity": 1})  # fmt: skip
@@ -81,3 +82,62 @@ def item(
 def posting_group(bc: FakeBcRecords, n: int, code: str, create_in_crm: bool) -> None:
     bc.add("inventoryPostingGroupSettings", {"id": guid(n), "code": code,
                                              "createInCrm": create_in_crm}, api="companion")  # fmt: skip
+
+
+TEMPLATE_DEFAULTS = {
+    "CUST-DOM": {"customerPostingGroup": "DOMESTIC", "genBusPostingGroup": "DOMESTIC"}
+}
+
+
+def bc_connector_pages(bc: FakeBcRecords) -> None:
+    """BC's connector pages as the fake serves them: customers numbered C…, each with a
+    company contact; persons numbered CT… under a company contact; ship-to addresses
+    unique per customer and code (what the companion API's contract says)."""
+    import itertools as _itertools
+
+    from shared.errors import ConflictError, RejectedError
+
+    bc.numbering["crmCustomers"] = ("C", _itertools.count(50))
+    bc.numbering["crmContacts"] = ("CT", _itertools.count(100))
+
+    def customer(row: dict[str, Any]) -> dict[str, Any]:
+        company = bc.add("contacts", {"id": f"{row['id'][:-4]}c0c0", "type": "Company",
+                                      "number": f"CT9{row['number'][1:]}",
+                                      "displayName": row.get("displayName", "")})  # fmt: skip
+        defaults = TEMPLATE_DEFAULTS.get(str(row.get("templateCode") or ""), {})
+        return {**defaults, **row, "companyContactNumber": company["number"]}
+
+    def person(row: dict[str, Any]) -> dict[str, Any]:
+        companies = [c for c in bc.sets.get(("v2.0", "contacts"), [])
+                     if c["number"] == row.get("companyNumber") and c["type"] == "Company"]  # fmt: skip
+        if not companies:
+            raise RejectedError(f"The Contact does not exist. No.='{row.get('companyNumber')}'",
+                                status=400)  # fmt: skip
+        return {**row, "type": "Person", "companyName": companies[0]["displayName"]}
+
+    def ship_to(row: dict[str, Any]) -> dict[str, Any]:
+        taken = [s for s in bc.sets.get(("companion", "shipToAddresses"), [])
+                 if (s["customerNumber"], s["code"]) == (row.get("customerNumber"), row.get("code"))]  # fmt: skip
+        if taken:
+            raise ConflictError("The Ship-to Address already exists.", status=400,
+                                detail="Internal_EntityWithSameKeyExists")  # fmt: skip
+        return row
+
+    bc.on_create.update(crmCustomers=customer, crmContacts=person, shipToAddresses=ship_to)
+
+
+def crm_masters(w: World) -> dict[str, str]:
+    """BC's masters synced to CRM (as BC → CRM would): code → CRM id, coupled."""
+    from shared.flows.crm_sync import run_bc_to_crm
+
+    for n, code in enumerate(("GB", "DK"), start=700):
+        w.bc.add("countriesRegions", {"id": guid(n), "code": code, "displayName": code})
+    payment_term(w.bc, 710, "30 DAYS")
+    w.bc.add("configurationTemplates", {"id": guid(720), "code": "CUST-DOM",
+                                        "displayName": "Domestic"}, api="companion")  # fmt: skip
+    run_bc_to_crm(w.deps, ["countries-regions", "payment-terms", "configuration-templates"])
+    ids = {}
+    for entity_set in ("bcs_countryregions", "bcs_paymentterms", "bcs_configtemplates"):
+        for row in w.crm.all(entity_set):
+            ids[row["bcs_code"]] = row[f"{entity_set[:-1]}id"]
+    return ids
