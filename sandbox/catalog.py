@@ -278,6 +278,23 @@ CONFIG_TEMPLATES = (
     ("CUST-EXP", "Export customers", "Customer"),
     ("ITEM-HW", "Hardware items", "Item"),
 )
+# What applying a customer template sets (BC's Config. Template Lines), by the companion
+# `crmCustomers` property each fills. The company uses VAT, so its tax area is the VAT
+# Bus. Posting Group (crmCustomers shows it twice: taxAreaCode and vatBusPostingGroup).
+TEMPLATE_DEFAULTS: dict[str, dict[str, str]] = {
+    "CUST-DOM": {"customerPostingGroup": "DOMESTIC", "genBusPostingGroup": "DOMESTIC",
+                 "taxAreaCode": "DOMESTIC", "paymentTermsCode": "30 DAYS"},
+    "CUST-EU": {"customerPostingGroup": "EU", "genBusPostingGroup": "EU", "taxAreaCode": "EU",
+                "paymentTermsCode": "1M(8D)", "shipmentMethodCode": "EXW"},
+    "CUST-EXP": {"customerPostingGroup": "FOREIGN", "genBusPostingGroup": "EXPORT",
+                 "taxAreaCode": "EXPORT", "paymentTermsCode": "COD", "shipmentMethodCode": "CIF",
+                 "shippingAgentCode": "FEDEX"},
+}  # fmt: skip
+# Salutations (table 5068 "Salutation": code, description) a person contact may name.
+SALUTATIONS = (
+    ("DR", "Dr."), ("MISS", "Miss"), ("MR", "Mr."), ("MRS", "Mrs."), ("MS", "Ms."),
+    ("MX", "Mx."), ("PROF", "Prof."),
+)  # fmt: skip
 STOCK_ITEMS = (
     StockItem("HW-LAPTOP", "Surface Laptop 7", 1299.00, 999.00, "RESALE",
               (("MAIN", 25), ("EAST", 4), ("", 2))),

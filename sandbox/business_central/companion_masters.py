@@ -5,14 +5,17 @@ Contract: BC_CUSTOM_API.md. Each is an API page over its BC table, keyed by Syst
 - `shippingAgents` (table 291 "Shipping Agent"): GET, POST, PATCH, DELETE; `code` is the
   primary key (a duplicate → 400 `Internal_EntityWithSameKeyExists`),
 - `configurationTemplates` (table 8618 "Config. Template Header"): GET only; templates
-  are set up in BC and flow to CRM by code,
+  are set up in BC and flow to CRM by code. Each keeps, hidden, the default values its
+  template lines give (catalog TEMPLATE_DEFAULTS), which `crmCustomers` applies,
 - `shipToAddresses` (table 222 "Ship-to Address"): GET, POST, PATCH, DELETE; created from
   CRM. The customer is given by `customerId` or `customerNumber` (neither → 400 'A
   "customerNumber" or a "customerId" must be provided.'; unknown → 400
   `Internal_RecordNotFound` "The Customer does not exist. ..."), and cannot change; the key
   is customer + `code` ("The Ship-to Address already exists. Identification fields and
   values: Customer No.='C00010',Code='GOODS-IN'"); `taxAreaCode` and `country` must exist
-  (400 `Internal_InvalidTableRelation`, BC's table relation message).
+  (400 `Internal_InvalidTableRelation`, BC's table relation message); `email` is checked
+  as BC's E-Mail field is (`business_central_emails`); `crmId` is the CRM id the
+  connector creates it with.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.business_central.dialect import bc_error, dialog, record_not_found
+from sandbox.business_central.emails import with_checked_email
 from sandbox.business_central.relations import check_relation
 from sandbox.business_central.schema import (
     EMPTY_GUID,
@@ -32,11 +36,17 @@ from sandbox.business_central.schema import (
     text,
 )
 from sandbox.business_central.seed import CRM_ID, address, master_id, stamp
-from sandbox.catalog import CONFIG_TEMPLATES, SHIP_TO_ADDRESSES, SHIPPING_AGENTS
+from sandbox.catalog import (
+    CONFIG_TEMPLATES,
+    SHIP_TO_ADDRESSES,
+    SHIPPING_AGENTS,
+    TEMPLATE_DEFAULTS,
+)
 from sandbox.odata.store import EntityStore, Record, RecordNotFound
 
 COMPANION_DOC = "sandbox/BC_CUSTOM_API.md"
 SHIP_TO = "shipToAddresses"
+DEFAULT_VALUES = "defaultValues"  # a template's field defaults: {crmCustomers property: value}
 _TABLE_IDS = {"Customer": 18, "Vendor": 23, "Item": 27, "Contact": 5050}
 
 SHIPPING_AGENTS_SCHEMA = EntitySchema(
@@ -50,15 +60,15 @@ CONFIGURATION_TEMPLATES_SCHEMA = EntitySchema(
     "configurationTemplates", "configurationTemplate", (
         code("code", 10), text("displayName", 100), integer("tableId"), text("tableName", 30),
         boolean("enabled"),
-    ), hidden=CRM_ID, doc=COMPANION_DOC,
+    ), hidden={**CRM_ID, DEFAULT_VALUES: {}}, doc=COMPANION_DOC,
 )  # fmt: skip
 
 SHIP_TO_SCHEMA = EntitySchema(
     SHIP_TO, "shipToAddress", (
         guid("customerId"), code("customerNumber", 20), code("code", 10),
         text("displayName", 100), *address(), text("phoneNumber", 30), text("email", 80),
-        text("contact", 100), boolean("taxLiable"), code("taxAreaCode", 20),
-    ), hidden=CRM_ID, doc=COMPANION_DOC,
+        text("contact", 100), boolean("taxLiable"), code("taxAreaCode", 20), guid("crmId"),
+    ), doc=COMPANION_DOC,
 )  # fmt: skip
 READ_ONLY_SETS = frozenset({"configurationTemplates"})
 
@@ -67,7 +77,9 @@ def companion_master_sets() -> list[tuple[EntitySchema, list[Record]]]:
     agents = [{"code": c, "displayName": name, "internetAddress": url}
               for c, name, url in SHIPPING_AGENTS]  # fmt: skip
     templates = [{"code": c, "displayName": name, "tableId": _TABLE_IDS[table],
-                  "tableName": table, "enabled": True} for c, name, table in CONFIG_TEMPLATES]  # fmt: skip
+                  "tableName": table, "enabled": True,
+                  DEFAULT_VALUES: dict(TEMPLATE_DEFAULTS.get(c, {}))}
+                 for c, name, table in CONFIG_TEMPLATES]  # fmt: skip
     ship_tos = [{"customerId": master_id("customers", s.customer), "customerNumber": s.customer,
                  "code": s.code, "displayName": s.name, "addressLine1": s.address,
                  "city": s.city, "country": s.country,
@@ -95,7 +107,8 @@ class ShipToRules:
 
     def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
         customer = self._customer(record)
-        fields = {**record, "customerId": customer["id"], "customerNumber": customer["number"]}
+        fields = {**with_checked_email(record), "customerId": customer["id"],
+                  "customerNumber": customer["number"]}  # fmt: skip
         self._check(fields, None)
         return self.store.insert(name, fields)
 
@@ -106,8 +119,9 @@ class ShipToRules:
         for field in ("customerId", "customerNumber"):
             if field in changes and str(changes[field]).lower() != str(current[field]).lower():
                 raise dialog(f'The value for "{field}" cannot be modified.')
-        self._check({**current, **changes}, current)
-        return self.store.update(name, key, changes, if_match=if_match)
+        fields = with_checked_email(changes)
+        self._check({**current, **fields}, current)
+        return self.store.update(name, key, fields, if_match=if_match)
 
     def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
         self.store.delete(name, key, if_match=if_match)

@@ -15,6 +15,11 @@ BC behaviour reproduced:
 - `displayName` must be given on POST ('A "displayName" must be provided.') and cannot
   be blanked ('The blank "displayName" is not allowed.'), as the APIV2 contacts page says,
 - `searchName` follows `displayName` in upper case unless given, as BC's Search Name does,
+- a Person's `displayName` (Name) is broken down into First Name, Middle Name and Surname
+  as the Contact table's NameBreakdown does (last word the surname, the one before it the
+  middle name when there are three or more, the rest the first name); the companion
+  `crmContacts` writes the parts instead and BC composes Name from them (CalculatedName),
+- `email` is checked as BC's E-Mail field is (`business_central_emails`),
 - numbers come from the CT number series (CT000010, CT000020 ...).
 
 Choices where the docs are silent: `contactBusinessRelation` and `lastInteractionDate`
@@ -27,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.business_central.dialect import dialog, must_equal, record_not_found
+from sandbox.business_central.emails import with_checked_email
 from sandbox.business_central.relations import check_relations
 from sandbox.business_central.schema import (
     EMPTY_GUID,
@@ -45,7 +51,13 @@ from sandbox.odata.store import EntityStore, Record
 
 CONTACTS = "contacts"
 _ADDRESS = ("addressLine1", "addressLine2", "city", "state", "country", "postalCode")
-_FROM_CUSTOMER = (*_ADDRESS, "phoneNumber", "email", "website")
+_FROM_CUSTOMER = (*_ADDRESS, "phoneNumber", "email", "website", "faxNumber")
+NAME_PARTS = ("firstName", "middleName", "surname")
+# Contact (table 5050) fields v2.0 does not show; the companion API's crmContacts does
+# ("Home Phone" is the connector's table extension field).
+CONTACT_TABLE_FIELDS = {
+    "salutationCode": "", **dict.fromkeys(NAME_PARTS, ""), "homePhone": "", "faxNumber": "",
+}  # fmt: skip
 
 CONTACTS_SCHEMA = EntitySchema(
     CONTACTS, "contact", (
@@ -55,7 +67,7 @@ CONTACTS_SCHEMA = EntitySchema(
         text("phoneNumber", 30), text("mobilePhoneNumber", 30), text("email", 80),
         text("website", 80), code("searchName", 100), boolean("privacyBlocked"),
         text("taxRegistrationNumber", 20), ro(date_("lastInteractionDate")),
-    ), hidden={**CRM_ID, "customerId": EMPTY_GUID},
+    ), hidden={**CRM_ID, "customerId": EMPTY_GUID, **CONTACT_TABLE_FIELDS},
     defaults={"contactBusinessRelation": "None"},
     number_series=NumberSeries("number", "CT", width=6),
 )  # fmt: skip
@@ -90,6 +102,7 @@ def contact_rows() -> list[dict[str, Any]]:
             "displayName": name, "jobTitle": person.job_title, "companyNumber": company_number,
             "companyName": company_name, "email": person.email, "searchName": name.upper(),
             "contactBusinessRelation": "Customer" if company_number else "None",
+            **name_parts(name),
         })  # fmt: skip
     return [{**row, "lastModifiedDateTime": stamp(100 + i)} for i, row in enumerate(rows)]
 
@@ -104,7 +117,9 @@ class ContactRules:
         if not record.get("displayName"):
             raise dialog('A "displayName" must be provided.')
         check_relations(self.store, name, record)
-        fields = {"searchName": str(record["displayName"]).upper(), **record}
+        fields = {"searchName": str(record["displayName"]).upper(), **with_checked_email(record)}
+        if fields.get("type") == "Person":
+            _break_down_name(fields)
         company = self._company(fields)
         if company is not None and not any(fields.get(n) for n in _ADDRESS):
             fields.update({n: company[n] for n in _ADDRESS})
@@ -120,10 +135,12 @@ class ContactRules:
         if "displayName" in changes and not changes["displayName"]:
             raise dialog('The blank "displayName" is not allowed.')
         check_relations(self.store, name, changes)
-        fields = dict(changes)
+        fields = with_checked_email(changes)
         if "displayName" in fields and "searchName" not in fields:
             fields["searchName"] = str(fields["displayName"]).upper()
         merged = {**current, **fields}
+        if merged["type"] == "Person":
+            _break_down_name(fields)
         if merged["type"] == "Company":
             fields.update(own_company(merged))
         else:
@@ -156,6 +173,28 @@ class ContactRules:
         fields.update(companyName=company["displayName"],
                       contactBusinessRelation=company["contactBusinessRelation"])  # fmt: skip
         return company
+
+
+def _break_down_name(fields: Record) -> None:
+    """A Person's Name written without its parts fills them, as BC validates Name."""
+    if "displayName" in fields and not any(name in fields for name in NAME_PARTS):
+        fields.update(name_parts(str(fields["displayName"])))
+
+
+def name_parts(name: str) -> Record:
+    """First Name, Middle Name and Surname as BC's Contact NameBreakdown splits a Name."""
+    words = name.split()
+    first = words[:-2] if len(words) > 2 else words[:-1] if len(words) > 1 else words
+    return {
+        "firstName": " ".join(first)[:30],
+        "middleName": words[-2][:30] if len(words) > 2 else "",
+        "surname": words[-1][:30] if len(words) > 1 else "",
+    }
+
+
+def full_name(parts: Mapping[str, Any]) -> str:
+    """Name as BC's Contact CalculatedName composes it from the name parts."""
+    return " ".join(str(parts[n]) for n in NAME_PARTS if parts.get(n))[:100]
 
 
 def own_company(contact: Mapping[str, Any]) -> Record:

@@ -16,6 +16,8 @@ BC behaviour reproduced (messages as the APIV2 pages raise them):
 - customers and vendors need a `displayName` on POST ('A "displayName" must be
   provided.') and cannot blank it ('The blank "displayName" is not allowed.'),
 - a new customer gets its Company contact, and changes follow to it (see contacts),
+- a customer's or vendor's `email` is checked as BC's E-Mail field is
+  (`business_central_emails`: 'The email address "x" is not valid.'),
 - computed on every read: a customer's `balanceDue` (open ledger entries, in LCY) and
   `taxAreaDisplayName`; an item's `inventory` (stock summed over locations, companion
   `locationInventories`). Stock moving does not touch the item's `lastModifiedDateTime`,
@@ -32,6 +34,7 @@ from typing import Any
 from sandbox.business_central.contacts import sync_company_contact, unlink_company_contact
 from sandbox.business_central.dialect import bc_error, dialog
 from sandbox.business_central.document_parties import currency_fields
+from sandbox.business_central.emails import with_checked_email
 from sandbox.business_central.relations import (
     CAPTIONS,
     check_relations,
@@ -149,7 +152,7 @@ class PartyRules:
             raise dialog('A "displayName" must be provided.')
         check_unique_number(self.store, name, record.get("number"), None)
         check_relations(self.store, name, record)
-        fields = {**record, **self._resolved(record, "")}
+        fields = {**with_checked_email(record), **self._resolved(record, "")}
         created, etag = self.store.insert(name, fields)
         if name == "customers":
             sync_company_contact(self.store, created, created=True)
@@ -163,7 +166,7 @@ class PartyRules:
             raise dialog('The blank "displayName" is not allowed.')
         check_unique_number(self.store, name, changes.get("number"), current)
         check_relations(self.store, name, changes)
-        fields = {**changes, **self._resolved(changes, current["currencyCode"])}
+        fields = {**with_checked_email(changes), **self._resolved(changes, current["currencyCode"])}
         updated, etag = self.store.update(name, key, fields, if_match=if_match)
         if name == "customers":
             sync_company_contact(self.store, updated, created=False)

@@ -7,6 +7,7 @@
 | v2.0 | salesQuotes, salesOrders, salesInvoices, salesCreditMemos, purchaseInvoices, purchaseCreditMemos, their lines, dimensionSetLines | document rules |
 | v2.0 | companies, accounts, dimensions, dimensionValues, defaultDimensions, generalProductPostingGroups, inventoryPostingGroups | read-only (405) |
 | companion | shippingAgents, shipToAddresses | rules |
+| companion | crmCustomers, crmContacts | GET POST PATCH: views of customers and person contacts, written through their rules |
 | companion | crmIds, inventoryPostingGroupSettings | PATCH only: views of fields on other records |
 | companion | purchaseDocuments, configurationTemplates, customerLedgerEntries, locationInventories | read-only (405) |
 | companion | purchaseCreditMemoLineDimensions | GET, POST, DELETE |
@@ -24,6 +25,20 @@ from typing import Any
 from sandbox.business_central import companion_views as views
 from sandbox.business_central.companion_masters import SHIP_TO, ShipToRules, companion_master_sets
 from sandbox.business_central.contacts import CONTACTS, CONTACTS_SCHEMA, ContactRules, contact_rows
+from sandbox.business_central.crm_contacts import (
+    CRM_CONTACTS,
+    CRM_CONTACTS_SCHEMA,
+    CrmContactRules,
+    crm_contact_lookup,
+    crm_contact_rows,
+)
+from sandbox.business_central.crm_customers import (
+    CRM_CUSTOMERS,
+    CRM_CUSTOMERS_SCHEMA,
+    CrmCustomerRules,
+    crm_customer_lookup,
+    crm_customer_rows,
+)
 from sandbox.business_central.custom_api import (
     LINE_DIMENSIONS,
     PURCHASE_DOCUMENTS,
@@ -78,6 +93,7 @@ CODE_TABLES = (
 COMPANION_SETS = frozenset({
     PURCHASE_DOCUMENTS, LINE_DIMENSIONS, "shippingAgents", "configurationTemplates", SHIP_TO,
     LEDGER_ENTRIES, LOCATION_INVENTORIES, views.CRM_IDS, views.POSTING_GROUP_SETTINGS,
+    CRM_CUSTOMERS, CRM_CONTACTS,
 })  # fmt: skip
 STANDARD_READ_ONLY = frozenset({
     "accounts", "dimensions", "dimensionValues", "defaultDimensions",
@@ -87,6 +103,7 @@ COMPANION_READ_ONLY = frozenset({
     PURCHASE_DOCUMENTS, "configurationTemplates", LEDGER_ENTRIES, LOCATION_INVENTORIES,
 })  # fmt: skip
 COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
+COMPANION_NO_DELETE = frozenset({CRM_CUSTOMERS, CRM_CONTACTS})
 View = Callable[[], list[tuple[Record, str]]]
 Lookup = Callable[[str], tuple[Record, str] | None]
 Action = Callable[[str], None]
@@ -98,6 +115,7 @@ def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
         *party_sets(), *finance_sets(), *master_sets(), (CONTACTS_SCHEMA, contact_rows()),
         *((schema, []) for schema in document_schemas()), *ledger_sets(),
         *companion_master_sets(), *views.companion_view_sets(), *custom_document_sets(),
+        (CRM_CUSTOMERS_SCHEMA, []), (CRM_CONTACTS_SCHEMA, []),  # views of customers, contacts
     ]  # fmt: skip
     return [(schema, [{**schema.blanks(), **row} for row in rows]) for schema, rows in sets]
 
@@ -105,19 +123,20 @@ def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
 def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWrites]:
     """The writer of each set that has BC rules (the others write to the store as given)."""
     codes = CodeTableRules(store)
+    customers, contacts = PartyRules(store, CUSTOMER_REFERENCES), ContactRules(store)
     return {
         **{kind.header_set: headers for kind in KINDS},
         **{kind.line_set: headers.lines for kind in KINDS},
         DIMENSION_SET_LINES: headers.dimensions,
         LINE_DIMENSIONS: LineDimensionRules(store),
         **dict.fromkeys(CODE_TABLES, codes),
-        "customers": ComputedOnRead(
-            PartyRules(store, CUSTOMER_REFERENCES), store, with_customer_totals
-        ),
+        "customers": ComputedOnRead(customers, store, with_customer_totals),
         "vendors": PartyRules(store, VENDOR_REFERENCES),
         "items": ComputedOnRead(ItemRules(store, ITEM_REFERENCES), store, with_inventory),
-        CONTACTS: ContactRules(store),
+        CONTACTS: contacts,
         SHIP_TO: ShipToRules(store),
+        CRM_CUSTOMERS: CrmCustomerRules(store, customers),
+        CRM_CONTACTS: CrmContactRules(store, contacts),
         views.CRM_IDS: views.CrmIdRules(store),
         views.POSTING_GROUP_SETTINGS: views.PostingGroupSettingRules(store),
     }
@@ -138,6 +157,8 @@ def companion_lookups(store: EntityStore) -> Mapping[str, Lookup]:
     return {
         views.CRM_IDS: partial(views.crm_id_row, store),
         views.POSTING_GROUP_SETTINGS: partial(views.posting_group_setting_row, store),
+        CRM_CUSTOMERS: partial(crm_customer_lookup, store),
+        CRM_CONTACTS: partial(crm_contact_lookup, store),
     }
 
 
@@ -148,6 +169,8 @@ def companion_views(store: EntityStore) -> Mapping[str, View]:
         views.CRM_IDS: partial(views.crm_id_rows, store),
         views.POSTING_GROUP_SETTINGS: partial(views.posting_group_setting_rows, store),
         LEDGER_ENTRIES: partial(open_entries, store),
+        CRM_CUSTOMERS: partial(crm_customer_rows, store),
+        CRM_CONTACTS: partial(crm_contact_rows, store),
     }
 
 

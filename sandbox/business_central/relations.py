@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.business_central.dialect import bc_error
 from sandbox.odata.store import EntityStore, Record
+from sandbox.server import ServiceError
 
 CAPTIONS = {
     "paymentTerms": "Payment Terms", "paymentMethods": "Payment Method",
@@ -25,6 +26,7 @@ CAPTIONS = {
     "salespeoplePurchasers": "Salesperson/Purchaser", "currencies": "Currency",
     "shippingAgents": "Shipping Agent", "generalProductPostingGroups": "Gen. Product Posting Group",
     "inventoryPostingGroups": "Inventory Posting Group",
+    "configurationTemplates": "Config. Template Header",
 }  # fmt: skip
 _NUMBERED = {"customers": "Customer", "vendors": "Vendor", "items": "Item"}
 # (entity set, property, BC's field caption, related set) checked as table relations
@@ -47,11 +49,16 @@ def check_relation(
 ) -> None:
     """A code field with a table relation must name a record of the related table."""
     if value and find_code(store, related_set, str(value)) is None:
-        raise bc_error(
-            400, "Internal_InvalidTableRelation",
-            f"The field {caption} of table {table} contains a value ({value}) that cannot be "
-            f"found in the related table ({CAPTIONS[related_set]}).",
-        )  # fmt: skip
+        raise relation_error(table, caption, value, CAPTIONS[related_set])
+
+
+def relation_error(table: str, caption: str, value: Any, related_table: str) -> ServiceError:
+    """What BC answers when a field names no record of its related table."""
+    return bc_error(
+        400, "Internal_InvalidTableRelation",
+        f"The field {caption} of table {table} contains a value ({value}) that cannot be "
+        f"found in the related table ({related_table}).",
+    )  # fmt: skip
 
 
 def check_relations(store: EntityStore, entity_set: str, fields: Mapping[str, Any]) -> None:

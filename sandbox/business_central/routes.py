@@ -9,7 +9,7 @@ BC behaviour reproduced:
 - a missing parent → 404 naming it; a child addressed under the wrong parent → 404,
 - bound actions `set(id)/Microsoft.NAV.<name>`: POST only, empty body, 204,
 - read-only sets answer 405 `BadRequest_MethodNotAllowed` to writes (views of fields on
-  other records, to POST and DELETE),
+  other records, to POST and DELETE; pages without delete, to DELETE),
 - top-level line sets need a `documentId` (or `id`) filter ("You must specify an Id or a
   Document Id to get the lines."); dimension set lines only exist under a parent,
 - `$expand` of navigations, nested (`salesInvoiceLines($expand=dimensionSetLines)`), with
@@ -53,6 +53,7 @@ class ApiSurface:
     read_only: frozenset[str] = frozenset()
     no_patch: frozenset[str] = frozenset()
     patch_only: frozenset[str] = frozenset()  # views whose rows exist elsewhere
+    no_delete: frozenset[str] = frozenset()
     nested_only: Mapping[str, str] = field(default_factory=dict)  # set → error text
     views: Mapping[str, View] = field(default_factory=dict)
     lookups: Mapping[str, Lookup] = field(default_factory=dict)  # one row of a view, by id
@@ -131,6 +132,7 @@ class Router:
             name in surface.read_only
             or (method == "PATCH" and name in surface.no_patch)
             or (method in ("POST", "DELETE") and name in surface.patch_only)
+            or (method == "DELETE" and name in surface.no_delete)
         )
         if method != "GET" and refused:
             raise method_not_allowed(method, name)

@@ -43,6 +43,14 @@ from sandbox.odata.spec import NumberSeries
 _SEED_TIME = datetime(2025, 1, 15, 8, 0, tzinfo=UTC)
 CRM_ID = {"crmId": EMPTY_GUID}  # the connector's "BCS CRM ID" (companion API: crmIds)
 TAX_AREA_OF_COUNTRY = {"GB": "DOMESTIC", "IE": "EU", "DE": "EU", "FR": "EU", "DK": "EU"}
+# Customer (table 18) fields v2.0 does not show; the companion API's crmCustomers does.
+CUSTOMER_TABLE_FIELDS = {
+    "name2": "", "faxNumber": "", "shippingAgentCode": "", "templateCode": "",
+    "customerPostingGroup": "", "genBusPostingGroup": "",
+}  # fmt: skip
+# (Customer Posting Group, Gen. Bus. Posting Group) of the seeded customers, by tax area
+_POSTING_GROUPS = {"DOMESTIC": ("DOMESTIC", "DOMESTIC"), "EU": ("EU", "EU"),
+                   "EXPORT": ("FOREIGN", "EXPORT")}  # fmt: skip
 
 
 def address() -> tuple[Prop, ...]:
@@ -71,7 +79,7 @@ CUSTOMERS_SCHEMA = EntitySchema(
         ro(text("taxAreaDisplayName")), text("taxRegistrationNumber", 20), guid("currencyId"),
         code("currencyCode", 10), guid("paymentTermsId"), guid("shipmentMethodId"),
         guid("paymentMethodId"), enum("blocked", "customerBlocked"),
-    ), hidden=CRM_ID, navigations=("defaultDimensions",),
+    ), hidden={**CRM_ID, **CUSTOMER_TABLE_FIELDS}, navigations=("defaultDimensions",),
     number_series=NumberSeries("number", "C"),
 )  # fmt: skip
 
@@ -124,6 +132,7 @@ def company_row(company_id: str, name: str) -> dict[str, Any]:
 
 
 def customer_rows() -> list[dict[str, Any]]:
+    areas = [TAX_AREA_OF_COUNTRY.get(party.country, "EXPORT") for party in CUSTOMERS]
     return [
         {
             "id": master_id("customers", party.number),
@@ -133,7 +142,9 @@ def customer_rows() -> list[dict[str, Any]]:
             "phoneNumber": f"+44 20 7946 0{100 + i}", "email": party.email,
             "website": "", "salespersonCode": "PS", "balanceDue": 0, "creditLimit": 50000,
             "taxLiable": False,
-            "taxAreaId": master_id("taxAreas", TAX_AREA_OF_COUNTRY.get(party.country, "EXPORT")),
+            "taxAreaId": master_id("taxAreas", areas[i]),
+            "customerPostingGroup": _POSTING_GROUPS[areas[i]][0],
+            "genBusPostingGroup": _POSTING_GROUPS[areas[i]][1],
             "taxAreaDisplayName": "", "taxRegistrationNumber": f"GB{123456780 + i}",
             "currencyId": master_id("currencies", party.currency_code),
             "currencyCode": party.currency_code,

@@ -142,7 +142,7 @@ class BusinessCentralSimulator(Simulator):
             CUSTOM_API_PATH, sets=registry.COMPANION_SETS,
             read_only=registry.COMPANION_READ_ONLY,
             no_patch=frozenset({LINE_DIMENSIONS}),
-            patch_only=registry.COMPANION_PATCH_ONLY,
+            patch_only=registry.COMPANION_PATCH_ONLY, no_delete=registry.COMPANION_NO_DELETE,
             views=registry.companion_views(store),
             lookups=registry.companion_lookups(store),
             actions=registry.companion_actions(store, headers),
