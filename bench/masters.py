@@ -64,7 +64,7 @@ from shared.flows.deps import Deps
 from shared.ports.odata import quote_literal
 from shared.sync.couplings import Coupling, key_of
 from shared.sync.maps import Direction, EntityMap, Lookup, Row
-from shared.sync.planner import Wait, map_payload
+from shared.sync.planner import Filtered, Wait, map_payload
 
 # Where the new code-table records go, each with its BC schema (field lengths) and code prefix.
 SPREAD: tuple[tuple[EntityMap, EntitySchema, str], ...] = (
@@ -260,6 +260,8 @@ def run_per_record(side: Side) -> None:
             payload = map_payload(entity, row, resolve)
             if isinstance(payload, Wait):
                 raise RuntimeError(payload.reason)
+            if isinstance(payload, Filtered):  # skipped by the engine too
+                continue
             crm_id = write_one(dataverse, entity, payload, context)
             bc.http.request("PATCH", f"{bc.companion_path}/{bc.company}/crmIds({row['id']})",
                             json={"crmId": crm_id}, headers={"If-Match": "*"})  # fmt: skip

@@ -7,6 +7,10 @@ companion API's `crmContacts` lists only those), each under its company:
   the field; one whose account is not a BC customer yet waits and is retried.
 - **BC → CRM** ("Auto Synchronize BC Contact Person in CRM"): a BC person becomes a CRM
   contact of the account coupled to its company's customer; its CRM id goes back to BC.
+  A person whose company's customer is not in CRM (customers are born in CRM; one born in
+  BC may never get there) is skipped with a log row saying why, not kept waiting: waiting
+  would hold the watermark before it for ever. It goes on its next change once the
+  customer is coupled, or with a full run. A person with no company goes on its own.
 
 Both maps share one coupling per contact. What the hub writes on one side is not echoed
 back (the coupling keeps the hash the other direction will see), and a contact changed on
@@ -114,6 +118,7 @@ CONTACTS_TO_CRM = EntityMap(
             "accounts",
             by="companyContactNumber",
             label="Company No. (its customer's account)",
+            skip_uncoupled=True,
         ),
         Lookup(
             "country",

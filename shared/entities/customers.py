@@ -22,7 +22,7 @@ from typing import Any
 
 from shared.ports.odata import quote_literal
 from shared.registry import Table
-from shared.sync.maps import Copy, Direction, Email, EntityMap, Field, Lookup, Split
+from shared.sync.maps import Copy, Direction, Email, EntityMap, Field, Flag, Lookup, Split
 
 ACCOUNT_LOOKUPS = (
     Lookup("_bcs_countryregionid_value", "countries-regions", "country", by="crm",
@@ -61,7 +61,7 @@ CUSTOMERS = EntityMap(
         Field("city", ("address1_city",), Copy(30)),
         Field("postalCode", ("address1_postalcode",), Copy(20)),
         Field("state", ("address1_stateorprovince",), Copy(30)),
-        Field("taxLiable", ("bcs_taxliable",)),
+        Field("taxLiable", ("bcs_taxliable",), Flag()),
         Field("crmId", ("id",)),
     ),
     lookups=ACCOUNT_LOOKUPS,
@@ -100,7 +100,7 @@ SHIP_TO_ADDRESSES = EntityMap(
         Field("city", ("bcs_city",), Copy(30)),
         Field("state", ("bcs_state",), Copy(30)),
         Field("postalCode", ("bcs_zipcode",), Copy(20)),
-        Field("taxLiable", ("bcs_taxliable",)),
+        Field("taxLiable", ("bcs_taxliable",), Flag()),
         Field("contact", ("bcs_contact",), Copy(100)),
         Field("email", ("bcs_email",), Email(80)),
         Field("phoneNumber", ("bcs_phoneno",), Copy(30)),

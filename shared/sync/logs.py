@@ -27,6 +27,7 @@ class Operation:
     UPDATE = "Update"
     COUPLE = "Couple"  # matched an existing target record by its natural key
     WAIT = "Wait"  # a record it refers to is not synced yet
+    SKIP = "Skip"  # refers to a parent that is not synced in this direction
     FAIL = "Fail"
     CONFLICT = "Conflict"  # changed on both sides between two runs (two-way entities)
 

@@ -76,6 +76,14 @@ class Join:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A yes/no: an unset CRM value is BC's false (BC has no null fields)."""
+
+    def __call__(self, values: tuple[Any, ...], source: str) -> Any:
+        return bool(values[0])
+
+
+@dataclass(frozen=True)
 class Constant:
     """Always `value`, whatever the source holds."""
 
@@ -180,7 +188,9 @@ class Lookup:
     or a field the parent's coupling keeps (`keep` of its map). A blank source value
     writes nothing (`clear` writes `None` instead). A value whose parent is not coupled
     yet makes the record wait (transient), unless `optional`, when the reference is left
-    out. With `blank_is_base` a blank code resolves through the parent's coupling with the
+    out, or `skip_uncoupled`, when the record is skipped (logged, the watermark moves on):
+    for a parent that may never reach the target (a BC person whose company's customer was
+    born in BC, not CRM). With `blank_is_base` a blank code resolves through the parent's coupling with the
     blank key: BC leaves its base currency blank where CRM names its base currency
     (product document §17).
     """
@@ -192,6 +202,7 @@ class Lookup:
     optional: bool = False
     clear: bool = False
     blank_is_base: bool = False  # a blank code is BC's base currency: the blank-key coupling
+    skip_uncoupled: bool = False  # an uncoupled parent skips the record instead of waiting
     by: str = "key"  # key, crm, bc, or a field the parent's couplings keep
     value: str = "crm_id"  # crm_id, bc_id, key, or a field the parent's coupling keeps
     label: str = ""  # the field as the operator knows it ("Payment Term"), for messages

@@ -56,9 +56,11 @@ class Unchanged:
 
 @dataclass(frozen=True)
 class Filtered:
-    """Outside the map's source filter (an Inventory item whose group is not for CRM)."""
+    """Outside the map's source filter (an Inventory item whose group is not for CRM), or
+    referring to a parent that is not synced in this direction (`Lookup.skip_uncoupled`)."""
 
     source_id: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,11 @@ def payload_hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any] | Wait:
+def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any] | Wait | Filtered:
     """The target values of a source row. Raises MappingProblem."""
     payload = {f.target: f.value(row) for f in entity.fields}
+    if entity.direction is Direction.CRM_TO_BC:  # BC has no null fields: blank is ""
+        payload = {name: "" if value is None else value for name, value in payload.items()}
     source_id, key = str(row["id"]), str(row.get(entity.source_key) or "")
     for lookup in entity.lookups:
         code = str(row.get(lookup.source) or "").strip()
@@ -107,10 +111,17 @@ def map_payload(entity: EntityMap, row: Row, resolve: Resolve) -> dict[str, Any]
         if parent is None:
             if lookup.optional:
                 continue
-            what = f"'{code}'" if code else "(blank: the base currency)"
             name = lookup.label or lookup.source
-            return Wait(source_id, key, f"{name}: {lookup.entity} {what} is not coupled yet "
-                                        "(synced or mapped); retried on the next run")  # fmt: skip
+            if lookup.by == "crm":
+                what = f"the CRM record {code} ({lookup.entity}) is not in BC yet"
+            elif code:
+                what = f"{lookup.entity} '{code}' is not coupled yet"
+            else:
+                what = f"{lookup.entity} (blank: the base currency) is not coupled yet"
+            if lookup.skip_uncoupled:
+                return Filtered(source_id, f"{name}: {what}; synced when it changes after that")
+            return Wait(source_id, key, f"{name}: {what} (synced or mapped); retried on the "
+                                        "next run")  # fmt: skip
         payload[lookup.target] = lookup.pick(parent)
     return payload
 
@@ -134,8 +145,9 @@ def plan_record(
     try:
         mapped = map_payload(entity, row, resolve)
     except MappingProblem as problem:
-        return Invalid(source_id, key, problem.field, f"{entity.label} {key}: {problem.message}")
-    if isinstance(mapped, Wait):
+        return Invalid(source_id, key, problem.field,
+                       f"{entity.label} {key or source_id}: {problem.message}")  # fmt: skip
+    if isinstance(mapped, Wait | Filtered):
         return mapped
     digest = payload_hash(mapped)
     if coupling is not None:

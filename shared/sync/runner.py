@@ -249,7 +249,7 @@ class SyncEngine:
                 continue
             theirs = map_payload(reverse, {**there, "id": decision.target_id}, self._resolve)
             if (
-                isinstance(theirs, Wait)
+                isinstance(theirs, Wait | Filtered)
                 or payload_hash(theirs) == coupling.state(reverse.direction).hash
             ):
                 continue  # not changed over there since: no conflict
@@ -268,7 +268,7 @@ class SyncEngine:
         if reverse is None or row is None:
             return None
         mapped = map_payload(reverse, {**row, "id": target_id}, self._resolve)
-        return None if isinstance(mapped, Wait) else payload_hash(mapped)
+        return None if isinstance(mapped, Wait | Filtered) else payload_hash(mapped)
 
     def _record(
         self,
@@ -304,7 +304,9 @@ class SyncEngine:
                                         bc_key=old.key if old else ""))  # fmt: skip
             elif isinstance(decision, Filtered):
                 result.filtered += 1
-                outcomes.append(Outcome(decision.source_id, "Filtered"))
+                if decision.reason:
+                    log(decision, Operation.SKIP, False, error=decision.reason)
+                outcomes.append(Outcome(decision.source_id, "Filtered", decision.reason))
             elif isinstance(decision, Wait):
                 result.waiting += 1
                 again.add(decision.source_id)

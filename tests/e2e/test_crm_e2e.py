@@ -28,6 +28,8 @@ def test_masters_reach_crm_once_through_the_host(host: LocalHost, sandbox: Runni
     by_entity = {e["entity"]: e for e in report["entities"]}
     assert by_entity["items"]["created"] + by_entity["items"]["coupled"] > 0
     assert all(e["failed"] == 0 and e["waiting"] == 0 for e in report["entities"]), report
+    persons = by_entity["contacts-to-crm"]  # the seeded persons' customers are born in BC
+    assert persons["filtered"] >= 3 and persons["created"] >= 1, persons
     assert sum(e["created"] + e["coupled"] for e in report["entities"]) > 20
     again = post(host, "crm/bc-to-crm/run", {"all": True})
     assert again["written"] == 0

@@ -14,6 +14,7 @@ from shared.flows.crm_to_bc import create_in_bc, run_crm_to_bc, staging_of
 from shared.sync.logs import SyncLog
 from shared.sync.maps import Direction
 from shared.sync.planner import target_id_for
+from shared.sync.watermarks import Watermarks
 from tests.unit.crm_fixtures import SETUP, World, bc_connector_pages, crm_masters, world
 
 AUTO = AutoSync(customers=True, contacts_to_bc=True, contacts_to_crm=True)
@@ -110,7 +111,7 @@ def test_a_master_not_in_bc_yet_waits_and_the_row_goes_through_once_it_is() -> N
     run_crm_to_bc(w.deps, automatic=True)
     row = staged(w, "customers", account_id)
     assert row.status == "Waiting" and row.pending and row.attempts == 1
-    assert row.error.startswith("Country/Region: countries-regions")
+    assert row.error.startswith("Country/Region: the CRM record") and "not in BC yet" in row.error
     # BC gets Norway and sends it to CRM, which couples it to the CRM row by its code
     w.bc.add("countriesRegions", {"id": "b0c00000-0000-4000-8000-000000000799", "code": "NO",
                                   "displayName": "Norway"})  # fmt: skip
@@ -228,6 +229,22 @@ def test_a_bc_person_becomes_a_crm_contact_and_nothing_echoes_back() -> None:
     assert contacts.unchanged == 1 and contacts.written == 0
     # and BC's side: the CRM id written back moved the person, which is no change for CRM
     assert run_bc_to_crm(w.deps, ["contacts-to-crm"]).results[0].written == 0
+
+
+def test_a_bc_person_whose_customer_is_not_in_crm_is_skipped_not_kept_waiting() -> None:
+    w, _ = connector()
+    person = w.bc.add("crmContacts", {
+        "id": "b0c00000-0000-4000-8000-000000000910", "number": "CT00910", "type": "Person",
+        "companyNumber": "CT-BC-ONLY", "firstName": "Born", "surname": "In BC",
+    }, api="companion")  # fmt: skip
+    result = run_bc_to_crm(w.deps, ["contacts-to-crm"]).results[0]
+    assert (result.filtered, result.waiting, result.written) == (1, 0, 0)
+    entry = next(e for e in SyncLog(w.deps.store, Direction.BC_TO_CRM).entries("contacts-to-crm")
+                 if e.record_id == person["id"])  # fmt: skip
+    assert entry.operation == "Skip" and "Company No. (its customer's account)" in entry.error
+    # the watermark moved past it (a waiting record would hold it before it for ever)
+    mark = Watermarks(w.deps.store).get(Direction.BC_TO_CRM, "contacts-to-crm")
+    assert mark is not None and mark.isoformat() >= person["lastModifiedDateTime"][:19]
 
 
 def test_a_contact_changed_on_both_sides_is_a_conflict_won_by_the_later_change() -> None:
