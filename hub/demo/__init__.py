@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from hub.demo.crm import map_crm_data, setup_defaults, sync_masters
+from hub.demo.crm import crm_to_bc, map_crm_data, setup_defaults, sync_masters
 from hub.demo.environment import demo_environment
 from hub.demo.invoices import ride_out_an_outage, run_invoice_demo
 from hub.demo.lists import (
@@ -61,8 +61,12 @@ def run_demo(say: Say = click.echo) -> None:
             masters = sync_masters(host, sandbox, say)
             say("10. Map CRM Data: salespersons by e-mail, currencies by code, customers by name")
             map_crm_data(host, say)
+            say(
+                "11. CRM -> BC through the CRM Data staging: accounts, contacts both ways, ship-tos"
+            )
+            customers, contacts = crm_to_bc(host, sandbox, say)
     seconds = time.monotonic() - started
     say(
         f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} masters={masters} "
-        f"seconds={seconds:.1f}"
+        f"customers={customers} contacts={contacts} seconds={seconds:.1f}"
     )
