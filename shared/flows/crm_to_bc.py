@@ -47,6 +47,7 @@ class CrmToBcReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "staged": self.staged,
+            "written": sum(r.written for r in self.results),
             "entities": [r.as_dict() for r in self.results],
             **({"skipped": self.skipped} if self.skipped else {}),
         }

@@ -9,7 +9,8 @@ Addresses"), one row per CRM record (row key = CRM id) holding:
   already holds these values), Waiting (a
   master it refers to is not in BC yet, or BC was unavailable: retried), Error (refused:
   the message names the field; waits for a fix in CRM or a manual Create in BC),
-  Conflict, Deleted in CRM; `Pending` marks rows a Create in BC should take;
+  Conflict, Skipped (outside the map's filter), Deleted in CRM; `Pending` marks rows a
+  Create in BC should take;
 - the BC id and No. once created, the last error, attempts, correlation id and times.
 
 Staging is fed from Dataverse's change tracking (`stage`); the engine then reads pending

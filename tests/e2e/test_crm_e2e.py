@@ -68,3 +68,34 @@ def test_bad_requests_name_the_field(host: LocalHost) -> None:
     assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "entities"
     direction = call(host, "GET", "crm/logs/sideways")
     assert direction.status_code == 400 and direction.json()["error"]["field"] == "direction"
+
+
+def test_an_account_reaches_bc_through_crm_data_and_create_in_bc(
+    host: LocalHost, sandbox: RunningSandbox
+) -> None:
+    """Auto-sync of customers is off in these settings: the timer stages, the operator's
+    Create in BC (as Power Automate calls it) creates, and the BC No. reaches CRM."""
+    post(host, "crm/setup/default-units")
+    post(host, "crm/setup/default-price-list")
+    post(host, "crm/bc-to-crm/run", {"entities": ["countries-regions", "payment-terms"]})
+    dataverse = build_dataverse(Settings())
+    gb = next(dataverse.rows("bcs_countryregions", filter="bcs_code eq 'GB'"))
+    name = "Fabrikam Residences " + "and Holiday Lettings " * 5  # 125 characters: Name 2
+    account = dataverse.create("accounts", {
+        "name": name.strip(), "address1_line1": "2 Quay Street", "address1_city": "Cardiff",
+        "bcs_CountryRegionId@odata.bind": f"/bcs_countryregions({gb['bcs_countryregionid']})",
+    })  # fmt: skip
+    result = host.fire_timer("crm_to_bc_timer")
+    assert result.succeeded, result.error
+    staged = {r["crmId"]: r for r in get(host, "crm/crm-data/customers")["records"]}
+    assert staged[account]["pending"] and not staged[account]["bcNo"], staged[account]
+    created = post(host, "crm/crm-data/customers/create-in-bc", {"ids": [account]})
+    assert created["created"] == 1, created
+    row = next(r for r in get(host, "crm/crm-data/customers")["records"] if r["crmId"] == account)
+    assert row["status"] == "Created" and row["bcNo"], row
+    customer = next(c for c, _ in sandbox.business_central.admin.store.snapshot("customers")
+                    if c["number"] == row["bcNo"])  # fmt: skip
+    assert (customer["displayName"], customer["city"]) == (name[:100], "Cardiff")
+    assert dataverse.get("accounts", account)["bcs_bccustomerno"] == row["bcNo"]
+    again = post(host, "crm/crm-to-bc/run", {"entities": ["customers"]})
+    assert again["written"] == 0, again  # the written-back No. is no change
