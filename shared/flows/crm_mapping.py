@@ -36,8 +36,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from shared.errors import ConfigurationError, FatalError, HubError
-from shared.flows.crm_setup import crm_ports
+from shared.errors import FatalError, HubError
+from shared.flows.crm_setup import crm_ports, enabled_setup
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
@@ -178,11 +178,7 @@ def map_crm_data(
     ValueError for an unknown job. What is wrong with a record is its outcome in the
     report, never raised.
     """
-    if not deps.crm_setup.enabled:
-        raise ConfigurationError(
-            "the CRM integration is disabled: set CRM_INTEGRATION_ENABLED to true",
-            settings=["CRM_INTEGRATION_ENABLED"],
-        )
+    enabled_setup(deps)
     job = MappingJob(job)
     with tracked(deps, Flow.CRM_MAPPING):
         mapper = _Mapper(deps, MATCHINGS[job], dry_run)

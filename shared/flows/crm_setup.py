@@ -45,6 +45,23 @@ def effective_setup(deps: Deps) -> CrmSetup:
     )
 
 
+DISABLED = "the CRM integration is disabled (CRM_INTEGRATION_ENABLED)"
+
+
+def enabled_setup(deps: Deps, *, automatic: bool = False) -> CrmSetup | None:
+    """The effective setup of an enabled integration. While it is disabled a timer has
+    nothing to do (None); anyone else is refused, naming the setting."""
+    setup = effective_setup(deps)
+    if setup.enabled:
+        return setup
+    if automatic:
+        return None
+    raise ConfigurationError(
+        "the CRM integration is disabled: set CRM_INTEGRATION_ENABLED to true",
+        settings=["CRM_INTEGRATION_ENABLED"],
+    )
+
+
 def save_found_defaults(deps: Deps, **values: str) -> None:
     """Keep GUIDs a Setup action looked up (UnitGroupId, UnitId, PriceListId)."""
     data = {name: value for name, value in values.items() if value}

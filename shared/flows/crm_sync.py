@@ -18,8 +18,12 @@ from typing import Any
 from shared.domain.crm import CrmSetup
 from shared.entities.context import EntityContext
 from shared.entities.registry import BY_NAME, entities
-from shared.errors import ConfigurationError
-from shared.flows.crm_setup import check_defaults, crm_ports, effective_setup
+from shared.flows.crm_setup import (
+    DISABLED,
+    check_defaults,
+    crm_ports,
+    enabled_setup,
+)
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
@@ -62,15 +66,10 @@ def run_bc_to_crm(
     does nothing while the integration is disabled; a manual run of a disabled
     integration is refused naming CRM_INTEGRATION_ENABLED."""
     report = SyncReport(Direction.BC_TO_CRM)
-    setup = effective_setup(deps)
-    if not setup.enabled:
-        if automatic:
-            report.skipped = "the CRM integration is disabled (CRM_INTEGRATION_ENABLED)"
-            return report
-        raise ConfigurationError(
-            "the CRM integration is disabled: set CRM_INTEGRATION_ENABLED to true",
-            settings=["CRM_INTEGRATION_ENABLED"],
-        )
+    setup = enabled_setup(deps, automatic=automatic)
+    if setup is None:
+        report.skipped = DISABLED
+        return report
     with tracked(deps, Flow.CRM_BC_TO_CRM):
         engine = SyncEngine(_bc_to_crm_run(deps, setup, correlation_id))
         chosen = [e for e in entities(Direction.BC_TO_CRM, names)

@@ -23,8 +23,8 @@ from typing import Any
 from shared.domain.crm import CrmSetup
 from shared.entities.context import EntityContext
 from shared.entities.registry import BY_NAME, entities
-from shared.errors import ConfigurationError, RejectedError, ValidationError
-from shared.flows.crm_setup import crm_ports, effective_setup
+from shared.errors import RejectedError, ValidationError
+from shared.flows.crm_setup import DISABLED, crm_ports, effective_setup, enabled_setup
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
@@ -113,15 +113,10 @@ def run_crm_to_bc(
     """Stage CRM's changes, then create in BC: the timer only for entities whose
     "Auto Synchronize … in BC" is on; a manual run for the entities asked for."""
     report = CrmToBcReport()
-    setup = effective_setup(deps)
-    if not setup.enabled:
-        if automatic:
-            report.skipped = "the CRM integration is disabled (CRM_INTEGRATION_ENABLED)"
-            return report
-        raise ConfigurationError(
-            "the CRM integration is disabled: set CRM_INTEGRATION_ENABLED to true",
-            settings=["CRM_INTEGRATION_ENABLED"],
-        )
+    setup = enabled_setup(deps, automatic=automatic)
+    if setup is None:
+        report.skipped = DISABLED
+        return report
     chosen = list(names) if names is not None else None
     with tracked(deps, Flow.CRM_TO_BC):
         report.staged = stage_crm_changes(deps, chosen)

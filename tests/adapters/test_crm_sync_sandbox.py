@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
 from sandbox.run import RunningSandbox
-from shared.adapters.business_central.client import BusinessCentralClient
-from shared.adapters.dataverse.client import DataverseClient
-from shared.bootstrap import build_business_central, build_dataverse, crm_setup
 from shared.config import Settings
-from shared.flows.crm_setup import effective_setup, get_default_price_list, get_default_units
+from shared.flows.crm_setup import effective_setup
 from shared.flows.crm_sync import run_bc_to_crm
 from shared.flows.deps import Deps
 from shared.sync.couplings import Couplings
 from shared.sync.logs import SyncLog
 from shared.sync.maps import Direction
-from tests.fakes.bus import InMemoryBus
-from tests.fakes.ecppro import FakeEcpPro
-from tests.fakes.store import InMemoryStagingStore
+from tests.adapters.crm_support import clients, connector_deps
 
 pytestmark = pytest.mark.sandbox
 
@@ -33,20 +27,7 @@ MASTERS = ["payment-terms", "shipment-methods", "shipping-agents", "tax-areas", 
 
 @pytest.fixture
 def deps(sandbox_settings: Settings) -> Deps:
-    settings = sandbox_settings.model_copy(update={"crm_integration_enabled": True})
-    bc = build_business_central(settings)
-    deps = Deps(store=InMemoryStagingStore(), bus=InMemoryBus(), ecppro=FakeEcpPro({}), bc=bc,
-                bc_records=bc, dataverse=build_dataverse(settings), crm_setup=crm_setup(settings),
-                clock=lambda: datetime.now(UTC))  # fmt: skip
-    get_default_units(deps)  # Get Default UOM GUIDs, against CRM
-    get_default_price_list(deps)
-    return deps
-
-
-def clients(deps: Deps) -> tuple[BusinessCentralClient, DataverseClient]:
-    assert isinstance(deps.bc, BusinessCentralClient)
-    assert isinstance(deps.dataverse, DataverseClient)
-    return deps.bc, deps.dataverse
+    return connector_deps(sandbox_settings)
 
 
 def test_every_master_reaches_crm_once_and_its_guid_reaches_bc(deps: Deps) -> None:

@@ -5,22 +5,17 @@ Dataverse simulator's change tracking as the source, the BC companion API's
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
 from shared.adapters.business_central.client import BusinessCentralClient
 from shared.adapters.dataverse.client import DataverseClient
-from shared.bootstrap import build_business_central, build_dataverse, crm_setup
 from shared.config import Settings
-from shared.flows.crm_setup import get_default_price_list, get_default_units
 from shared.flows.crm_sync import run_bc_to_crm
 from shared.flows.crm_to_bc import create_in_bc, stage_crm_changes, staging_of
 from shared.flows.deps import Deps
 from shared.ports.business_central import BcWrite
-from tests.fakes.bus import InMemoryBus
-from tests.fakes.ecppro import FakeEcpPro
-from tests.fakes.store import InMemoryStagingStore
+from tests.adapters.crm_support import clients, connector_deps
 
 pytestmark = pytest.mark.sandbox
 
@@ -30,21 +25,9 @@ MASTERS = ["payment-terms", "shipment-methods", "shipping-agents", "tax-areas",
 
 @pytest.fixture
 def deps(sandbox_settings: Settings) -> Deps:
-    settings = sandbox_settings.model_copy(update={"crm_integration_enabled": True})
-    bc = build_business_central(settings)
-    deps = Deps(store=InMemoryStagingStore(), bus=InMemoryBus(), ecppro=FakeEcpPro({}), bc=bc,
-                bc_records=bc, dataverse=build_dataverse(settings), crm_setup=crm_setup(settings),
-                clock=lambda: datetime.now(UTC))  # fmt: skip
-    get_default_units(deps)
-    get_default_price_list(deps)
+    deps = connector_deps(sandbox_settings)
     run_bc_to_crm(deps, MASTERS)  # the masters CRM accounts refer to are coupled
     return deps
-
-
-def clients(deps: Deps) -> tuple[BusinessCentralClient, DataverseClient]:
-    assert isinstance(deps.bc, BusinessCentralClient)
-    assert isinstance(deps.dataverse, DataverseClient)
-    return deps.bc, deps.dataverse
 
 
 def master(crm: DataverseClient, entity_set: str, code: str) -> str:
