@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
 from shared.adapters.business_central.client import BusinessCentralClient
+from shared.adapters.business_central.sales_documents import CompanionSalesDocuments
 from shared.adapters.business_central.wire import ERROR_CODES as BC_ERROR_CODES
 from shared.adapters.dataverse.client import DataverseClient, scope_for
 from shared.adapters.ecppro import EcpProClient
@@ -231,6 +232,7 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
         ecppro=build_ecppro(settings),
         bc=bc,
         bc_records=bc,
+        bc_sales=CompanionSalesDocuments(bc),
         invoice_options=invoice_options(settings),
         dataverse=build_dataverse(settings) if settings.dataverse_url.strip() else None,
         crm_setup=crm_setup(settings),

@@ -50,6 +50,7 @@ class Flow(StrEnum):
     CRM_BC_TO_CRM = "crm-bc-to-crm"
     CRM_TO_BC = "crm-crm-to-bc"
     CRM_MAPPING = "crm-mapping"
+    CRM_DOCUMENTS = "crm-documents"
 
 
 class Table(StrEnum):
@@ -71,3 +72,7 @@ class Table(StrEnum):
     CRM_CUSTOMERS = "crmcustomers"  # CRM Data: accounts staged for BC
     CRM_CONTACTS = "crmcontacts"  # CRM Data: person contacts staged for BC
     CRM_SHIP_TO_ADDRESSES = "crmshiptoaddresses"  # CRM Data: ship-to addresses staged for BC
+    CRM_SALES_QUOTES = "crmsalesquotes"  # CRM Data: quote headers staged for BC
+    CRM_SALES_QUOTE_LINES = "crmsalesquotelines"  # CRM Data: their lines (G/L for write-ins)
+    CRM_SALES_ORDERS = "crmsalesorders"  # CRM Data: confirmed order headers staged for BC
+    CRM_SALES_ORDER_LINES = "crmsalesorderlines"  # CRM Data: their lines

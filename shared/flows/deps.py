@@ -12,6 +12,7 @@ from shared.ports.bus import DeadLetters, MessageSender
 from shared.ports.business_central import BusinessCentral, BusinessCentralRecords
 from shared.ports.dataverse import Dataverse
 from shared.ports.ecppro import EcpProSource
+from shared.ports.sales_documents import BcSalesDocuments
 from shared.ports.store import StagingStore
 
 
@@ -49,4 +50,5 @@ class Deps:
     dataverse: Dataverse | None = None  # None where DATAVERSE_URL is not set
     bc_records: BusinessCentralRecords | None = None  # any entity set (the sync engine)
     crm_setup: CrmSetup = field(default_factory=CrmSetup)
+    bc_sales: BcSalesDocuments | None = None  # quotes and orders from CRM (companion API)
     crm_sync_overlap_seconds: float = 60.0
