@@ -73,6 +73,7 @@ HOST_SETTINGS = {
     "ECPPRO_STATUS_SYNC_SCHEDULE": "0 */30 * * * *",
     "CRM_BC_TO_CRM_SCHEDULE": "0 */2 * * * *",
     "CRM_CRM_TO_BC_SCHEDULE": "0 */5 * * * *",
+    "CRM_DOCUMENTS_SCHEDULE": "*/30 * * * * *",
     "ECPPRO_POST_SALES_DOCUMENTS": "true",
     "ECPPRO_CREATE_PURCHASE_INVOICE": "true",
     "ECPPRO_APPLY_COST_CENTRE_DIMENSION": "true",

@@ -138,3 +138,61 @@ def create_in_bc_command(entity: str, ids: tuple[str, ...]) -> None:
 
     result = guarded(lambda: create_in_bc(operator_deps(), entity, ids or None, errors=True))
     click.echo(json.dumps(result.as_dict()))
+
+
+@crm.group("documents")
+def documents_group() -> None:
+    """CRM quotes and orders → BC: run, CRM Data, Create in BC / Reprocess, G/L accounts."""
+
+
+@documents_group.command("run")
+@click.argument("entities", nargs=-1)
+def documents_run_command(entities: tuple[str, ...]) -> None:
+    """Stage and write quotes and/or orders now (ENTITIES: quotes, orders; none = both)."""
+    from shared.flows.crm_documents import run_documents
+
+    report = guarded(lambda: run_documents(operator_deps(), entities or None))
+    click.echo(json.dumps(report.as_dict()))
+
+
+@documents_group.command("list")
+@click.argument("entity")
+@click.option("--status", default=None, help="Only documents with this status.")
+def documents_list_command(entity: str, status: str | None) -> None:
+    """CRM Data: the staged quotes or orders with status, BC No. and error."""
+    from shared.flows.crm_documents import documents, staging_for
+
+    def rows() -> list[dict[str, object]]:
+        [doc] = documents([entity])
+        return [row.as_dict() for row in staging_for(operator_deps(), doc).rows(status=status)]
+
+    for row in guarded(rows):
+        click.echo(f"{row['number']:<22} rev {row['revision']:<2} {row['status']:<18} "
+                   f"{row['bcNo']:<12} {row['error'] or row['changedInBc']}")  # fmt: skip
+
+
+@documents_group.command("create-in-bc")
+@click.argument("entity")
+@click.argument("numbers", nargs=-1)
+def documents_create_command(entity: str, numbers: tuple[str, ...]) -> None:
+    """Create in BC / Reprocess: ENTITY's documents NUMBERS (CRM numbers), or every pending one."""
+    from shared.flows.crm_documents import process_documents
+
+    result = guarded(lambda: process_documents(operator_deps(), entity, numbers or None))
+    click.echo(json.dumps(result.as_dict()))
+
+
+@documents_group.command("gl-account")
+@click.argument("entity")
+@click.argument("number")
+@click.argument("line")
+@click.argument("account")
+def documents_gl_command(entity: str, number: str, line: str, account: str) -> None:
+    """Set the G/L account of write-in LINE (its CRM line id) of document NUMBER."""
+    from shared.flows.crm_documents import documents, staging_for
+
+    def set_it() -> dict[str, object]:
+        [doc] = documents([entity])
+        return staging_for(operator_deps(), doc).set_gl_account(number, line, account).as_dict()
+
+    click.echo(json.dumps(guarded(set_it)))

@@ -195,6 +195,9 @@ param crmBcToCrmSchedule string = '0 */2 * * * *'
 @description('NCRONTAB (6 fields, seconds first, UTC) of staging CRM\'s changes (accounts, contacts, ship-to addresses) and creating in BC the auto-synchronized ones. (CRM_CRM_TO_BC_SCHEDULE)')
 param crmCrmToBcSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB (6 fields, seconds first, UTC) of CRM quotes and orders to BC: stage what changed, write the pending ones, report changes made in BC. (CRM_DOCUMENTS_SCHEDULE)')
+param crmDocumentsSchedule string = '*/30 * * * * *'
+
 @description('How far before its watermark each sync reads again (clock skew, commit order). (CRM_SYNC_OVERLAP_SECONDS)')
 param crmSyncOverlapSeconds int = 60
 
@@ -793,6 +796,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'CRM_CRM_TO_BC_SCHEDULE'
           value: crmCrmToBcSchedule
+        }
+        {
+          name: 'CRM_DOCUMENTS_SCHEDULE'
+          value: crmDocumentsSchedule
         }
         {
           name: 'CRM_SYNC_OVERLAP_SECONDS'

@@ -281,6 +281,12 @@ class Settings(BaseSettings):
         "NCRONTAB (6 fields, seconds first, UTC) of staging CRM's changes (accounts, "
         "contacts, ship-to addresses) and creating in BC the auto-synchronized ones.",
     )
+    crm_documents_schedule: str = _setting(
+        "*/30 * * * * *",
+        "CRM_DOCUMENTS_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of CRM quotes and orders to BC: stage what "
+        "changed, write the pending ones, report changes made in BC.",
+    )
     crm_sync_overlap_seconds: float = _setting(
         60.0,
         "CRM_SYNC_OVERLAP_SECONDS",

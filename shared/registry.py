@@ -32,6 +32,7 @@ class Schedule(StrEnum):
     INVOICE_STATUS_SYNC = "ECPPRO_STATUS_SYNC_SCHEDULE"
     CRM_BC_TO_CRM = "CRM_BC_TO_CRM_SCHEDULE"
     CRM_TO_BC = "CRM_CRM_TO_BC_SCHEDULE"
+    CRM_DOCUMENTS = "CRM_DOCUMENTS_SCHEDULE"
 
     @property
     def binding(self) -> str:

@@ -24,6 +24,7 @@ DEMO_INVOICE_SETTINGS = {
     "ECPPRO_STATUS_SYNC_SCHEDULE": "0 */30 * * * *",
     "CRM_BC_TO_CRM_SCHEDULE": "0 */2 * * * *",
     "CRM_CRM_TO_BC_SCHEDULE": "0 */5 * * * *",
+    "CRM_DOCUMENTS_SCHEDULE": "*/30 * * * * *",
     # Back-off in seconds rather than minutes, and little retrying inside one attempt, so
     # the demo's outage is over in moments.
     "HUB_RETRY_FIRST_DELAY_SECONDS": "2",

@@ -97,3 +97,20 @@ class CreateInBcRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     ids: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class DocumentsRequest(BaseModel):
+    """Body of "Create in BC" / "Reprocess" for quotes or orders: the CRM numbers, none =
+    every pending document."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    numbers: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class GlAccountRequest(BaseModel):
+    """Body of "set the G/L account" of a write-in line on the CRM Data staging."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    gl_account: str = Field(alias="glAccount", min_length=1, max_length=20)
