@@ -10,7 +10,7 @@ completed by the next attempt (the lines have ids the hub chose).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -96,8 +96,4 @@ class BcSalesDocuments(Protocol):
 
     def changed_since(self, kind: SalesDocKind, since: datetime | None) -> Iterator[SalesDoc]:
         """Documents from CRM (a CRM id) changed in BC since `since`, with their lines."""
-        ...
-
-    def lines_of(self, kind: SalesDocKind, document_ids: Sequence[str]) -> dict[str, list[Any]]:
-        """Lines per document id (only for documents listed)."""
         ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,9 +109,6 @@ class FakeSalesDocuments:
         for doc in list(self.docs.values()):
             if doc["kind"] is kind and doc.get("crmId") and doc["lastModifiedDateTime"] > stamp:
                 yield self._doc(doc)
-
-    def lines_of(self, kind: SalesDocKind, document_ids: Sequence[str]) -> dict[str, list[Any]]:
-        return {i: list(self.docs[i]["lines"]) for i in document_ids if i in self.docs}
 
     # --- plumbing -------------------------------------------------------------------------
     def _line_write(self) -> None:

@@ -18,7 +18,7 @@ Quirks handled:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -140,14 +140,6 @@ class CompanionSalesDocuments:
         for row in self.client.odata.list(self._url(SETS[kind][0]), filter=condition,
                                           expand="lines"):  # fmt: skip
             yield _doc(kind, row)
-
-    def lines_of(self, kind: SalesDocKind, document_ids: Sequence[str]) -> dict[str, list[Any]]:
-        found: dict[str, list[Any]] = {}
-        for document_id in document_ids:
-            doc = self.get(kind, document_id)
-            if doc is not None:
-                found[document_id] = list(doc.lines)
-        return found
 
     # --- plumbing ---------------------------------------------------------------------------
     def _transactions(
