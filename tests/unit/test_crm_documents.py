@@ -282,3 +282,37 @@ def test_locked_documents_carry_the_lock_and_a_change_made_in_bc_is_reported() -
     run_documents(w.deps, ["quotes"])
     row = staging_for(w.deps, QUOTES).get("QUO-01001-A1B2")
     assert row.status == "Changed in BC" and "paymentTermsCode '30 DAYS' → '14 DAYS'" in row.notice
+
+
+def test_a_revision_keeps_the_gl_account_chosen_for_the_same_write_in() -> None:
+    w, bc = connector()
+    first = quote(w, "QUO-WI", lines=[write_in()])
+    run_documents(w.deps, ["quotes"])
+    staging = staging_for(w.deps, QUOTES)
+    [line] = staging.get("QUO-WI").lines
+    staging.set_gl_account("QUO-WI", line.crm_id, "6110")
+    run_documents(w.deps, ["quotes"])
+    w.crm.tables["quotes"][first]["statecode"] = 3
+    quote(w, "QUO-WI", revision=1, lines=[write_in(price=500)])
+    run_documents(w.deps, ["quotes"])
+    doc = only(bc, SalesDocKind.QUOTE)
+    assert [(x["lineObjectNumber"], x["unitPrice"]) for x in doc.lines] == [("6110", 500)]
+
+
+def test_operator_actions_name_what_is_wrong() -> None:
+    from shared.errors import NotFound, ValidationError
+
+    w, _ = connector()
+    quote(w, "QUO-OPS")
+    run_documents(w.deps, ["quotes"])
+    staging = staging_for(w.deps, QUOTES)
+    [line] = staging.get("QUO-OPS").lines
+    with pytest.raises(ValidationError, match="takes no G/L account"):
+        staging.set_gl_account("QUO-OPS", line.crm_id, "6110")
+    with pytest.raises(NotFound, match="QUO-NONE"):
+        staging.set_gl_account("QUO-NONE", line.crm_id, "6110")
+    with pytest.raises(ValidationError, match="QUO-NONE") as refused:
+        process_documents(w.deps, "quotes", ["QUO-NONE"])
+    assert refused.value.field == "numbers"
+    with pytest.raises(ValidationError, match="unknown document type 'invoices'"):
+        process_documents(w.deps, "invoices")
