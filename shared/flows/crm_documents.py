@@ -30,10 +30,18 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shared.domain.crm import CrmSetup
-from shared.entities.documents import DOCUMENTS, ORDERS, QUOTES, DocumentMap
+from shared.entities.documents import (
+    DOCUMENTS,
+    ORDER_HEADER,
+    ORDERS,
+    QUOTE_HEADER,
+    QUOTES,
+    DocumentMap,
+)
 from shared.errors import (
     ConfigurationError,
     FatalError,
@@ -53,6 +61,7 @@ from shared.sync.couplings import Coupling, Couplings, key_of
 from shared.sync.document_staging import DocumentStaging, StagedDocument, is_write_in
 from shared.sync.maps import Direction, Lookup, MappingProblem
 from shared.sync.planner import Filtered, Wait, map_payload
+from shared.sync.sides import parse_modified
 from shared.sync.watermarks import Watermarks
 
 ID_NAMESPACE = uuid.UUID("6f1d3c52-8a47-4f0e-9d61-2c5b7e9a0f13")
@@ -424,8 +433,6 @@ def _descriptions(text: str, label: str, record: str) -> dict[str, str]:
 
 def _integrated(doc: SalesDoc) -> dict[str, Any]:
     """The values the hub wrote and BC keeps, as BC answered them (header and CRM lines)."""
-    from shared.entities.documents import ORDER_HEADER, QUOTE_HEADER
-
     header_map = QUOTE_HEADER if doc.kind is SalesDocKind.QUOTE else ORDER_HEADER
     keys = [f.target for f in header_map.fields] + [lk.target for lk in header_map.lookups]
     header = {k: _norm(doc.header.get(k)) for k in keys if k != "crmId"}
@@ -478,9 +485,7 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _modified(doc: SalesDoc) -> Any:
-    from shared.sync.sides import parse_modified
-
+def _modified(doc: SalesDoc) -> datetime | None:
     return parse_modified(doc.header.get("lastModifiedDateTime"))
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from shared.errors import NotFound, ValidationError
 from shared.ports.store import Entity, StagingStore
+from shared.sync.staging import row_filter
 
 PARTITION = "staged"
 WAITING_STATUSES = frozenset({"Waiting", "Needs G/L Account"})
@@ -118,12 +119,8 @@ class DocumentStaging:
     def rows(
         self, *, pending: bool | None = None, status: str | None = None
     ) -> Iterator[StagedDocument]:
-        where: dict[str, Any] = {}
-        if pending is not None:
-            where["Pending"] = pending
-        if status is not None:
-            where["Status"] = status
-        for entity in self.store.query(self.table, partition=PARTITION, where=where or None):
+        where = row_filter(pending=pending, status=status)
+        for entity in self.store.query(self.table, partition=PARTITION, where=where):
             yield _document(entity)
 
     def get(self, number: str, *, lines: bool = True) -> StagedDocument:

@@ -97,12 +97,8 @@ class CrmStaging:
     def rows(
         self, *, pending: bool | None = None, status: str | None = None
     ) -> Iterator[StagedRow]:
-        where: dict[str, Any] = {}
-        if pending is not None:
-            where["Pending"] = pending
-        if status is not None:
-            where["Status"] = status
-        for entity in self.store.query(self.table, partition=PARTITION, where=where or None):
+        where = row_filter(pending=pending, status=status)
+        for entity in self.store.query(self.table, partition=PARTITION, where=where):
             yield _row(entity)
 
     def get(self, crm_id: str) -> StagedRow:
@@ -155,6 +151,16 @@ class CrmStaging:
             return _row(self.store.get(self.table, PARTITION, crm_id))
         except NotFound:
             return None
+
+
+def row_filter(*, pending: bool | None, status: str | None) -> dict[str, Any] | None:
+    """The store filter for staged rows: pending or not, of one status (None: any)."""
+    where: dict[str, Any] = {}
+    if pending is not None:
+        where["Pending"] = pending
+    if status is not None:
+        where["Status"] = status
+    return where or None
 
 
 class StagedSource:
