@@ -40,3 +40,10 @@ def test_the_readme_entity_table_lists_every_registered_entity() -> None:
     section = text.split("## CRM ⇄ BC: the entity-sync engine", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE))
     assert listed == set(BY_NAME) | set(DOCUMENTS)
+
+
+def test_document_lookups_name_coupled_entities() -> None:
+    coupled = {e.coupled_as for e in ENTITIES} | {"salespersons", "currencies"}  # Map CRM Data
+    for document in DOCUMENTS.values():
+        for entity_map in (document.header, document.line):
+            assert set(entity_map.depends_on) <= coupled, entity_map.name
