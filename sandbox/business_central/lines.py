@@ -17,7 +17,8 @@ BC behaviour reproduced:
 - `sequence` is the next multiple of 10000 unless given; two lines with one sequence →
   400; `documentId`, `sequence` and `lineObjectNumber` cannot change later,
 - amounts: quantity × price − discount (a `discountPercent` sets the discount), no tax;
-  every line write recomputes the document's totals (and so its ETag); an order line's
+  every line write recomputes the document's totals (and so its ETag and
+  `lastModifiedDateTime`, even when the totals stay as they were); an order line's
   `shipQuantity` and `invoiceQuantity` follow its quantity unless given,
 - a new line gets its document's dimensions, plus the item's default dimensions,
 - nothing can be added, changed or removed on a posted document.
@@ -112,9 +113,9 @@ def recompute_totals(store: EntityStore, kind: DocumentKind, header_id: str) -> 
                       "totalAmountIncludingTax": total}  # fmt: skip
     if kind is SALES_INVOICE:
         totals["remainingAmount"] = total
-    header, _ = store.get(kind.header_set, header_id)
-    if any(header.get(name) != value for name, value in totals.items()):
-        store.update(kind.header_set, header_id, totals)
+    # Always written: the header's lastModifiedDateTime (and ETag) moves with its lines, as
+    # the APIV2 entity buffers' do (their aggregators modify them on every line change).
+    store.update(kind.header_set, header_id, totals)
 
 
 def _line_type(fields: Mapping[str, Any]) -> str:
