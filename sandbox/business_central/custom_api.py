@@ -3,7 +3,9 @@
 Route `/v2.0/{tenant}/{environment}/api/ecppro/hub/v1.0/companies({id})/...`, same token
 audience as BC, its own `$batch`. The purchase document sets are here; the connector's
 masters, views and ledgers are in `business_central_companion_masters`, `_companion_views`
-and `_ledgers`, wired in `business_central_registry`. Entity sets here:
+and `_ledgers`, its customer and contact pages in `_crm_customers` and `_crm_contacts`,
+its quotes and orders in `_crm_sales` (with `_crm_locks`, `_archives`, `_no_series`), all
+wired in `business_central_registry`. Entity sets here:
 
 - `purchaseDocuments` (read-only): unposted and posted purchase invoices and credit memos
   with the "Posting No." that the standard API hides (`postingNumber`); bound action

@@ -14,7 +14,10 @@ and live in `business_central_document_schemas`. Quirks kept:
   those have dimensions too (the companion API reaches them); a dimension set line is
   addressed by its dimension's id under its parent,
 - `shortcutDimension1Code`/`2Code` show the document's values of the two global
-  dimensions (here DEPARTMENT and AREA).
+  dimensions (here DEPARTMENT and AREA),
+- quotes and orders keep, hidden, the Sales Header and Sales Line fields that only the
+  companion API's `crmSalesQuotes`/`crmSalesOrders` show (`business_central_crm_sales`):
+  No. Series, Name 2, Work Description, the connector's CRM fields and lock.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from dataclasses import dataclass, field
 
 from sandbox.business_central.dialect import dialog
 from sandbox.business_central.document_schemas import HEADERS, LINES
-from sandbox.business_central.schema import EMPTY_GUID as EMPTY_GUID
 from sandbox.business_central.schema import (
+    BLANK_DATE,
     EntitySchema,
     code,
     enum,
@@ -33,6 +36,7 @@ from sandbox.business_central.schema import (
     ro,
     text,
 )
+from sandbox.business_central.schema import EMPTY_GUID as EMPTY_GUID
 from sandbox.catalog import stable_id
 from sandbox.odata.spec import EntitySetSpec
 
@@ -110,6 +114,18 @@ PURCHASE_CREDIT_MEMO = DocumentKind(
 POSTABLE = (SALES_INVOICE, SALES_CREDIT_MEMO, PURCHASE_INVOICE, PURCHASE_CREDIT_MEMO)
 KINDS = (SALES_QUOTE, SALES_ORDER, *POSTABLE)
 CRM_DOCUMENTS = frozenset({"salesQuotes", "salesOrders", "salesInvoices"})  # carry a CRM id
+# Sales Header fields no v2.0 page shows, written through the companion API (crm_sales).
+# "CRM Complete" starts true (its InitValue): only the connector holds a document back.
+CRM_HEADER_FIELDS: Mapping[str, Mapping[str, object]] = {
+    kind_set: {
+        "noSeriesCode": "", "crmRevisionNumber": 0, "customerName2": "",
+        "shippingAgentCode": "", "locationCode": "", "shipToCode": "", "workDescription": "",
+        "yourReference": "", "crmLocked": False, "crmComplete": True, **extra,
+    }
+    for kind_set, extra in (("salesQuotes", {"requestedDeliveryDate": BLANK_DATE}),
+                            ("salesOrders", {"quoteNumber": ""}))
+}  # fmt: skip
+CRM_LINE_FIELDS: Mapping[str, object] = {"crmLineId": EMPTY_GUID}  # Sales Line, the CRM line
 BY_HEADER = {kind.header_set: kind for kind in KINDS}
 BY_LINES = {kind.line_set: kind for kind in KINDS}
 BY_CAPTION = {kind.caption: kind for kind in KINDS}
@@ -120,9 +136,10 @@ def header_schema(kind: DocumentKind) -> EntitySchema:
     navigations = (
         (kind.line_set, DIMENSION_SET_LINES) if kind.api_dimension_lines else (kind.line_set,)
     )
-    hidden: dict[str, str] = {"postingNumber": ""} if kind.postable else {}
+    hidden: dict[str, object] = {"postingNumber": ""} if kind.postable else {}
     if kind.header_set in CRM_DOCUMENTS:
         hidden["crmId"] = EMPTY_GUID
+    hidden.update(CRM_HEADER_FIELDS.get(kind.header_set, {}))
     return EntitySchema(
         kind.header_set, kind.header_set[:-1], HEADERS[kind.header_set], hidden=hidden,
         navigations=navigations,
@@ -131,9 +148,10 @@ def header_schema(kind: DocumentKind) -> EntitySchema:
 
 def line_schema(kind: DocumentKind) -> EntitySchema:
     navigations = (DIMENSION_SET_LINES,) if kind.api_dimension_lines else ()
+    hidden = CRM_LINE_FIELDS if kind.header_set in CRM_HEADER_FIELDS else {}
     return EntitySchema(
         kind.line_set, kind.line_set[:-1], LINES[kind.line_set], modified=False,
-        navigations=navigations,
+        navigations=navigations, hidden=hidden,
     )  # fmt: skip
 
 

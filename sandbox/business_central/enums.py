@@ -116,6 +116,9 @@ ENUMS: Mapping[str, tuple[str, ...]] = {
         "Reminder",
         "Refund",
     ),
+    # companion API: crmSalesQuoteLines/crmSalesOrderLines.lineType, v2.0's values for the
+    # Sales Line types the connector writes (Comment is Type " ", Account is G/L Account)
+    "crmSalesLineType": ("Comment", "Account", "Item"),
     # companion API: crmIds.entitySet, the integrated tables of the connector
     "crmEntitySet": (
         "customers",

@@ -7,7 +7,11 @@ BC behaviour reproduced:
 - document date and posting date default to today, the due date (orders have none) to
   30 days after the document date; dates must be `YYYY-MM-DD`,
 - `number` comes from the kind's number series (S-QUO1001, S-ORD1001, S-INV1001,
-  S-CR1001, P-INV1001, P-CR1001...), `status` is Draft; a client may choose the `id`,
+  S-CR1001, P-INV1001, P-CR1001...; `business_central_no_series` keeps the counters),
+  `status` is Draft; a client may choose the `id`. The companion API may give the No.
+  (`crmSalesQuotes`): one the document type already has → 400
+  `Internal_EntityWithSameKeyExists` "The record in table Sales Header already exists.
+  Identification fields and values: Document Type='Quote',No.='S-QUO1001'",
 - a POST may nest the lines (and dimension set lines): one deep insert, all or nothing,
 - the document starts with the customer's or vendor's default dimensions,
 - a credit memo's `invoiceId` (or `invoiceNumber`) must name a posted invoice
@@ -60,6 +64,7 @@ from sandbox.business_central.documents import (
     line_schema,
 )
 from sandbox.business_central.lines import LineRules
+from sandbox.business_central.no_series import draw
 from sandbox.business_central.schema import nested_bodies
 from sandbox.odata.store import EntityStore, EtagMismatch, Record
 
@@ -68,7 +73,18 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def next_number(store: EntityStore, prefix: str) -> str:
-    return f"{prefix}{store.next_number(prefix, 1001)}"
+    return draw(store, prefix)
+
+
+def check_free_number(store: EntityStore, kind: DocumentKind, number: str) -> None:
+    """(Document Type, No.) is the Sales/Purchase Header's primary key."""
+    if any(row["number"] == number for row, _ in store.find(kind.header_set, "number", number)):
+        side, document_type = kind.caption.split(" ", 1)
+        raise bc_error(
+            400, "Internal_EntityWithSameKeyExists",
+            f"The record in table {side} Header already exists. Identification fields and "
+            f"values: Document Type='{document_type}',No.='{number}'",
+        )  # fmt: skip
 
 
 def applies_to_fields(store: EntityStore, kind: DocumentKind, fields: Mapping[str, Any]) -> Record:
@@ -130,7 +146,10 @@ class HeaderRules:
         self.lines = LineRules(store)
         self.dimensions = DimensionLineRules(store)
 
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
+    def insert(
+        self, name: str, record: Mapping[str, Any], *, number: str | None = None
+    ) -> tuple[Record, str]:
+        """A new document; `number` given (the companion API) instead of the kind's series."""
         kind = BY_HEADER[name]
         lines = nested_bodies(line_schema(kind), record.get(kind.line_set) or [])
         dimensions = nested_bodies(
@@ -142,10 +161,16 @@ class HeaderRules:
         header = {**copied_fields(kind, party), **fields, **party_fields(kind, party),
                   **currency_fields(self.store, fields, party["currencyCode"]),
                   **date_fields(kind, fields, {}), **applies_to_fields(self.store, kind, fields),
-                  "id": guid_or_new(fields.get("id")),
-                  "number": next_number(self.store, kind.draft_prefix), "status": DRAFT}  # fmt: skip
+                  "id": guid_or_new(fields.get("id")), "status": DRAFT}  # fmt: skip
+        if number is None:
+            header.update(number=next_number(self.store, kind.draft_prefix),
+                          noSeriesCode=kind.draft_prefix)  # fmt: skip
+        else:
+            header["number"] = number
+        check_free_number(self.store, kind, header["number"])
         spec = header_spec(kind)
-        self.store.insert(name, {k: v for k, v in header.items() if spec.known(k)})
+        self.store.insert(name, {k: v for k, v in header.items()
+                                 if spec.known(k) or k in spec.hidden})  # fmt: skip
         defaults = default_dimension_lines(self.store, PARTY[kind.side][1], party["id"])
         copy_dimension_lines(self.store, defaults, kind.caption, header["id"])
         for body in dimensions:

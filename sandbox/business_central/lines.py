@@ -118,7 +118,7 @@ def recompute_totals(store: EntityStore, kind: DocumentKind, header_id: str) -> 
     store.update(kind.header_set, header_id, totals)
 
 
-def _line_type(fields: Mapping[str, Any]) -> str:
+def line_type_of(fields: Mapping[str, Any]) -> str:
     """The line type given (the schema checked it against its enum), or the one BC infers."""
     line_type = fields.get("lineType")
     if line_type is None:
@@ -144,7 +144,7 @@ def _find(store: EntityStore, entity_set: str, table: str, by_id: Any, by_number
 
 def resolve_object(store: EntityStore, kind: DocumentKind, fields: Mapping[str, Any]) -> Record:
     """lineType, the item or account it names, and what BC fills in from that record."""
-    line_type = _line_type(fields)
+    line_type = line_type_of(fields)
     if line_type == "Comment":
         return {"lineType": line_type, "lineObjectNumber": "", "itemId": EMPTY_GUID,
                 "accountId": EMPTY_GUID}  # fmt: skip

@@ -11,6 +11,12 @@
 | companion | crmIds, inventoryPostingGroupSettings | PATCH only: views of fields on other records |
 | companion | purchaseDocuments, configurationTemplates, customerLedgerEntries, locationInventories | read-only (405) |
 | companion | purchaseCreditMemoLineDimensions | GET, POST, DELETE |
+| companion | crmSalesQuotes, crmSalesOrders, their lines | views of v2.0 quotes, orders and lines, written through their rules; `archive` |
+| companion | salesDocumentArchives (+ lines), noSeries | read-only (405) |
+
+v2.0's writes to quotes, orders and their lines pass the connector's lock
+(`business_central_crm_locks`), and its `makeOrder`, `makeInvoice` and `shipAndInvoice`
+wait for `crmComplete`; the companion API writes to the same records unlocked.
 
 Reads of customers and items go through views that add what BC computes on read
 (`balanceDue`, `taxAreaDisplayName`, `inventory`).
@@ -23,6 +29,7 @@ from functools import partial
 from typing import Any
 
 from sandbox.business_central import companion_views as views
+from sandbox.business_central.archives import ARCHIVE_LINES, ARCHIVES
 from sandbox.business_central.companion_masters import SHIP_TO, ShipToRules, companion_master_sets
 from sandbox.business_central.contacts import CONTACTS, CONTACTS_SCHEMA, ContactRules, contact_rows
 from sandbox.business_central.crm_contacts import (
@@ -39,6 +46,21 @@ from sandbox.business_central.crm_customers import (
     crm_customer_lookup,
     crm_customer_rows,
 )
+from sandbox.business_central.crm_locks import LockedHeaderRules, LockedLineRules, require_complete
+from sandbox.business_central.crm_sales import (
+    BY_CRM_HEADER,
+    CRM_KINDS,
+    CrmSalesLineRules,
+    CrmSalesRules,
+    archive_document,
+    crm_header_lookup,
+    crm_header_rows,
+    crm_line_lookup,
+    crm_line_rows,
+    crm_lines_of,
+    crm_sales_sets,
+)
+from sandbox.business_central.crm_sales import NAVIGATIONS as CRM_NAVIGATIONS
 from sandbox.business_central.custom_api import (
     LINE_DIMENSIONS,
     PURCHASE_DOCUMENTS,
@@ -51,9 +73,12 @@ from sandbox.business_central.custom_api import (
 from sandbox.business_central.documents import (
     DIMENSION_SET_LINES,
     KINDS,
+    NAVIGATIONS,
     POSTABLE,
     SALES_INVOICE,
     SALES_ORDER,
+    SALES_QUOTE,
+    Navigation,
     document_schemas,
 )
 from sandbox.business_central.finance_seed import finance_sets
@@ -79,6 +104,7 @@ from sandbox.business_central.master_rules import (
     with_inventory,
 )
 from sandbox.business_central.masters import master_sets
+from sandbox.business_central.no_series import NO_SERIES, no_series_sets
 from sandbox.business_central.posting import post_document
 from sandbox.business_central.sales_documents import make_from_quote, send_quote, ship_and_invoice
 from sandbox.business_central.schema import EntitySchema
@@ -93,18 +119,22 @@ CODE_TABLES = (
 COMPANION_SETS = frozenset({
     PURCHASE_DOCUMENTS, LINE_DIMENSIONS, "shippingAgents", "configurationTemplates", SHIP_TO,
     LEDGER_ENTRIES, LOCATION_INVENTORIES, views.CRM_IDS, views.POSTING_GROUP_SETTINGS,
-    CRM_CUSTOMERS, CRM_CONTACTS,
+    CRM_CUSTOMERS, CRM_CONTACTS, *BY_CRM_HEADER, *(crm.line_set for crm in CRM_KINDS),
+    ARCHIVES, NO_SERIES,
 })  # fmt: skip
+HIDDEN_SETS = frozenset({ARCHIVE_LINES})  # reached only as salesDocumentArchives' lines
 STANDARD_READ_ONLY = frozenset({
     "accounts", "dimensions", "dimensionValues", "defaultDimensions",
     "generalProductPostingGroups", "inventoryPostingGroups",
 })  # fmt: skip
 COMPANION_READ_ONLY = frozenset({
     PURCHASE_DOCUMENTS, "configurationTemplates", LEDGER_ENTRIES, LOCATION_INVENTORIES,
+    ARCHIVES, ARCHIVE_LINES, NO_SERIES,
 })  # fmt: skip
 COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
 COMPANION_NO_DELETE = frozenset({CRM_CUSTOMERS, CRM_CONTACTS})
 View = Callable[[], list[tuple[Record, str]]]
+ChildView = Callable[[str], list[tuple[Record, str]]]
 Lookup = Callable[[str], tuple[Record, str] | None]
 Action = Callable[[str], None]
 
@@ -116,6 +146,7 @@ def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
         *((schema, []) for schema in document_schemas()), *ledger_sets(),
         *companion_master_sets(), *views.companion_view_sets(), *custom_document_sets(),
         (CRM_CUSTOMERS_SCHEMA, []), (CRM_CONTACTS_SCHEMA, []),  # views of customers, contacts
+        *crm_sales_sets(), *no_series_sets(),
     ]  # fmt: skip
     return [(schema, [{**schema.blanks(), **row} for row in rows]) for schema, rows in sets]
 
@@ -124,9 +155,14 @@ def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWri
     """The writer of each set that has BC rules (the others write to the store as given)."""
     codes = CodeTableRules(store)
     customers, contacts = PartyRules(store, CUSTOMER_REFERENCES), ContactRules(store)
+    crm_lines = CrmSalesLineRules(store, headers.lines)
     return {
         **{kind.header_set: headers for kind in KINDS},
         **{kind.line_set: headers.lines for kind in KINDS},
+        **{crm.kind.header_set: LockedHeaderRules(store, headers) for crm in CRM_KINDS},
+        **{crm.kind.line_set: LockedLineRules(store, headers.lines) for crm in CRM_KINDS},
+        **{crm.header_set: CrmSalesRules(store, headers, crm_lines) for crm in CRM_KINDS},
+        **{crm.line_set: crm_lines for crm in CRM_KINDS},
         DIMENSION_SET_LINES: headers.dimensions,
         LINE_DIMENSIONS: LineDimensionRules(store),
         **dict.fromkeys(CODE_TABLES, codes),
@@ -159,6 +195,8 @@ def companion_lookups(store: EntityStore) -> Mapping[str, Lookup]:
         views.POSTING_GROUP_SETTINGS: partial(views.posting_group_setting_row, store),
         CRM_CUSTOMERS: partial(crm_customer_lookup, store),
         CRM_CONTACTS: partial(crm_contact_lookup, store),
+        **{crm.header_set: partial(crm_header_lookup, store, crm) for crm in CRM_KINDS},
+        **{crm.line_set: partial(crm_line_lookup, store, crm) for crm in CRM_KINDS},
     }
 
 
@@ -171,7 +209,19 @@ def companion_views(store: EntityStore) -> Mapping[str, View]:
         LEDGER_ENTRIES: partial(open_entries, store),
         CRM_CUSTOMERS: partial(crm_customer_rows, store),
         CRM_CONTACTS: partial(crm_contact_rows, store),
+        **{crm.header_set: partial(crm_header_rows, store, crm) for crm in CRM_KINDS},
+        **{crm.line_set: partial(crm_line_rows, store, crm) for crm in CRM_KINDS},
     }
+
+
+def navigations() -> Mapping[tuple[str, str], Navigation]:
+    """v2.0's navigations and the companion API's (`lines` of its documents and archives)."""
+    return {**NAVIGATIONS, **CRM_NAVIGATIONS}
+
+
+def child_views(store: EntityStore) -> Mapping[str, ChildView]:
+    """Rows of view sets reached through a navigation, under one parent."""
+    return {crm.line_set: partial(crm_lines_of, store, crm) for crm in CRM_KINDS}
 
 
 def standard_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[str, str], Action]:
@@ -179,16 +229,21 @@ def standard_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[
         (kind.header_set, "post"): partial(post_document, store, kind) for kind in POSTABLE
     }
     actions[("salesQuotes", "send")] = partial(send_quote, store)
-    actions[("salesQuotes", "makeOrder")] = partial(make_from_quote, store, headers, SALES_ORDER)
-    actions[("salesQuotes", "makeInvoice")] = partial(
-        make_from_quote, store, headers, SALES_INVOICE
+    for name, target in (("makeOrder", SALES_ORDER), ("makeInvoice", SALES_INVOICE)):
+        actions[("salesQuotes", name)] = require_complete(
+            store, SALES_QUOTE, partial(make_from_quote, store, headers, target)
+        )
+    actions[("salesOrders", "shipAndInvoice")] = require_complete(
+        store, SALES_ORDER, partial(ship_and_invoice, store, headers)
     )
-    actions[("salesOrders", "shipAndInvoice")] = partial(ship_and_invoice, store, headers)
     return actions
 
 
 def companion_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[str, str], Action]:
-    return {(PURCHASE_DOCUMENTS, "forceDelete"): partial(force_delete, store, headers)}
+    return {
+        (PURCHASE_DOCUMENTS, "forceDelete"): partial(force_delete, store, headers),
+        **{(crm.header_set, "archive"): partial(archive_document, store, crm) for crm in CRM_KINDS},
+    }
 
 
 def schemas(sets: list[tuple[EntitySchema, list[Record]]]) -> dict[str, EntitySchema]:

@@ -38,6 +38,7 @@ from sandbox.odata.query import QueryError, QueryOptions, parse_options
 from sandbox.odata.store import EntitySetSpec, Record
 
 View = Callable[[], list[tuple[Record, str]]]
+ChildView = Callable[[str], list[tuple[Record, str]]]  # a view's rows under one parent id
 Lookup = Callable[[str], tuple[Record, str] | None]
 Action = Callable[[str], None]
 ACTION_PREFIX = "Microsoft.NAV."
@@ -90,11 +91,22 @@ def _inner_options(text: str) -> dict[str, str]:
 
 
 class Router:
-    """Turns a path below a company into an engine call, a navigation or an action."""
+    """Turns a path below a company into an engine call, a navigation or an action.
 
-    def __init__(self, engine: ODataEngine) -> None:
+    `navigations` are v2.0's (documents.NAVIGATIONS) and the companion API's; a child set
+    that is a view (the companion's `crmSalesQuotes(id)/lines`) gets its rows under one
+    parent from `child_views`.
+    """
+
+    def __init__(
+        self, engine: ODataEngine,
+        navigations: Mapping[tuple[str, str], Navigation] = NAVIGATIONS,
+        child_views: Mapping[str, ChildView] | None = None,
+    ) -> None:  # fmt: skip
         self.engine = engine
         self.engine.expander = self.expand
+        self.navigations = navigations
+        self.child_views: Mapping[str, ChildView] = child_views or {}
 
     def handle(
         self, request: Request, surface: ApiSurface, base: str,
@@ -117,10 +129,12 @@ class Router:
             parent, _, _ = self.engine.locate(spec, target, self.engine.key(spec, key))
             if child.startswith(ACTION_PREFIX):
                 return self._action(request, surface, target.entity_set, child, parent)
-            navigation = NAVIGATIONS.get((target.entity_set, child))
+            navigation = self.navigations.get((target.entity_set, child))
             if navigation is None:
                 raise self.engine.dialect.unknown_segment(child)
-            target = _child_target(target, key, navigation, child, parent)
+            target = _child_target(
+                target, key, navigation, child, parent, self._child_source(navigation, parent)
+            )
             key = child_key
         return self._dispatch(request, surface, target, key)
 
@@ -154,7 +168,7 @@ class Router:
     # --- $expand ----------------------------------------------------------------------
     def expand(self, spec: EntitySetSpec, pairs: list[tuple[Record, Record]], text: str) -> None:
         for name, inner in split_expand(text):
-            navigation = NAVIGATIONS.get((spec.name, name))
+            navigation = self.navigations.get((spec.name, name))
             if navigation is None:
                 raise self.engine.dialect.bad_query(
                     f"Could not find a property named '{name}' on type '{spec.entity_type}'."
@@ -170,12 +184,19 @@ class Router:
     def _children(
         self, spec: EntitySetSpec, navigation: Navigation, parent: Record, options: QueryOptions
     ) -> list[Record]:
-        target = Target(spec.name, "", "", scope=navigation.scope(str(parent["id"])))
+        target = Target(
+            spec.name, "", "", scope=navigation.scope(str(parent["id"])),
+            source=self._child_source(navigation, parent),
+        )  # fmt: skip
         rows = self.engine.rows(target)
         if options.filter is not None:
             rows = [item for item in rows if options.filter.matches(item[0])]
         rows.sort(key=lambda item: (item[0].get("sequence", 0), str(item[0].get("code", ""))))
         return self.engine.render_rows(spec, rows, options)
+
+    def _child_source(self, navigation: Navigation, parent: Record) -> View | None:
+        view = self.child_views.get(navigation.child)
+        return partial(view, str(parent["id"])) if view is not None else None
 
 
 def _context(base: str, path: str) -> str:
@@ -184,15 +205,16 @@ def _context(base: str, path: str) -> str:
 
 
 def _child_target(
-    parent: Target, key: str, navigation: Navigation, name: str, parent_row: Record
-) -> Target:
+    parent: Target, key: str, navigation: Navigation, name: str, parent_row: Record,
+    source: View | None = None,
+) -> Target:  # fmt: skip
     parent_id = str(parent_row["id"])
     # Dimension set lines are named by their dimension's id, unique only under one parent.
     storage_key = partial(dimension_line_key, parent_id) if navigation.url_key else None
     return Target(
         navigation.child, f"{parent.collection_url}({key})/{name}",
         f"{parent.context_url}({key})/{name}", scope=navigation.scope(parent_id),
-        url_key=navigation.url_key, storage_key=storage_key,
+        url_key=navigation.url_key, storage_key=storage_key, source=source,
     )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ with an empty body → 204 No Content. BC behaviour reproduced:
   e-mail,
 - `makeOrder` and `makeInvoice` create an order (S-ORD…) or a draft invoice with the
   quote's customer, addresses, terms, lines and dimensions, then delete the quote, as
-  BC does with a quote it converted; the new document's dates are today's,
+  BC does with a quote it converted; the new document's dates are today's, and an order
+  keeps the quote's No. as "Quote No." (`quoteNumber` in the companion `crmSalesOrders`),
 - `shipAndInvoice` posts the order as BC posts a sales order: a posted sales invoice
   (PS-INV…, `status` Open) with the order's header, lines and dimensions, its
   `orderId`/`orderNumber` naming the order, the order's document and posting dates, and a
@@ -85,7 +86,10 @@ def send_quote(store: EntityStore, quote_id: str) -> None:
 def make_from_quote(
     store: EntityStore, headers: HeaderRules, target: DocumentKind, quote_id: str
 ) -> None:
-    copy_document(store, headers, SALES_QUOTE, quote_id, target)
+    quote, _ = store.get(SALES_QUOTE.header_set, quote_id)
+    created = copy_document(store, headers, SALES_QUOTE, quote_id, target)
+    if target is SALES_ORDER:  # Sales-Quote to Order keeps the quote's No. as "Quote No."
+        store.update(SALES_ORDER.header_set, created["id"], {"quoteNumber": quote["number"]})
     headers.delete(SALES_QUOTE.header_set, quote_id)
 
 

@@ -6,7 +6,10 @@ Routes (below `/v2.0/{tenant}/{environment}/`):
   `.../{set}({id})/Microsoft.NAV.<action>` (post; quotes' send, makeOrder, makeInvoice;
   orders' shipAndInvoice) and `api/v2.0/$batch`; the company may also be
   given as `?company=` (id or name) or a `Company` header (name),
-- `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md).
+- `api/ecppro/hub/v1.0/...` and its `$batch`: the companion API (BC_CUSTOM_API.md), with
+  its own navigations (`crmSalesQuotes({id})/lines`, `salesDocumentArchives({id})/lines`)
+  and bound actions (`purchaseDocuments`' forceDelete, `crmSalesQuotes`' and
+  `crmSalesOrders`' archive).
 
 The sandbox's own routes: `/_sandbox/faults`, `/_sandbox/stats` (every simulator) and
 `GET|POST|DELETE /_sandbox/limits` (the OData limits per user, `sandbox.business_central.limits`).
@@ -16,7 +19,8 @@ BC_SIMULATOR.md): the masters the connector needs (customers, vendors, items, co
 currencies and the code tables), G/L accounts and dimensions, the six document kinds with
 their lines and dimension set lines, and the companion API's sets. Each set's properties
 are a schema (`business_central_schema`); BC's rules for documents live in
-`business_central_headers`, `_lines`, `_dimensions`, `_posting` and `_sales_documents`,
+`business_central_headers`, `_lines`, `_dimensions`, `_posting`, `_sales_documents`,
+`_no_series` and, for documents from CRM, `_crm_sales` and `_crm_locks`,
 for masters in `_master_rules`, `_contacts` and `_relations`; the OData behaviour in
 `business_central_dialect`.
 
@@ -121,7 +125,7 @@ class BusinessCentralSimulator(Simulator):
             self.state.register(schema.spec(), rows)
         self.writes = BusinessCentralWrites(self.state)
         self.engine = ODataEngine(self.state, self.dialect, self.writes)
-        self.router = Router(self.engine)
+        self.router = Router(self.engine, registry.navigations(), registry.child_views(self.state))
         self.admin = BusinessCentralAdmin(self.state)
         self.limits = OperationalLimits()
         self.standard_api, self.custom_api = self._surfaces()
@@ -130,7 +134,7 @@ class BusinessCentralSimulator(Simulator):
     def _surfaces(self) -> tuple[ApiSurface, ApiSurface]:
         store, headers = self.state, self.writes.headers
         standard = ApiSurface(
-            STANDARD_API_PATH, excluded=registry.COMPANION_SETS,
+            STANDARD_API_PATH, excluded=registry.COMPANION_SETS | registry.HIDDEN_SETS,
             read_only=registry.STANDARD_READ_ONLY,
             nested_only={DIMENSION_SET_LINES: "You must get to the parent first to get to "
                                               "the dimension set line."},
