@@ -68,6 +68,9 @@ ID_NAMESPACE = uuid.UUID("6f1d3c52-8a47-4f0e-9d61-2c5b7e9a0f13")
 IDS_PER_QUERY = 15  # header ids per lines query (`or`-joined, well under URL limits)
 INVALID_DELTA_TOKEN = "0x80044352"
 DESCRIPTION, DESCRIPTION_2 = 100, 50
+DATES = frozenset({"documentDate", "postingDate", "requestedDeliveryDate"})
+AMOUNTS = frozenset({"quantity", "unitPrice", "lineDiscountAmount"})  # no Edm.Decimal is ""
+BLANK_DATE = "0001-01-01"  # BC's blank date: an empty string is no Edm.Date
 LINE_KEYS = ("lineType", "lineObjectNumber", "description", "description2", "quantity",
              "unitOfMeasureCode", "unitPrice", "lineDiscountAmount")  # fmt: skip
 
@@ -287,7 +290,8 @@ class _Processor:
         header = self._map(doc.header, source, label)
         if isinstance(header, str):
             return header
-        header = {k: "" if v is None else v for k, v in header.items()}
+        header = {k: (BLANK_DATE if k in DATES else "") if v in (None, "") else v
+                  for k, v in header.items()}  # fmt: skip
         header["crmLocked"] = doc.locked(self.setup)
         if doc is ORDERS:
             header["quoteNumber"] = ""
@@ -318,8 +322,7 @@ class _Processor:
                     return item
                 mapped = {**item, "lineType": "Item"}
                 text = str(values.get("description") or values.get("productname") or "")
-            mapped = {k: 0 if v is None and k in ("quantity", "unitPrice", "lineDiscountAmount")
-                      else v for k, v in mapped.items()}  # fmt: skip
+            mapped = {k: 0 if v in (None, "") and k in AMOUNTS else v for k, v in mapped.items()}
             mapped.update(_descriptions(text.strip(), line_label, row.number))
             mapped["id"] = line_id(doc, row.number, line.crm_id)
             mapped["sequence"] = index * 10000
@@ -508,9 +511,8 @@ def _count(result: DocumentResult, status: str, row: StagedDocument) -> None:
 def _header_columns(doc: DocumentMap) -> list[str]:
     names = [n for f in doc.header.fields for n in f.source if n != "id"]
     names += [lookup.source for lookup in doc.header.lookups]
-    names += [doc.number_field, "statecode", "statuscode", "revisionnumber", "modifiedon"]
-    if doc is ORDERS:
-        names.append("_quoteid_value")
+    names += [doc.number_field, "statecode", "statuscode", "modifiedon"]
+    names.append("_quoteid_value" if doc is ORDERS else "revisionnumber")
     return list(dict.fromkeys(names))
 
 
