@@ -103,3 +103,53 @@ def test_an_account_reaches_bc_through_crm_data_and_create_in_bc(
     named = [c for c, _ in sandbox.business_central.admin.store.snapshot("customers")
              if c["displayName"] == name[:100]]  # fmt: skip
     assert len(named) == 1  # the written-back No. created nothing more
+
+
+def test_a_quote_delivered_twice_at_once_is_one_bc_quote(
+    host: LocalHost, sandbox: RunningSandbox
+) -> None:
+    """The timer and Power Automate's call race on the same quote: one BC document."""
+    import threading
+
+    post(host, "crm/setup/default-units")
+    post(host, "crm/setup/default-price-list")
+    post(host, "crm/bc-to-crm/run", {"entities": ["countries-regions", "units-of-measure",
+                                                  "items"]})  # fmt: skip
+    post(host, "crm/map/currencies")
+    dataverse = build_dataverse(Settings())
+    gb = next(dataverse.rows("bcs_countryregions", filter="bcs_code eq 'GB'"))
+    account = dataverse.create("accounts", {
+        "name": "Wide World Importers", "address1_city": "Leeds",
+        "bcs_CountryRegionId@odata.bind": f"/bcs_countryregions({gb['bcs_countryregionid']})",
+    })  # fmt: skip
+    post(host, "crm/crm-to-bc/run", {"entities": ["customers"]})
+    post(host, "crm/crm-data/customers/create-in-bc", {"ids": [account]})
+    product = next(dataverse.rows("products", filter="productnumber eq 'SUPPORT-HRS'"))
+    hour = next(dataverse.rows("uoms", filter="name eq 'HOUR'"))
+    price_list = next(dataverse.rows("pricelevels", filter="name eq 'Default'"))
+    base = next(dataverse.rows("organizations"))["_basecurrencyid_value"]
+    quote = dataverse.create("quotes", {
+        "name": "Raced", "customerid_account@odata.bind": f"/accounts({account})",
+        "pricelevelid@odata.bind": f"/pricelevels({price_list['pricelevelid']})",
+        "transactioncurrencyid@odata.bind": f"/transactioncurrencies({base})",
+        "quote_details": [{"productid@odata.bind": f"/products({product['productid']})",
+                           "uomid@odata.bind": f"/uoms({hour['uomid']})", "quantity": 6,
+                           "lineitemnumber": 1}],
+    })  # fmt: skip
+    dataverse.upsert("quotes", quote, {"statecode": 1, "statuscode": 2}, mode="update")
+    number = dataverse.get("quotes", quote)["quotenumber"]
+    outcomes: list[object] = []
+    racers = [threading.Thread(target=lambda: outcomes.append(host.fire_timer("crm_documents_timer"))),
+              threading.Thread(target=lambda: outcomes.append(
+                  post(host, "crm/documents/run", {"entities": ["quotes"]})))]  # fmt: skip
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert len(outcomes) == 2
+    post(host, "crm/documents/quotes/create-in-bc", {"numbers": [number]})  # and once more
+    in_bc = [d for d, _ in sandbox.business_central.admin.store.snapshot("salesQuotes")
+             if d.get("number") == number.upper()]  # fmt: skip
+    assert len(in_bc) == 1
+    staged = get(host, f"crm/documents/quotes/{number}")
+    assert staged["status"] in ("Created", "Synced") and staged["bcNo"] == number.upper()
