@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from hub.demo.crm import crm_to_bc, map_crm_data, setup_defaults, sync_masters
+from hub.demo.documents import quotes_and_orders
 from hub.demo.environment import demo_environment
 from hub.demo.invoices import ride_out_an_outage, run_invoice_demo
 from hub.demo.lists import (
@@ -65,8 +66,11 @@ def run_demo(say: Say = click.echo) -> None:
                 "11. CRM -> BC through the CRM Data staging: accounts, contacts both ways, ship-tos"
             )
             customers, contacts = crm_to_bc(host, sandbox, say)
+            say("12. Quotes and orders from CRM: revisions, an order from the quote, a write-in")
+            quotes, orders = quotes_and_orders(host, say)
     seconds = time.monotonic() - started
     say(
         f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} masters={masters} "
-        f"customers={customers} contacts={contacts} seconds={seconds:.1f}"
+        f"customers={customers} contacts={contacts} quotes={quotes} orders={orders} "
+        f"seconds={seconds:.1f}"
     )

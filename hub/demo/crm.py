@@ -19,6 +19,10 @@ MASTERS = ["payment-terms", "shipment-methods", "shipping-agents", "tax-areas", 
            "configuration-templates", "countries-regions", "units-of-measure", "items"]  # fmt: skip
 DEMO_CRM_SETTINGS = {
     "CRM_INTEGRATION_ENABLED": "true",
+    "CRM_KEEP_QUOTE_NO": "true",
+    "CRM_SALES_ORDER_NO_SERIES": "CRM-ORD",
+    "CRM_DO_NOT_MODIFY_QUOTES": "true",
+    "CRM_DO_NOT_MODIFY_ORDERS": "true",
     "CRM_AUTO_SYNC_ITEMS": "true",
     "CRM_AUTO_SYNC_UOM": "true",
     "CRM_AUTO_SYNC_COUNTRIES": "true",

@@ -229,6 +229,14 @@ def check_bc_changes(deps: Deps, doc: DocumentMap) -> int:
 
 
 # --- one document ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Waits:
+    """Why a document cannot be written yet (Waiting, Needs G/L Account)."""
+
+    status: str
+    reason: str
+
+
 class _Processor:
     def __init__(self, deps: Deps, setup: CrmSetup, correlation_id: str) -> None:
         self.deps, self.setup, self.correlation_id = deps, setup, correlation_id
@@ -257,9 +265,8 @@ class _Processor:
             planned = self._plan(doc, row)
         except RecordError as refused:
             return self._settle(staging, number, "Error", refused.message, pending=True)
-        if isinstance(planned, str):  # waiting: why
-            status = "Needs G/L Account" if planned.startswith("Needs G/L") else "Waiting"
-            return self._settle(staging, number, status, planned, pending=True)
+        if isinstance(planned, _Waits):
+            return self._settle(staging, number, planned.status, planned.reason, pending=True)
         try:
             written, status = self._apply(doc, row, planned)
         except FatalError:
@@ -280,7 +287,7 @@ class _Processor:
         return status
 
     # --- decide ---------------------------------------------------------------------------
-    def _plan(self, doc: DocumentMap, row: StagedDocument) -> DocContent | str:
+    def _plan(self, doc: DocumentMap, row: StagedDocument) -> DocContent | _Waits:
         """The content to write, or why the document waits. Raises RecordError naming the field."""
         label = f"{doc.header.label} {row.number}"
         source = {**row.source, "id": row.crm_id}
@@ -289,7 +296,7 @@ class _Processor:
                 raise ValidationError(f"{label}: {message}", record=row.number, field=name)
         header = self._map(doc.header, source, label)
         if isinstance(header, str):
-            return header
+            return _Waits("Waiting", header)
         header = {k: (BLANK_DATE if k in DATES else "") if v in (None, "") else v
                   for k, v in header.items()}  # fmt: skip
         header["crmLocked"] = doc.locked(self.setup)
@@ -319,7 +326,7 @@ class _Processor:
             else:
                 item = self._map(doc.line, values, line_label)
                 if isinstance(item, str):
-                    return item
+                    return _Waits("Waiting", item)
                 mapped = {**item, "lineType": "Item"}
                 text = str(values.get("description") or values.get("productname") or "")
             mapped = {k: 0 if v in (None, "") and k in AMOUNTS else v for k, v in mapped.items()}
@@ -328,8 +335,8 @@ class _Processor:
             mapped["sequence"] = index * 10000
             lines.append(mapped)
         if needs_gl:
-            return (f"Needs G/L Account: set the G/L account of {', '.join(needs_gl)} on the "
-                    "staging line (write-in products have no BC item)")  # fmt: skip
+            return _Waits("Needs G/L Account", f"set the G/L account of {', '.join(needs_gl)} "
+                          "on the staging line (a write-in product has no BC item)")  # fmt: skip
         return DocContent(header, tuple(lines))
 
     def _map(self, entity: Any, source: Mapping[str, Any], label: str) -> dict[str, Any] | str:
