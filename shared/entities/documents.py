@@ -6,7 +6,8 @@ entity's, and use the engine's lookups, so a master, customer, unit or product n
 yet makes the document wait:
 
 - header: the CRM number → Your Reference (and the BC No. with "Keep … No. same as
-  CRM"); the account's customer; quote date → document and posting date (quotes),
+  CRM"); the account's customer, its name (Name 100 + Name 2 50) and street 1 and 2
+  (Address, Address 2); quote date → document and posting date (quotes),
   document and posting date (orders); owner → salesperson (a user who is no salesperson
   leaves it blank); payment terms, currency (CRM's base currency → blank, §17), requested
   delivery date, shipment method, shipping agent, location, ship-to code; description →
@@ -29,7 +30,7 @@ from typing import Any
 
 from shared.ports.sales_documents import SalesDocKind
 from shared.registry import Table
-from shared.sync.maps import Copy, Direction, EntityMap, Field, Lookup
+from shared.sync.maps import Copy, Direction, EntityMap, Field, Lookup, Split
 
 QUOTE_ACTIVE = 1  # quote statecode: 0 Draft, 1 Active, 2 Won, 3 Closed
 ORDER_ACTIVE = 0  # salesorder statecode: 0 Active, 1 Submitted, 2 Canceled, 3 Fulfilled, …
@@ -57,6 +58,13 @@ def _header_lookups() -> tuple[Lookup, ...]:
     )  # fmt: skip
 
 
+_CUSTOMER = (  # the account's, read with the document (its name as the customer's is split)
+    Field("customerName", ("accountname",), Split(0, 100, limit=150)),
+    Field("customerName2", ("accountname",), Split(1, 100, limit=150)),
+    Field("addressLine1", ("accountline1",), Copy(100)),
+    Field("addressLine2", ("accountline2",), Copy(50)),
+)
+
 QUOTE_HEADER = EntityMap(
     name="quotes",
     label="Sales Quote",
@@ -68,6 +76,7 @@ QUOTE_HEADER = EntityMap(
     target_key="yourReference",
     fields=(
         Field("yourReference", ("quotenumber",), Copy(35)),
+        *_CUSTOMER,
         Field("crmRevisionNumber", ("revisionnumber",)),
         Field("documentDate", ("bcs_quotedate",)),
         Field("postingDate", ("bcs_quotedate",)),
@@ -94,6 +103,7 @@ ORDER_HEADER = EntityMap(
     target_key="yourReference",
     fields=(
         Field("yourReference", ("ordernumber",), Copy(35)),
+        *_CUSTOMER,
         Field("documentDate", ("bcs_documentdate",)),
         Field("postingDate", ("bcs_postingdate",)),
         Field("requestedDeliveryDate", ("requestdeliveryby",)),

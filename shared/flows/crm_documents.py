@@ -70,7 +70,12 @@ INVALID_DELTA_TOKEN = "0x80044352"
 DESCRIPTION, DESCRIPTION_2 = 100, 50
 DATES = frozenset({"documentDate", "postingDate", "requestedDeliveryDate"})
 AMOUNTS = frozenset({"quantity", "unitPrice", "lineDiscountAmount"})  # no Edm.Decimal is ""
-BLANK_DATE = "0001-01-01"  # BC's blank date: an empty string is no Edm.Date
+BLANK_DATE = "0001-01-01"
+FROM_ACCOUNT = (
+    "accountname",
+    "accountline1",
+    "accountline2",
+)  # read from the account  # BC's blank date: an empty string is no Edm.Date
 LINE_KEYS = ("lineType", "lineObjectNumber", "description", "description2", "quantity",
              "unitOfMeasureCode", "unitPrice", "lineDiscountAmount")  # fmt: skip
 
@@ -192,6 +197,7 @@ def stage_documents(deps: Deps, doc: DocumentMap) -> int:
         changes = list(feed)
     headers = [{**c.row, "id": c.id} for c in changes if c.kind != "deleted"]
     wanted = [h for h in headers if doc.include(h) and h.get(doc.number_field)]
+    _add_accounts(dataverse, wanted)
     lines = _lines_of(dataverse, doc, [str(h["id"]) for h in wanted])
     staging = staging_for(deps, doc)
     staged = sum(staging.stage(str(h[doc.number_field]), h, lines.get(str(h["id"]).lower(), []))
@@ -516,11 +522,28 @@ def _count(result: DocumentResult, status: str, row: StagedDocument) -> None:
 
 
 def _header_columns(doc: DocumentMap) -> list[str]:
-    names = [n for f in doc.header.fields for n in f.source if n != "id"]
+    names = [n for f in doc.header.fields for n in f.source if n not in ("id", *FROM_ACCOUNT)]
     names += [lookup.source for lookup in doc.header.lookups]
     names += [doc.number_field, "statecode", "statuscode", "modifiedon"]
     names.append("_quoteid_value" if doc is ORDERS else "revisionnumber")
     return list(dict.fromkeys(names))
+
+
+def _add_accounts(dataverse: Dataverse, headers: Sequence[dict[str, Any]]) -> None:
+    """Each header's customer name and address from its account (§18/§19: Customer Name,
+    Name 2, Address, Address 2), as `accountname`, `accountline1`, `accountline2`."""
+    ids = sorted({str(h["_customerid_value"]).lower() for h in headers
+                  if h.get("_customerid_value")})  # fmt: skip
+    accounts: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        condition = " or ".join(f"accountid eq {i}" for i in ids[start : start + IDS_PER_QUERY])
+        for row in dataverse.rows("accounts", filter=condition,
+                                  select=["accountid", "name", "address1_line1", "address1_line2"]):  # fmt: skip
+            accounts[str(row["accountid"]).lower()] = row
+    for header in headers:
+        found = accounts.get(str(header.get("_customerid_value") or "").lower(), {})
+        values = (found.get("name"), found.get("address1_line1"), found.get("address1_line2"))
+        header.update({name: value or "" for name, value in zip(FROM_ACCOUNT, values, strict=True)})
 
 
 def _lines_of(

@@ -39,6 +39,8 @@ def connector(**setup: Any) -> tuple[World, FakeSalesDocuments]:
     couplings = [Coupling(entity, guid(1000 + n), crm_id, key)
                  for n, (entity, crm_id, key) in enumerate(pairs)]  # fmt: skip
     Couplings(w.store).save_many(couplings)
+    w.crm.add("accounts", {"accountid": ACCOUNT, "name": "Adatum Corporation " + "Ltd " * 30,
+                           "address1_line1": "10 High Street", "address1_line2": "Floor 2"})  # fmt: skip
     w.crm.add(
         "products", {"productid": LAPTOP, "name": "Surface Laptop 7", "productnumber": "HW-LAPTOP"}
     )
@@ -109,6 +111,9 @@ def test_an_active_quote_becomes_a_bc_quote_with_its_header_and_lines() -> None:
     assert (header["salespersonCode"], header["paymentTermsCode"]) == ("JR", "30 DAYS")
     assert header["workDescription"] == "Laptops for the new office"
     assert header["requestedDeliveryDate"] == "2025-03-01" and header["crmLocked"] is False
+    name = "Adatum Corporation " + "Ltd " * 30  # the account's: Name (100) + Name 2
+    assert (header["customerName"], header["customerName2"]) == (name[:100], name[100:])
+    assert (header["addressLine1"], header["addressLine2"]) == ("10 High Street", "Floor 2")
     laptop, cable = sorted(doc.lines, key=lambda line: line["sequence"])
     assert (laptop["lineType"], laptop["lineObjectNumber"], laptop["unitOfMeasureCode"]) == (
         "Item",
