@@ -74,16 +74,24 @@ def crm_document_http(req: func.HttpRequest) -> func.HttpResponse:
 @bp.function_name("crm_documents_create_http")
 @bp.route(route="crm/documents/{entity}/create-in-bc", methods=["POST"])
 def crm_documents_create_http(req: func.HttpRequest) -> func.HttpResponse:
-    """Create in BC / Reprocess: the documents named (`{"numbers": [...]}`, also those in
-    Error), or every pending one (`{}`)."""
+    """Create in BC: the documents named (`{"numbers": [...]}`, also those in Error), or
+    every pending one (`{}`)."""
+    return handle_http(req, lambda: _process(req))
 
-    def run() -> func.HttpResponse:
-        request = DocumentsRequest.model_validate_json(req.get_body() or b"{}")
-        result = process_documents(deps(), route_key(req, "entity"), request.numbers or None,
-                                   correlation_id=correlation_id.get() or "")  # fmt: skip
-        return json_response(result.as_dict())
 
-    return handle_http(req, run)
+@bp.function_name("crm_documents_reprocess_http")
+@bp.route(route="crm/documents/{entity}/reprocess", methods=["POST"])
+def crm_documents_reprocess_http(req: func.HttpRequest) -> func.HttpResponse:
+    """Reprocess: the same as Create in BC, under the name the operator knows for a
+    document in Error or Changed in BC (its CRM values are written again)."""
+    return handle_http(req, lambda: _process(req))
+
+
+def _process(req: func.HttpRequest) -> func.HttpResponse:
+    request = DocumentsRequest.model_validate_json(req.get_body() or b"{}")
+    result = process_documents(deps(), route_key(req, "entity"), request.numbers or None,
+                               correlation_id=correlation_id.get() or "")  # fmt: skip
+    return json_response(result.as_dict())
 
 
 @bp.function_name("crm_document_gl_account_http")

@@ -171,6 +171,17 @@ def documents_list_command(entity: str, status: str | None) -> None:
                    f"{row['bcNo']:<12} {row['error'] or row['changedInBc']}")  # fmt: skip
 
 
+@documents_group.command("reprocess")
+@click.argument("entity")
+@click.argument("numbers", nargs=-1, required=True)
+def documents_reprocess_command(entity: str, numbers: tuple[str, ...]) -> None:
+    """Reprocess ENTITY's documents NUMBERS (in Error, or Changed in BC) from their CRM values."""
+    from shared.flows.crm_documents import process_documents
+
+    result = guarded(lambda: process_documents(operator_deps(), entity, numbers))
+    click.echo(json.dumps(result.as_dict()))
+
+
 @documents_group.command("create-in-bc")
 @click.argument("entity")
 @click.argument("numbers", nargs=-1)

@@ -147,7 +147,7 @@ def test_a_quote_delivered_twice_at_once_is_one_bc_quote(
     for racer in racers:
         racer.join()
     assert len(outcomes) == 2
-    post(host, "crm/documents/quotes/create-in-bc", {"numbers": [number]})  # and once more
+    post(host, "crm/documents/quotes/reprocess", {"numbers": [number]})  # and once more
     in_bc = [d for d, _ in sandbox.business_central.admin.store.snapshot("salesQuotes")
              if d.get("number") == number.upper()]  # fmt: skip
     assert len(in_bc) == 1
