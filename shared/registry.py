@@ -52,6 +52,9 @@ class Flow(StrEnum):
     CRM_TO_BC = "crm-crm-to-bc"
     CRM_MAPPING = "crm-mapping"
     CRM_DOCUMENTS = "crm-documents"
+    CRM_POSTED_INVOICES = "crm-posted-invoices"
+    CRM_CUSTOMER_LEDGER = "crm-customer-ledger"
+    CRM_INVENTORY = "crm-inventory"
 
 
 class Table(StrEnum):
@@ -77,3 +80,5 @@ class Table(StrEnum):
     CRM_SALES_QUOTE_LINES = "crmsalesquotelines"  # CRM Data: their lines (G/L for write-ins)
     CRM_SALES_ORDERS = "crmsalesorders"  # CRM Data: confirmed order headers staged for BC
     CRM_SALES_ORDER_LINES = "crmsalesorderlines"  # CRM Data: their lines
+    CRM_SNAPSHOTS = "crmsnapshots"  # the nightly feeds: what CRM holds, by BC key and hash
+    CRM_POSTED_INVOICES = "crmpostedinvoices"  # BC posted sales invoices and their CRM invoice
