@@ -74,6 +74,8 @@ HOST_SETTINGS = {
     "CRM_BC_TO_CRM_SCHEDULE": "0 */2 * * * *",
     "CRM_CRM_TO_BC_SCHEDULE": "0 */5 * * * *",
     "CRM_DOCUMENTS_SCHEDULE": "*/30 * * * * *",
+    "CRM_CLE_SCHEDULE": "0 0 1 * * *",
+    "CRM_INVENTORY_SCHEDULE": "0 30 1 * * *",
     "ECPPRO_POST_SALES_DOCUMENTS": "true",
     "ECPPRO_CREATE_PURCHASE_INVOICE": "true",
     "ECPPRO_APPLY_COST_CENTRE_DIMENSION": "true",

@@ -207,3 +207,14 @@ def documents_gl_command(entity: str, number: str, line: str, account: str) -> N
         return staging_for(operator_deps(), doc).set_gl_account(number, line, account).as_dict()
 
     click.echo(json.dumps(guarded(set_it)))
+
+
+@crm.command("nightly")
+@click.argument("feeds", nargs=-1)
+def nightly_command(feeds: tuple[str, ...]) -> None:
+    """Run the nightly feeds now (customer-ledger-entries, inventory; none = both)."""
+    from shared.flows.crm_nightly import run_nightly
+
+    report = guarded(lambda: run_nightly(operator_deps(), feeds or None))
+    for feed in report.results:
+        click.echo(json.dumps(feed.as_dict()))

@@ -198,6 +198,12 @@ param crmCrmToBcSchedule string = '0 */5 * * * *'
 @description('NCRONTAB (6 fields, seconds first, UTC) of CRM quotes and orders to BC: stage what changed, write the pending ones, report changes made in BC. (CRM_DOCUMENTS_SCHEDULE)')
 param crmDocumentsSchedule string = '*/30 * * * * *'
 
+@description('NCRONTAB (6 fields, seconds first, UTC) of the nightly customer ledger feed: open entries and account balances to CRM, by difference. (CRM_CLE_SCHEDULE)')
+param crmCleSchedule string = '0 0 1 * * *'
+
+@description('NCRONTAB (6 fields, seconds first, UTC) of the nightly inventory feed: stock per item and location and product totals to CRM, by difference. (CRM_INVENTORY_SCHEDULE)')
+param crmInventorySchedule string = '0 30 1 * * *'
+
 @description('How far before its watermark each sync reads again (clock skew, commit order). (CRM_SYNC_OVERLAP_SECONDS)')
 param crmSyncOverlapSeconds int = 60
 
@@ -800,6 +806,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'CRM_DOCUMENTS_SCHEDULE'
           value: crmDocumentsSchedule
+        }
+        {
+          name: 'CRM_CLE_SCHEDULE'
+          value: crmCleSchedule
+        }
+        {
+          name: 'CRM_INVENTORY_SCHEDULE'
+          value: crmInventorySchedule
         }
         {
           name: 'CRM_SYNC_OVERLAP_SECONDS'

@@ -287,6 +287,18 @@ class Settings(BaseSettings):
         "NCRONTAB (6 fields, seconds first, UTC) of CRM quotes and orders to BC: stage what "
         "changed, write the pending ones, report changes made in BC.",
     )
+    crm_cle_schedule: str = _setting(
+        "0 0 1 * * *",
+        "CRM_CLE_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the nightly customer ledger"
+        " feed: open entries and account balances to CRM, by difference.",
+    )
+    crm_inventory_schedule: str = _setting(
+        "0 30 1 * * *",
+        "CRM_INVENTORY_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the nightly inventory feed:"
+        " stock per item and location and product totals to CRM, by difference.",
+    )
     crm_sync_overlap_seconds: float = _setting(
         60.0,
         "CRM_SYNC_OVERLAP_SECONDS",

@@ -33,6 +33,8 @@ class Schedule(StrEnum):
     CRM_BC_TO_CRM = "CRM_BC_TO_CRM_SCHEDULE"
     CRM_TO_BC = "CRM_CRM_TO_BC_SCHEDULE"
     CRM_DOCUMENTS = "CRM_DOCUMENTS_SCHEDULE"
+    CRM_CLE = "CRM_CLE_SCHEDULE"
+    CRM_INVENTORY = "CRM_INVENTORY_SCHEDULE"
 
     @property
     def binding(self) -> str:

@@ -25,6 +25,8 @@ DEMO_INVOICE_SETTINGS = {
     "CRM_BC_TO_CRM_SCHEDULE": "0 */2 * * * *",
     "CRM_CRM_TO_BC_SCHEDULE": "0 */5 * * * *",
     "CRM_DOCUMENTS_SCHEDULE": "*/30 * * * * *",
+    "CRM_CLE_SCHEDULE": "0 0 1 * * *",
+    "CRM_INVENTORY_SCHEDULE": "0 30 1 * * *",
     # Back-off in seconds rather than minutes, and little retrying inside one attempt, so
     # the demo's outage is over in moments.
     "HUB_RETRY_FIRST_DELAY_SECONDS": "2",

@@ -114,3 +114,11 @@ class GlAccountRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     gl_account: str = Field(alias="glAccount", min_length=1, max_length=20)
+
+
+class NightlyRequest(BaseModel):
+    """Body of a nightly feed run on demand: the feeds, none = both."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    feeds: list[str] = Field(default_factory=list, max_length=10)
