@@ -52,6 +52,8 @@ class SnapshotFeed:
     entity: EntityMap  # the row's field map (BC → CRM), lookups included
     key: Callable[[Row], str]  # the BC natural key of a row (sorts like BC sorts it)
     total: ParentTotal
+    crm_columns: tuple[str, ...]  # what a CRM row's key is read from
+    crm_key: Callable[[Row, Callable[[str, str], str]], str]  # (row, BC key of a CRM id)
 
     @property
     def target_set(self) -> str:
@@ -114,6 +116,8 @@ CUSTOMER_LEDGER = SnapshotFeed(
     total=ParentTotal(
         "customers", "customerNumber", "remainingAmountLCY", "accounts", "bcs_balance"
     ),
+    crm_columns=("bcs_entryno",),
+    crm_key=lambda row, _: f"{int(row.get('bcs_entryno') or 0):012d}",
 )
 
 INVENTORY = SnapshotFeed(
@@ -158,6 +162,11 @@ INVENTORY = SnapshotFeed(
         f"{str(row['itemNumber']).upper()}|{str(row.get('locationCode') or '').upper()}"
     ),
     total=ParentTotal("items", "itemNumber", "quantity", "products", "bcs_inventory"),
+    crm_columns=("_bcs_productid_value", "bcs_locationcode"),
+    crm_key=lambda row, bc_key: (
+        f"{bc_key('items', str(row.get('_bcs_productid_value') or ''))}|"
+        f"{str(row.get('bcs_locationcode') or '').upper()}"
+    ),
 )
 
 FEEDS = {feed.name: feed for feed in (CUSTOMER_LEDGER, INVENTORY)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.entities.nightly import FEEDS, SnapshotFeed
-from shared.errors import ValidationError
+from shared.errors import NotFound, ValidationError
 from shared.flows.crm_setup import DISABLED, crm_ports, enabled_setup
 from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
@@ -124,8 +124,35 @@ def sync_feed(deps: Deps, feed: SnapshotFeed) -> SnapshotResult:
         result.deleted += 1
         writer.add(Change(key, Operation("DELETE", f"{target}({target_id(feed.name, key)})"), ""))
     writer.finish()
+    if not snapshots.adopted():
+        _adopt(dataverse, feed, parents, result)
+        snapshots.mark_adopted()
     _totals(deps, feed, sums, before, parents[feed.total.coupling], result)
     return result
+
+
+def _adopt(dataverse: Any, feed: SnapshotFeed, parents: Any, result: SnapshotResult) -> None:
+    """The first run after the product's own job: CRM rows the hub did not write (other
+    ids, e.g. from the product's delete-and-recreate) are deleted once the hub's rows are
+    in, so CRM never shows an empty ledger and never shows a row twice."""
+    id_column = f"{feed.entity.target_table}id"
+
+    def bc_key(entity: str, crm_id: str) -> str:
+        coupling = parents.get(entity, {}).get("crm", {}).get(crm_id.lower())
+        return coupling.key if coupling is not None else ""
+
+    foreign = [str(row[id_column]) for row in dataverse.rows(
+        feed.target_set, select=[id_column, *feed.crm_columns])
+        if str(row[id_column]).lower() != target_id(feed.name, feed.crm_key(row, bc_key))]  # fmt: skip
+    deletes = [Operation("DELETE", f"{feed.target_set}({row_id})") for row_id in foreign]
+    for start in range(0, len(deletes), 1000):
+        result.requests += 1
+        for answer in dataverse.execute(deletes[start : start + 1000], continue_on_error=True):
+            if answer.error is None or isinstance(answer.error, NotFound):
+                result.deleted += 1
+            else:
+                result.failed += 1
+                result.errors.append(f"{feed.label}: a row written before the hub: {answer.error}")
 
 
 def _totals(deps: Deps, feed: SnapshotFeed, sums: dict[str, float], before: dict[str, float],

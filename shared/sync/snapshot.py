@@ -82,6 +82,7 @@ class Snapshots:
 
     def __init__(self, store: StagingStore, feed: str) -> None:
         self.store, self.rows_partition, self.totals_partition = store, feed, f"{feed}-totals"
+        self.state_partition = f"{feed}-state"
 
     def load(self) -> dict[str, str]:
         """BC key → hash (streamed from storage; a few dozen bytes a row)."""
@@ -99,6 +100,17 @@ class Snapshots:
         for key in keys:
             with contextlib.suppress(NotFound):  # forgotten already (an earlier attempt)
                 self.store.delete(Table.CRM_SNAPSHOTS, self.rows_partition, key)
+
+    def adopted(self) -> bool:
+        """Whether CRM's rows written before the hub took the feed over were cleared."""
+        try:
+            self.store.get(Table.CRM_SNAPSHOTS, self.state_partition, "adopted")
+        except NotFound:
+            return False
+        return True
+
+    def mark_adopted(self) -> None:
+        self._upsert(self.state_partition, [("adopted", {"Adopted": True})])
 
     def save_totals(self, totals: Mapping[str, float]) -> None:
         self._upsert(self.totals_partition, [(g, {"Total": t}) for g, t in totals.items()])

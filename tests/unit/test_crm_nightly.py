@@ -197,3 +197,16 @@ def test_unknown_feeds_and_a_disabled_integration_are_refused_by_name() -> None:
     assert run_nightly(w.deps, automatic=True).skipped
     with pytest.raises(ConfigurationError, match="CRM_INTEGRATION_ENABLED"):
         run_nightly(w.deps)
+
+
+def test_rows_the_product_wrote_before_the_hub_are_replaced_never_doubled() -> None:
+    w = connector()
+    entry(w, 101, "C00010", 1000.0)
+    for number in (101, 999):  # the product's own delete-and-recreate left these
+        w.crm.add("bcs_customerledgerentries", {"bcs_entryno": number, "bcs_remainingamount": 1.0})
+    result = run_nightly(w.deps, ["customer-ledger-entries"]).results[0]
+    assert (result.created, result.deleted) == (1, 2)
+    [row] = w.crm.tables["bcs_customerledgerentries"].values()
+    assert row["bcs_customerledgerentryid"] == target_id("customer-ledger-entries", f"{101:012d}")
+    w.crm.add("bcs_customerledgerentries", {"bcs_entryno": 555})  # made in CRM by hand later
+    assert run_nightly(w.deps, ["customer-ledger-entries"]).results[0].deleted == 0
