@@ -124,10 +124,16 @@ def sync_feed(deps: Deps, feed: SnapshotFeed) -> SnapshotResult:
         result.deleted += 1
         writer.add(Change(key, Operation("DELETE", f"{target}({target_id(feed.name, key)})"), ""))
     writer.finish()
-    if not snapshots.adopted():
+    first = not snapshots.adopted()
+    if first:
         _adopt(dataverse, feed, parents, result)
+    index = parents[feed.total.coupling]
+    if first:  # every coupled parent's total is written once: CRM's may be the product's
+        sums = {**dict.fromkeys(index["key"], 0.0), **sums}
+        before = {}
+    _totals(deps, feed, sums, before, index, result)
+    if first:
         snapshots.mark_adopted()
-    _totals(deps, feed, sums, before, parents[feed.total.coupling], result)
     return result
 
 
