@@ -153,3 +153,23 @@ def test_a_quote_delivered_twice_at_once_is_one_bc_quote(
     assert len(in_bc) == 1
     staged = get(host, f"crm/documents/quotes/{number}")
     assert staged["status"] in ("Created", "Synced") and staged["bcNo"] == number.upper()
+
+
+def test_the_nightly_feeds_through_the_host(host: LocalHost, sandbox: RunningSandbox) -> None:
+    """The inventory feed on demand (Power Automate), the ledger feed by its timer."""
+    post(host, "crm/setup/default-units")
+    post(host, "crm/setup/default-price-list")
+    post(host, "crm/bc-to-crm/run", {"all": True})
+    post(host, "crm/crm-to-bc/run", {"entities": ["customers"]})
+    post(host, "crm/crm-data/customers/create-in-bc", {})
+    report = post(host, "crm/nightly/run", {"feeds": ["inventory"]})
+    [inventory] = report["feeds"]
+    assert inventory["failed"] == 0 and inventory["feed"] == "inventory", inventory
+    timer = host.fire_timer("crm_cle_timer")
+    assert timer.succeeded, timer.error
+    again = post(host, "crm/nightly/run", {})
+    assert again["written"] == 0, again
+    from hub.demo.walker import call
+
+    unknown = call(host, "POST", "crm/nightly/run", json_body={"feeds": ["ledger"]})
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "feeds"
