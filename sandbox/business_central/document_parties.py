@@ -14,6 +14,8 @@ BC behaviour reproduced:
 - `currencyCode` defaults to the customer's or vendor's currency; "" (or the company's
   own currency code, GBP) is local currency; an unknown code → 400 'The "currencyCode"
   does not match to a Currency.'
+- an invoice also takes, hidden (no v2.0 page shows them), the customer's Name 2,
+  Shipping Agent Code and Tax Area Code (`invoice_defaults`; see `posted_invoices`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.business_central.dialect import dialog, record_not_found
-from sandbox.business_central.documents import EMPTY_GUID, LOCAL_CURRENCY, DocumentKind
+from sandbox.business_central.documents import (
+    EMPTY_GUID,
+    INVOICE_HEADER_FIELDS,
+    LOCAL_CURRENCY,
+    SALES_INVOICE,
+    DocumentKind,
+)
 from sandbox.odata.store import EntityStore, Record, RecordNotFound
 
 PARTY = {
@@ -104,6 +112,21 @@ def copied_fields(kind: DocumentKind, party: Mapping[str, Any]) -> Record:
         **_address("sellTo", party), **_address("billTo", party), **_address("shipTo", party),
         "phoneNumber": party.get("phoneNumber", ""), "email": party.get("email", ""),
     }  # fmt: skip
+
+
+def code_of(store: EntityStore, related: str, record_id: str) -> str:
+    """The code of the record of `related` with this id ("" for none)."""
+    found = store.find(related, "id", record_id) if record_id not in ("", EMPTY_GUID) else []
+    return str(found[0][0]["code"]) if found else ""
+
+
+def invoice_defaults(store: EntityStore, kind: DocumentKind, customer: Mapping[str, Any]) -> Record:
+    """The hidden Sales Header fields an invoice takes from its customer (none for other kinds)."""
+    if kind is not SALES_INVOICE:
+        return {}
+    return {**INVOICE_HEADER_FIELDS, "customerName2": customer.get("name2", ""),
+            "shippingAgentCode": customer.get("shippingAgentCode", ""),
+            "taxAreaCode": code_of(store, "taxAreas", str(customer.get("taxAreaId") or ""))}  # fmt: skip
 
 
 def currency_fields(store: EntityStore, fields: Mapping[str, Any], default: str) -> Record:

@@ -17,7 +17,9 @@ and live in `business_central_document_schemas`. Quirks kept:
   dimensions (here DEPARTMENT and AREA),
 - quotes and orders keep, hidden, the Sales Header and Sales Line fields that only the
   companion API's `crmSalesQuotes`/`crmSalesOrders` show (`business_central_crm_sales`):
-  No. Series, Name 2, Work Description, the connector's CRM fields and lock.
+  No. Series, Name 2, Work Description, the connector's CRM fields and lock; invoices
+  keep the Sales Invoice Header fields the companion `crmPostedSalesInvoices` shows
+  (Name 2, Shipping Agent, Location, Ship-to and Tax Area Codes: `posted_invoices`).
 """
 
 from __future__ import annotations
@@ -126,6 +128,12 @@ CRM_HEADER_FIELDS: Mapping[str, Mapping[str, object]] = {
                             ("salesOrders", {"quoteNumber": ""}))
 }  # fmt: skip
 CRM_LINE_FIELDS: Mapping[str, object] = {"crmLineId": EMPTY_GUID}  # Sales Line, the CRM line
+# Sales Invoice Header fields no v2.0 page shows, read by the companion
+# `crmPostedSalesInvoices` (business_central_posted_invoices).
+INVOICE_HEADER_FIELDS: Mapping[str, object] = {
+    "customerName2": "", "shippingAgentCode": "", "locationCode": "", "shipToCode": "",
+    "taxAreaCode": "",
+}  # fmt: skip
 BY_HEADER = {kind.header_set: kind for kind in KINDS}
 BY_LINES = {kind.line_set: kind for kind in KINDS}
 BY_CAPTION = {kind.caption: kind for kind in KINDS}
@@ -140,6 +148,8 @@ def header_schema(kind: DocumentKind) -> EntitySchema:
     if kind.header_set in CRM_DOCUMENTS:
         hidden["crmId"] = EMPTY_GUID
     hidden.update(CRM_HEADER_FIELDS.get(kind.header_set, {}))
+    if kind.header_set == "salesInvoices":
+        hidden.update(INVOICE_HEADER_FIELDS)
     return EntitySchema(
         kind.header_set, kind.header_set[:-1], HEADERS[kind.header_set], hidden=hidden,
         navigations=navigations,

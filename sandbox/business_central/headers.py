@@ -49,6 +49,7 @@ from sandbox.business_central.document_parties import (
     check_blocked,
     copied_fields,
     currency_fields,
+    invoice_defaults,
     party_fields,
     resolve_party,
 )
@@ -158,7 +159,8 @@ class HeaderRules:
         fields = {k: v for k, v in record.items() if k not in (kind.line_set, DIMENSION_SET_LINES)}
         party = resolve_party(self.store, kind, fields)
         check_blocked(kind, party, "create")
-        header = {**copied_fields(kind, party), **fields, **party_fields(kind, party),
+        header = {**copied_fields(kind, party), **invoice_defaults(self.store, kind, party),
+                  **fields, **party_fields(kind, party),
                   **currency_fields(self.store, fields, party["currencyCode"]),
                   **date_fields(kind, fields, {}), **applies_to_fields(self.store, kind, fields),
                   "id": guid_or_new(fields.get("id")), "status": DRAFT}  # fmt: skip
@@ -235,6 +237,7 @@ class HeaderRules:
         copied = {k: v for k, v in copied_fields(kind, party).items() if spec.known(k)}
         return {
             **copied,
+            **invoice_defaults(self.store, kind, party),
             **party_fields(kind, party),
             **currency_fields(self.store, {}, party["currencyCode"]),
         }

@@ -13,6 +13,7 @@
 | companion | purchaseCreditMemoLineDimensions | GET, POST, DELETE |
 | companion | crmSalesQuotes, crmSalesOrders, their lines | views of v2.0 quotes, orders and lines, written through their rules; `archive` |
 | companion | salesDocumentArchives (+ lines), noSeries | read-only (405) |
+| companion | crmPostedSalesInvoices (+ lines, crmPostedSalesInvoiceLines) | read-only (405): views of posted v2.0 sales invoices and lines |
 
 v2.0's writes to quotes, orders and their lines pass the connector's lock
 (`business_central_crm_locks`), and its `makeOrder`, `makeInvoice` and `shipAndInvoice`
@@ -105,6 +106,18 @@ from sandbox.business_central.master_rules import (
 )
 from sandbox.business_central.masters import master_sets
 from sandbox.business_central.no_series import NO_SERIES, no_series_sets
+from sandbox.business_central.posted_invoices import NAVIGATIONS as POSTED_NAVIGATIONS
+from sandbox.business_central.posted_invoices import (
+    POSTED_INVOICE_LINES,
+    POSTED_INVOICES,
+    cancel_invoice,
+    posted_invoice_sets,
+    posted_line_lookup,
+    posted_line_rows,
+    posted_lines_of,
+    posted_lookup,
+    posted_rows,
+)
 from sandbox.business_central.posting import post_document
 from sandbox.business_central.sales_documents import make_from_quote, send_quote, ship_and_invoice
 from sandbox.business_central.schema import EntitySchema
@@ -120,7 +133,7 @@ COMPANION_SETS = frozenset({
     PURCHASE_DOCUMENTS, LINE_DIMENSIONS, "shippingAgents", "configurationTemplates", SHIP_TO,
     LEDGER_ENTRIES, LOCATION_INVENTORIES, views.CRM_IDS, views.POSTING_GROUP_SETTINGS,
     CRM_CUSTOMERS, CRM_CONTACTS, *BY_CRM_HEADER, *(crm.line_set for crm in CRM_KINDS),
-    ARCHIVES, NO_SERIES,
+    ARCHIVES, NO_SERIES, POSTED_INVOICES, POSTED_INVOICE_LINES,
 })  # fmt: skip
 HIDDEN_SETS = frozenset({ARCHIVE_LINES})  # reached only as salesDocumentArchives' lines
 STANDARD_READ_ONLY = frozenset({
@@ -129,7 +142,7 @@ STANDARD_READ_ONLY = frozenset({
 })  # fmt: skip
 COMPANION_READ_ONLY = frozenset({
     PURCHASE_DOCUMENTS, "configurationTemplates", LEDGER_ENTRIES, LOCATION_INVENTORIES,
-    ARCHIVES, ARCHIVE_LINES, NO_SERIES,
+    ARCHIVES, ARCHIVE_LINES, NO_SERIES, POSTED_INVOICES, POSTED_INVOICE_LINES,
 })  # fmt: skip
 COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
 COMPANION_NO_DELETE = frozenset({CRM_CUSTOMERS, CRM_CONTACTS})
@@ -146,7 +159,7 @@ def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
         *((schema, []) for schema in document_schemas()), *ledger_sets(),
         *companion_master_sets(), *views.companion_view_sets(), *custom_document_sets(),
         (CRM_CUSTOMERS_SCHEMA, []), (CRM_CONTACTS_SCHEMA, []),  # views of customers, contacts
-        *crm_sales_sets(), *no_series_sets(),
+        *crm_sales_sets(), *no_series_sets(), *posted_invoice_sets(),
     ]  # fmt: skip
     return [(schema, [{**schema.blanks(), **row} for row in rows]) for schema, rows in sets]
 
@@ -197,6 +210,8 @@ def companion_lookups(store: EntityStore) -> Mapping[str, Lookup]:
         CRM_CONTACTS: partial(crm_contact_lookup, store),
         **{crm.header_set: partial(crm_header_lookup, store, crm) for crm in CRM_KINDS},
         **{crm.line_set: partial(crm_line_lookup, store, crm) for crm in CRM_KINDS},
+        POSTED_INVOICES: partial(posted_lookup, store),
+        POSTED_INVOICE_LINES: partial(posted_line_lookup, store),
     }
 
 
@@ -211,17 +226,20 @@ def companion_views(store: EntityStore) -> Mapping[str, View]:
         CRM_CONTACTS: partial(crm_contact_rows, store),
         **{crm.header_set: partial(crm_header_rows, store, crm) for crm in CRM_KINDS},
         **{crm.line_set: partial(crm_line_rows, store, crm) for crm in CRM_KINDS},
+        POSTED_INVOICES: partial(posted_rows, store),
+        POSTED_INVOICE_LINES: partial(posted_line_rows, store),
     }
 
 
 def navigations() -> Mapping[tuple[str, str], Navigation]:
     """v2.0's navigations and the companion API's (`lines` of its documents and archives)."""
-    return {**NAVIGATIONS, **CRM_NAVIGATIONS}
+    return {**NAVIGATIONS, **CRM_NAVIGATIONS, **POSTED_NAVIGATIONS}
 
 
 def child_views(store: EntityStore) -> Mapping[str, ChildView]:
     """Rows of view sets reached through a navigation, under one parent."""
-    return {crm.line_set: partial(crm_lines_of, store, crm) for crm in CRM_KINDS}
+    return {**{crm.line_set: partial(crm_lines_of, store, crm) for crm in CRM_KINDS},
+            POSTED_INVOICE_LINES: partial(posted_lines_of, store)}  # fmt: skip
 
 
 def standard_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[str, str], Action]:
@@ -236,6 +254,7 @@ def standard_actions(store: EntityStore, headers: HeaderRules) -> Mapping[tuple[
     actions[("salesOrders", "shipAndInvoice")] = require_complete(
         store, SALES_ORDER, partial(ship_and_invoice, store, headers)
     )
+    actions[("salesInvoices", "cancel")] = partial(cancel_invoice, store, headers)
     return actions
 
 

@@ -14,12 +14,15 @@ with an empty body → 204 No Content. BC behaviour reproduced:
   (PS-INV…, `status` Open) with the order's header, lines and dimensions, its
   `orderId`/`orderNumber` naming the order, the order's document and posting dates, and a
   customer ledger entry described "Order S-ORD1001"; the fully shipped and invoiced order
-  is deleted. Posting's checks apply ("There is nothing to post.", a blocked customer,
+  is deleted. An invoice made of a quote or order carries its Name 2, Shipping Agent
+  Code, Location Code and Ship-to Code (hidden fields, shown by `crmPostedSalesInvoices`).
+  Posting's checks apply ("There is nothing to post.", a blocked customer,
   lines without quantity, mandatory dimensions), and a refusal changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sandbox.business_central.dimensions import (
@@ -40,6 +43,8 @@ from sandbox.business_central.headers import HeaderRules
 from sandbox.business_central.posting import post_document
 from sandbox.odata.store import EntityStore, Record, utc_now
 
+# The Sales Header fields v2.0 hides that an invoice made of a quote or order carries over.
+CARRIED = ("customerName2", "shippingAgentCode", "locationCode", "shipToCode")
 # Never copied: keys, numbers and links, dates (set anew), and what BC computes.
 _NOT_COPIED = frozenset({
     "id", "documentId", "sequence", "number", "status", "documentDate", "orderDate",
@@ -83,6 +88,12 @@ def send_quote(store: EntityStore, quote_id: str) -> None:
     store.update(SALES_QUOTE.header_set, quote_id, {"status": "Sent", "sentDate": utc_now()})
 
 
+def carry_header_fields(source: Mapping[str, Any]) -> Record:
+    """The hidden Sales Header fields an invoice takes from the quote or order it is made
+    of (TransferFields), where the invoice would otherwise take the customer's."""
+    return {name: source[name] for name in CARRIED if name in source}
+
+
 def make_from_quote(
     store: EntityStore, headers: HeaderRules, target: DocumentKind, quote_id: str
 ) -> None:
@@ -90,6 +101,8 @@ def make_from_quote(
     created = copy_document(store, headers, SALES_QUOTE, quote_id, target)
     if target is SALES_ORDER:  # Sales-Quote to Order keeps the quote's No. as "Quote No."
         store.update(SALES_ORDER.header_set, created["id"], {"quoteNumber": quote["number"]})
+    else:
+        store.update(SALES_INVOICE.header_set, created["id"], carry_header_fields(quote))
     headers.delete(SALES_QUOTE.header_set, quote_id)
 
 
@@ -97,7 +110,7 @@ def ship_and_invoice(store: EntityStore, headers: HeaderRules, order_id: str) ->
     order, _ = store.get(SALES_ORDER.header_set, order_id)
     dates = {"invoiceDate": order["orderDate"], "postingDate": order["postingDate"]}
     invoice = copy_document(store, headers, SALES_ORDER, order_id, SALES_INVOICE, dates)
-    store.update(SALES_INVOICE.header_set, invoice["id"],
-                 {"orderId": order["id"], "orderNumber": order["number"]})  # fmt: skip
+    store.update(SALES_INVOICE.header_set, invoice["id"], {
+        "orderId": order["id"], "orderNumber": order["number"], **carry_header_fields(order)})  # fmt: skip
     post_document(store, SALES_INVOICE, invoice["id"], f"Order {order['number']}")
     headers.delete(SALES_ORDER.header_set, order_id)
