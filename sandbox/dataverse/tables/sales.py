@@ -4,7 +4,8 @@ From the quote, quotedetail, salesorder, salesorderdetail, invoice and invoicede
 reference pages: state models (quote Draft/Active/Won/Closed with Revised as a closing
 reason; order Active/Submitted/Canceled/Fulfilled/Invoiced; invoice Active/Closed
 (deprecated)/Paid/Canceled), numbers the platform assigns (QUO-, ORD-, INV-), totals it
-computes from the lines, write-in lines (`isproductoverridden` with `productdescription`).
+computes from the lines, write-in lines (`isproductoverridden` with `productdescription`),
+and the Bill To address columns (`billto_name`, `billto_line1` …) the three headers share.
 
 Project Operations extends `invoice` and `invoicedetail` (dynamics-365-project-operations
 `proforma-invoicing/manage-proforma-invoice`, the invoice EntityType reference):
@@ -121,6 +122,22 @@ def _header_columns(number_column: str) -> tuple[Column, ...]:
         custom_lookup("bcs_LocationId", "bcs_location", "Location"),
         custom_lookup("bcs_ShipToAddressId", "bcs_shiptoaddress", "Ship-to Address"),
         date_only("bcs_postingdate", "Posting Date"),
+        *_bill_to_columns(),
+    )
+
+
+def _bill_to_columns() -> tuple[Column, ...]:
+    """The Bill To address every quote, order and invoice has (their reference pages'
+    BillTo_Name, BillTo_Line1 … with those lengths), filled by the client."""
+    return (
+        text("billto_name", 200, "Bill To Name"),
+        text("billto_line1", 250, "Bill To Street 1"),
+        text("billto_line2", 250, "Bill To Street 2"),
+        text("billto_line3", 250, "Bill To Street 3"),
+        text("billto_city", 80, "Bill To City"),
+        text("billto_stateorprovince", 50, "Bill To State/Province"),
+        text("billto_postalcode", 20, "Bill To ZIP/Postal Code"),
+        text("billto_country", 80, "Bill To Country/Region"),
     )
 
 
