@@ -223,8 +223,10 @@ class BusinessCentralRecords(Protocol):
         api: BcApi = "v2.0",
         filter: str | None = None,
         select: Sequence[str] = (),
+        expand: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching record, one page in memory at a time."""
+        """Every matching record, one page in memory at a time; `expand` names a
+        navigation read with each (a document's `lines`), nested under its name."""
         ...
 
     def write_many(self, writes: Sequence[BcWrite]) -> list[BcWriteResult]:

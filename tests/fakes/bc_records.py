@@ -1,10 +1,11 @@
 """`FakeBcRecords`: the BusinessCentralRecords port on dicts, as BC's API v2.0 and the
 companion API serve records.
 
-Each entity set is a list of rows with `id` and `lastModifiedDateTime`. `records` filters
-as BC does the hub's filters: `lastModifiedDateTime gt <time>`, and `field eq value`
-joined by `and` / `or` (anything else is refused, so a test cannot rely on a filter BC
-would not run). `write_many` carries out POSTs (a client-chosen `id`; an id in use is BC's
+Each entity set is a list of rows with `id` and `lastModifiedDateTime`; a row may nest
+related rows (a document's `lines`), which `records` answers only when `expand` names
+them. `records` filters as BC does the hub's filters: `lastModifiedDateTime gt <time>`,
+and `field eq value` joined by `and` / `or` (anything else is refused, so a test cannot
+rely on a filter BC would not run). `write_many` carries out POSTs (a client-chosen `id`; an id in use is BC's
 Internal_EntityWithSameKeyExists; `numbering` gives a set's No. series and `on_create`
 fills what BC fills, e.g. a customer's company contact) and PATCHes by id, including
 companion `crmIds(<id>)` for a record of any set; each write moves the record's
@@ -71,12 +72,15 @@ class FakeBcRecords:
         api: BcApi = "v2.0",
         filter: str | None = None,
         select: Sequence[str] = (),
+        expand: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         self.reads += 1
         test = _filter(filter)
         for row in list(self.sets.get((api, entity_set), [])):
             if test(row):
-                yield copy.deepcopy(row)
+                # Nested rows (a document's `lines`) come only when asked for, as in BC.
+                yield {k: copy.deepcopy(v) for k, v in row.items()
+                       if not isinstance(v, list) or k == expand}  # fmt: skip
 
     def write_many(self, writes: Sequence[BcWrite]) -> list[BcWriteResult]:
         self.batches += -(-len(writes) // 100)

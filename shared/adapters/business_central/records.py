@@ -10,7 +10,8 @@ Quirks handled:
   stands alone, so one refused write does not undo or stop the others. At most 100
   requests per batch (BC's limit), so more writes make more batches, sent up to five at a
   time (what BC processes at once per user; the rest would only queue).
-- Pages are up to 5,000 records (BC allows 20,000; the engine keeps memory flat).
+- Pages are up to 5,000 records (BC allows 20,000; the engine keeps memory flat), 100
+  when each comes with its lines (`expand`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shared.errors import ContractError
 from shared.ports.business_central import BcApi, BcWrite, BcWriteResult
 
 RECORD_PAGE_SIZE = 5000
+EXPANDED_PAGE_SIZE = 100  # documents read with their lines: a page holds every line of each
 BATCHES_IN_FLIGHT = 5  # BC processes five requests of a user at once; more only queue
 
 
@@ -39,12 +41,14 @@ class BusinessCentralRecordsClient(BusinessCentralMasterData):
         api: BcApi = "v2.0",
         filter: str | None = None,
         select: Sequence[str] = (),
+        expand: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         yield from self.odata.list(
             f"{self._root(api)}/{self.company}/{entity_set}",
             filter=filter,
             select=list(select) or None,
-            page_size=RECORD_PAGE_SIZE,
+            expand=expand,
+            page_size=EXPANDED_PAGE_SIZE if expand else RECORD_PAGE_SIZE,
         )
 
     def write_many(self, writes: Sequence[BcWrite]) -> list[BcWriteResult]:
