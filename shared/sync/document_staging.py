@@ -123,6 +123,11 @@ class DocumentStaging:
         for entity in self.store.query(self.table, partition=PARTITION, where=where):
             yield _document(entity)
 
+    def by_bc_number(self, bc_number: str) -> StagedDocument | None:
+        """The staged document BC holds under this No. (a posted invoice names its order)."""
+        found = self.store.query(self.table, partition=PARTITION, where={"BcNo": bc_number})
+        return next((_document(entity) for entity in found), None)
+
     def get(self, number: str, *, lines: bool = True) -> StagedDocument:
         """Raises NotFound naming the document."""
         found = self._get(number)
