@@ -8,7 +8,7 @@ invoice: `shared.sync.posted_invoice_staging`.
   lines) changed since theirs (both minus `CRM_SYNC_OVERLAP_SECONDS`) are staged; staged
   invoices still pending (New, Updated, Waiting; Error too on a manual run) are read
   again from BC by No. Chosen numbers (the batch job for some invoices) are read by No.
-  and checked against CRM even when the hub believes CRM has them.
+  and written again even when the hub believes CRM has them (a repair: same ids).
 - **decide**, per invoice under a lease (a timer run and a manual one never write one
   invoice at the same time): map header and lines through the couplings; a customer,
   master, currency, product or unit not in CRM yet → Waiting; a value CRM cannot hold →
@@ -136,17 +136,23 @@ class _Run:
         self.writer = CrmInvoiceWriter(dataverse)
 
     def changed_and_pending(self, *, errors: bool) -> None:
-        """What changed in BC since the watermarks, then every pending staged invoice."""
+        """What changed in BC since the watermarks, then every other pending staged
+        invoice; each is processed as it is read, so memory holds one page at a time."""
         started = self.deps.clock()
         newest_memo = self._corrections()
-        newest, chosen = self._changed()
+        newest: datetime | None = None
+        seen: set[str] = set()
+        changed = self.bc.records(SOURCE_SET, api="companion", filter=self._since(NAME),
+                                  expand="lines")  # fmt: skip
+        for invoice in changed:
+            self.report.read += 1
+            newest = _later(newest, parse_modified(invoice.get("lastModifiedDateTime")))
+            if is_posted(invoice) and self._stage(invoice).pending:
+                seen.add(str(invoice["number"]).upper())
+                self._process(invoice, force=False)
         pending = [row.number for row in self.staging.rows(pending=True)
-                   if row.number not in chosen and (errors or row.status != "Error")]  # fmt: skip
-        again = self._by_number(pending)
-        for number in pending:
-            if number.upper() not in again:  # named by a credit memo, but not posted in BC
-                self._failed(number, f"{number}: {NOT_POSTED}")
-        for invoice in {**chosen, **again}.values():
+                   if row.number.upper() not in seen and (errors or row.status != "Error")]  # fmt: skip
+        for invoice in self._by_number(pending, missing=NOT_POSTED):
             self._process(invoice, force=False)
         for name, moment in ((NAME, newest), (CORRECTIONS, newest_memo)):
             if moment is not None:
@@ -155,11 +161,7 @@ class _Run:
     def chosen(self, numbers: Iterable[str]) -> None:
         """The batch job for chosen invoices: read, staged and checked against CRM."""
         wanted = list(dict.fromkeys(str(n).strip().upper() for n in numbers if str(n).strip()))
-        found = self._by_number(wanted)
-        for number in wanted:
-            if number not in found:
-                self._failed(number, f"{number}: {NOT_POSTED}")
-        for invoice in found.values():
+        for invoice in self._by_number(wanted, missing=NOT_POSTED):
             self._stage(invoice)
             self._process(invoice, force=True)
 
@@ -182,31 +184,21 @@ class _Run:
                 self.staging.mark_canceled(invoice, str(memo.get("number") or ""))
         return newest
 
-    def _changed(self) -> tuple[datetime | None, dict[str, dict[str, Any]]]:
-        """Posted invoices changed since the watermark; the pending ones by No."""
-        newest: datetime | None = None
-        chosen: dict[str, dict[str, Any]] = {}
-        changed = self.bc.records(SOURCE_SET, api="companion", filter=self._since(NAME),
-                                  expand="lines")  # fmt: skip
-        for invoice in changed:
-            self.report.read += 1
-            newest = _later(newest, parse_modified(invoice.get("lastModifiedDateTime")))
-            if is_posted(invoice) and self._stage(invoice).pending:
-                chosen[str(invoice["number"])] = invoice
-        return newest, chosen
-
-    def _by_number(self, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Posted invoices read from BC by No. (with their lines), by upper-case No."""
-        found: dict[str, dict[str, Any]] = {}
+    def _by_number(self, numbers: Sequence[str], *, missing: str) -> Iterator[dict[str, Any]]:
+        """Posted invoices read from BC by No. (with their lines), a few per request; a
+        No. BC has no posted invoice under is a failure saying `missing`."""
         for start in range(0, len(numbers), NUMBERS_PER_QUERY):
             chunk = numbers[start : start + NUMBERS_PER_QUERY]
             condition = " or ".join(f"number eq {quote_literal(n)}" for n in chunk)
-            for invoice in self.bc.records(SOURCE_SET, api="companion", filter=condition,
-                                           expand="lines"):  # fmt: skip
-                self.report.read += 1
-                if is_posted(invoice):
-                    found[str(invoice["number"]).upper()] = invoice
-        return found
+            found = [invoice for invoice in self.bc.records(
+                SOURCE_SET, api="companion", filter=condition, expand="lines")
+                if is_posted(invoice)]  # fmt: skip
+            self.report.read += len(found)
+            numbers_found = {str(invoice["number"]).upper() for invoice in found}
+            for number in chunk:
+                if number.upper() not in numbers_found:
+                    self._failed(number, f"{number}: {missing}")
+            yield from found
 
     def _stage(self, invoice: Mapping[str, Any]) -> StagedInvoice:
         before = self.staging.get(str(invoice["number"]))
@@ -241,7 +233,7 @@ class _Run:
                 self.staging.settle(row.number, status, correlation_id=self.correlation_id)
             return
         try:
-            self._apply(row, plan)
+            self._apply(row, plan, rewrite=force)
         except FatalError:
             raise
         except TransientError as error:
@@ -249,14 +241,17 @@ class _Run:
         except RecordError as refused:
             self._failed(row.number, refused.message)
 
-    def _apply(self, row: StagedInvoice, plan: InvoicePlan) -> None:
-        written = self.writer.write(plan, content=plan.hash != row.hash or not row.crm_invoice_id)
-        if plan.canceled:
-            status = "Canceled"
-        elif not row.crm_invoice_id or written.created:
-            status = "Created"
+    def _apply(self, row: StagedInvoice, plan: InvoicePlan, *, rewrite: bool) -> None:
+        """Write what CRM lacks (everything again for the batch job on chosen invoices:
+        upserts by id, so a line deleted in CRM comes back and nothing doubles)."""
+        content = rewrite or plan.hash != row.hash or not row.crm_invoice_id
+        written = self.writer.write(plan, content=content)
+        new = not row.crm_invoice_id or written.created
+        if written.canceled:
+            counted = "canceled"
         else:
-            status = "Updated" if written.content else "Synced"
+            counted = "created" if new else ("updated" if written.content else "synced")
+        status = "Canceled" if plan.canceled else counted.capitalize()
         values: dict[str, Any] = {"CrmInvoiceId": plan.invoice_id, "CrmOrderId": plan.order_id,
                                   "Hash": plan.hash}  # fmt: skip
         # Recorded before the order is marked: if that fails, the invoice is known written.
@@ -269,7 +264,7 @@ class _Run:
         notice = "; ".join(n for n in (written.notice, note) if n)
         self.staging.settle(row.number, status, Notice=notice, OrderInvoiced=invoiced,
                             correlation_id=self.correlation_id, **values)  # fmt: skip
-        _count(self.report, status)
+        setattr(self.report, counted, getattr(self.report, counted) + 1)
 
     def _waits(self, number: str, reason: str) -> None:
         self.report.waiting += 1
@@ -292,12 +287,6 @@ def _done(row: StagedInvoice, plan: InvoicePlan) -> bool:
         and (not plan.canceled or row.status == "Canceled")
         and (not plan.order_id or row.order_invoiced)
     )  # fmt: skip
-
-
-def _count(report: PostedInvoicesReport, status: str) -> None:
-    counters = {"Created": "created", "Updated": "updated", "Canceled": "canceled"}
-    name = counters.get(status, "synced")
-    setattr(report, name, getattr(report, name) + 1)
 
 
 def _later(current: datetime | None, moment: datetime | None) -> datetime | None:

@@ -134,15 +134,15 @@ class PostedInvoiceStaging:
         return self.require(number)
 
     def mark_canceled(self, number: str, credit_memo: str) -> None:
-        """A posted credit memo names this invoice: it is to be Canceled in CRM (kept even
-        while the invoice is not staged yet, so it is cancelled once it goes)."""
+        """A posted credit memo names this invoice: it is to be Canceled in CRM. Kept even
+        while the invoice is not staged yet, so it is cancelled once it goes; pending again
+        whatever its status was (an Error too: the timer takes it)."""
         current = self.get(number)
         if current is not None and current.canceled_by:
             return
+        status = "Updated" if current is not None and current.crm_invoice_id else "New"
         self.store.upsert_many(self.table, [Entity(PARTITION, number, {
-            "CanceledBy": credit_memo, "Pending": True,
-            **({} if current is not None else {"Status": "New"}),
-        })])  # fmt: skip
+            "CanceledBy": credit_memo, "Pending": True, "Status": status})])  # fmt: skip
 
     def get(self, number: str) -> StagedInvoice | None:
         try:

@@ -154,7 +154,11 @@ def test_a_posted_invoice_becomes_a_crm_invoice_with_its_lines_in_one_change_set
     [[change_set]] = calls  # header and both lines together; the comment line is not sent
     assert isinstance(change_set, ChangeSet) and len(change_set.operations) == 3
     [row] = staged_invoices(w.deps)
-    assert (row.status, row.pending, row.crm_invoice_id) == ("Created", False, invoice_id(BC_INVOICE))
+    assert (row.status, row.pending, row.crm_invoice_id) == (
+        "Created",
+        False,
+        invoice_id(BC_INVOICE),
+    )
     assert (row.bc["AmountToCustomer"], row.bc["TaxAmount"], row.bc["CustomerName2"]) == (
         3130, 530, " (Northern Branch)")  # fmt: skip
     lines = PostedInvoiceStaging(w.store, w.deps.clock).lines("PS-INV1001")
@@ -167,7 +171,9 @@ def test_a_blank_currency_is_crms_base_currency_and_a_code_its_coupled_currency(
     posted(w)
     posted(w, "PS-INV1002", bc_id=guid(951), currencyCode="EUR", lines=[])
     run_posted_invoices(w.deps)
-    currencies = {i["invoicenumber"]: i["_transactioncurrencyid_value"] for i in w.crm.all("invoices")}
+    currencies = {
+        i["invoicenumber"]: i["_transactioncurrencyid_value"] for i in w.crm.all("invoices")
+    }
     assert currencies == {"PS-INV1001": BASE, "PS-INV1002": EUR}
 
 
@@ -257,7 +263,7 @@ def test_a_parent_not_in_crm_makes_the_invoice_wait_until_it_is(missing: str) ->
     label = {"customers": "Customer No.", "units-of-measure": "Unit of Measure Code",
              "items": "item 'HW-LAPTOP' is not in CRM yet", "ship-to-addresses": "Ship-to Code"}  # fmt: skip
     assert label[missing] in row.error
-    entity_set, crm_id, key = CRM_SETS[missing]
+    _, crm_id, key = CRM_SETS[missing]
     Couplings(w.store).save_many([Coupling(missing, guid(1200), crm_id, key)])
     assert run_posted_invoices(w.deps).created == 1  # BC unchanged: the pending row is retried
     assert only_invoice(w)["invoicenumber"] == "PS-INV1001"
@@ -269,7 +275,10 @@ def test_an_item_crm_never_gets_is_a_write_in_line() -> None:
                           description2="2 m", unitPrice=19, lineDiscountAmount=0)])  # fmt: skip
     assert run_posted_invoices(w.deps).created == 1
     [detail] = w.crm.all("invoicedetails")
-    assert (detail["isproductoverridden"], detail["productdescription"]) == (True, "USB-C cable 2 m")
+    assert (detail["isproductoverridden"], detail["productdescription"]) == (
+        True,
+        "USB-C cable 2 m",
+    )
     assert "_uomid_value" not in detail
 
 
@@ -306,8 +315,10 @@ def test_a_second_run_writes_nothing() -> None:
     touched = run_posted_invoices(w.deps)
     assert (touched.staged, touched.unchanged, touched.written) == (1, 1, 0)
     assert (len(w.crm.writes), w.crm.requests) == (writes, requests)  # CRM not even read
-    chosen = run_posted_invoices(w.deps, ["PS-INV1001"])  # the batch job checks CRM, no rewrite
-    assert (chosen.synced, chosen.written, len(w.crm.writes)) == (1, 0, writes)
+    w.crm.delete("invoicedetails", line_id(BC_INVOICE, guid(962)))
+    chosen = run_posted_invoices(w.deps, ["PS-INV1001"])  # the batch job writes it again
+    assert (chosen.updated, len(w.crm.all("invoices")), len(w.crm.all("invoicedetails"))) == (
+        1, 2, 3)  # fmt: skip
 
 
 def test_a_refusal_by_crm_is_an_error_on_the_staging_row_naming_the_field() -> None:
@@ -320,7 +331,9 @@ def test_a_refusal_by_crm_is_an_error_on_the_staging_row_naming_the_field() -> N
     report = run_posted_invoices(w.deps)
     [row] = staged_invoices(w.deps)
     assert (report.failed, row.status, row.pending) == (1, "Error", True)
-    assert "PS-INV1001 header: CRM refused billto_name (BC customerName, customerName2)" in row.error
+    assert (
+        "PS-INV1001 header: CRM refused billto_name (BC customerName, customerName2)" in row.error
+    )
     assert w.crm.all("invoices") == [] and w.crm.all("invoicedetails") == []  # all or nothing
     assert run_posted_invoices(w.deps, automatic=True).written == 0  # the timer leaves Errors
     assert run_posted_invoices(w.deps).created == 1  # the batch job retries them
@@ -366,3 +379,17 @@ def test_a_disabled_integration_stops_the_timer_and_refuses_a_manual_run() -> No
     with pytest.raises(ConfigurationError, match="CRM_INTEGRATION_ENABLED"):
         run_posted_invoices(w.deps)
     assert w.crm.all("invoices") == []
+
+
+def test_an_invoice_of_more_rows_than_a_change_set_holds_goes_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = connector()
+    many = [line(n, id=f"b0c00000-0000-4000-8000-{500000 + n:012d}") for n in range(1, 1201)]
+    posted(w, lines=many)
+    calls = change_sets(w, monkeypatch)
+    assert run_posted_invoices(w.deps).created == 1
+    [items] = calls  # one $batch: change sets of at most 1,000 requests, header first
+    assert [len(c.operations) for c in items if isinstance(c, ChangeSet)] == [1000, 201]
+    assert len(w.crm.all("invoicedetails")) == 1200
+    assert sorted(d["lineitemnumber"] for d in w.crm.all("invoicedetails"))[-1] == 1200
