@@ -22,6 +22,12 @@ adds the values that are not BC fields (`shipToKey`, `crmOrderId`, `priceListId`
   item CRM never gets (an Inventory item whose posting group is not for CRM), is a
   write-in product with that text; comment lines are not sent.
 
+Cancelled or corrected in BC (§20) means: status Canceled (BC's Cancel, or Correct,
+which cancels and makes a new invoice: the new one comes as an invoice of its own), or a
+posted sales credit memo that names the invoice (`invoiceNumber`, "Applies-to Doc.
+No."). The CRM invoice then becomes Canceled. An invoice with status Corrective is the
+reverse case, an invoice that cancels a credit memo: an ordinary invoice in CRM.
+
 CRM computes the amounts (the Dataverse pricing calculation; its computed columns take
 no value): per line Amount = price × quantity and Extended Amount = Amount − manual
 discount + tax; on the header Detail Amount = Σ (Amount − manual discount), Total Tax =

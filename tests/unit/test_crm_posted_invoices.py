@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from shared.domain.crm import AutoSync
 from shared.entities.documents import ORDERS
+from shared.entities.posted_invoices import HEADER, PRODUCT_LINE, WRITE_IN_LINE
+from shared.entities.registry import ENTITIES
 from shared.errors import ConfigurationError, RejectedError, UncertainWriteError
 from shared.flows.crm_documents import staging_for
 from shared.flows.crm_posted_invoice_plan import invoice_id, line_id
@@ -393,3 +396,18 @@ def test_an_invoice_of_more_rows_than_a_change_set_holds_goes_whole(
     assert [len(c.operations) for c in items if isinstance(c, ChangeSet)] == [1000, 201]
     assert len(w.crm.all("invoicedetails")) == 1200
     assert sorted(d["lineitemnumber"] for d in w.crm.all("invoicedetails"))[-1] == 1200
+
+
+def test_the_maps_name_coupled_entities_and_a_real_toggle() -> None:
+    coupled = {e.coupled_as for e in ENTITIES} | {"salespersons", "currencies"}  # Map CRM Data
+    for entity_map in (HEADER, PRODUCT_LINE, WRITE_IN_LINE):
+        assert set(entity_map.depends_on) <= coupled, entity_map.name
+    assert HEADER.auto_sync in AutoSync.__dataclass_fields__
+
+
+def test_an_invoice_that_cancels_a_credit_memo_is_an_ordinary_invoice() -> None:
+    """BC's status Corrective on an invoice: it is the correction (of a credit memo)."""
+    w = connector()
+    posted(w, status="Corrective")
+    assert run_posted_invoices(w.deps).created == 1
+    assert only_invoice(w).get("statecode", 0) == 0
