@@ -124,6 +124,13 @@ def staged_invoices(
     yield from PostedInvoiceStaging(deps.store, deps.clock).rows(pending=pending, status=status)
 
 
+def staged_invoice(deps: Deps, number: str) -> dict[str, Any]:
+    """One posted invoice's staging row with its lines, as a view shows it. Raises
+    NotFound naming it."""
+    staging = PostedInvoiceStaging(deps.store, deps.clock)
+    return {**staging.require(number).as_dict(), "lines": staging.lines(number)}
+
+
 class _Run:
     def __init__(
         self, deps: Deps, setup: CrmSetup, report: PostedInvoicesReport, correlation_id: str
@@ -153,13 +160,14 @@ class _Run:
         pending = [row.number for row in self.staging.rows(pending=True)
                    if row.number.upper() not in seen and (errors or row.status != "Error")]  # fmt: skip
         for invoice in self._by_number(pending, missing=NOT_POSTED):
+            self._stage(invoice)  # BC's values as they are now on the row
             self._process(invoice, force=False)
         for name, moment in ((NAME, newest), (CORRECTIONS, newest_memo)):
             if moment is not None:
                 self.watermarks.advance(Direction.BC_TO_CRM, name, moment, started)
 
     def chosen(self, numbers: Iterable[str]) -> None:
-        """The batch job for chosen invoices: read, staged and checked against CRM."""
+        """The batch job for chosen invoices: read, staged and written again."""
         wanted = list(dict.fromkeys(str(n).strip().upper() for n in numbers if str(n).strip()))
         for invoice in self._by_number(wanted, missing=NOT_POSTED):
             self._stage(invoice)

@@ -16,14 +16,18 @@ from shared.domain.crm import AutoSync
 from shared.entities.documents import ORDERS
 from shared.entities.posted_invoices import HEADER, PRODUCT_LINE, WRITE_IN_LINE
 from shared.entities.registry import ENTITIES
-from shared.errors import ConfigurationError, RejectedError, UncertainWriteError
+from shared.errors import ConfigurationError, NotFound, RejectedError, UncertainWriteError
 from shared.flows.crm_documents import staging_for
 from shared.flows.crm_posted_invoice_plan import invoice_id, line_id
-from shared.flows.crm_posted_invoices import AUTO_OFF, run_posted_invoices, staged_invoices
+from shared.flows.crm_posted_invoices import (
+    AUTO_OFF,
+    run_posted_invoices,
+    staged_invoice,
+    staged_invoices,
+)
 from shared.flows.crm_setup import DISABLED
 from shared.ports.dataverse import ChangeSet, Operation, OperationResult
 from shared.sync.couplings import Coupling, Couplings
-from shared.sync.posted_invoice_staging import PostedInvoiceStaging
 from tests.unit.crm_fixtures import PRICE_LIST, SETUP, World, guid, world
 
 ACCOUNT, BASE, EUR, OWNER = guid(901), guid(902), guid(903), guid(904)
@@ -164,9 +168,12 @@ def test_a_posted_invoice_becomes_a_crm_invoice_with_its_lines_in_one_change_set
     )
     assert (row.bc["AmountToCustomer"], row.bc["TaxAmount"], row.bc["CustomerName2"]) == (
         3130, 530, " (Northern Branch)")  # fmt: skip
-    lines = PostedInvoiceStaging(w.store, w.deps.clock).lines("PS-INV1001")
-    assert [(x["ItemNo"], x["LineAmount"]) for x in lines] == [
+    view = staged_invoice(w.deps, "PS-INV1001")
+    assert (view["status"], view["bc"]["ShippingAgentCode"]) == ("Created", "FEDEX")
+    assert [(x["ItemNo"], x["LineAmount"]) for x in view["lines"]] == [
         ("HW-LAPTOP", 2500), ("6100", 150), ("", 0)]  # fmt: skip
+    with pytest.raises(NotFound):
+        staged_invoice(w.deps, "PS-INV9999")
 
 
 def test_a_blank_currency_is_crms_base_currency_and_a_code_its_coupled_currency() -> None:
