@@ -78,7 +78,8 @@ def test_quotes_with_a_revision_and_confirmed_orders(dataverse: Api) -> None:
     ]
     assert adatum[0]["quotenumber"] == adatum[1]["quotenumber"]
     assert len(confirmed) >= 2 and any(o["_quoteid_value"] for o in confirmed)
-    assert invoiced[0]["order_invoices"][0]["invoicenumber"] == "103003"  # type: ignore[index]
+    invoices = {i["invoicenumber"] for o in invoiced for i in o["order_invoices"]}  # type: ignore[attr-defined]
+    assert "103003" in invoices  # other tests may invoice orders of their own
 
 
 def test_project_operations_invoice_and_its_revision(dataverse: Api) -> None:
