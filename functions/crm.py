@@ -11,9 +11,10 @@ import azure.functions as func
 from functions.http_responses import handle_http, json_response, route_key
 from shared.bootstrap import deps
 from shared.context import correlation_id
-from shared.domain.crm import CreateInBcRequest, SyncRequest
+from shared.domain.crm import CreateInBcRequest, DocumentsRequest, SyncRequest
 from shared.errors import ValidationError
 from shared.flows.crm_mapping import MappingJob, map_crm_data
+from shared.flows.crm_posted_invoices import run_posted_invoices, staged_invoice, staged_invoices
 from shared.flows.crm_setup import get_default_price_list, get_default_units
 from shared.flows.crm_sync import run_bc_to_crm
 from shared.flows.crm_to_bc import create_in_bc, run_crm_to_bc
@@ -30,8 +31,51 @@ SETUP_ACTIONS = {"default-units": get_default_units, "default-price-list": get_d
 @bp.function_name("crm_bc_to_crm_timer")
 @bp.timer_trigger(arg_name="timer", schedule=Schedule.CRM_BC_TO_CRM.binding, use_monitor=True)
 def crm_bc_to_crm_timer(timer: func.TimerRequest) -> None:
+    """The 2-minute sync: the auto-synchronized masters, then the posted invoices (with
+    "Auto Synchronize Posted Invoice CRM")."""
     report = run_bc_to_crm(deps(), automatic=True)
     log.info("BC to CRM data sync: %s", report.as_dict())
+    invoices = run_posted_invoices(
+        deps(), automatic=True, correlation_id=correlation_id.get() or ""
+    )
+    log.info("Posted invoices to CRM: %s", invoices.as_dict())
+
+
+@bp.function_name("crm_posted_invoices_http")
+@bp.route(route="crm/posted-invoices/run", methods=["POST"])
+def crm_posted_invoices_http(req: func.HttpRequest) -> func.HttpResponse:
+    """The batch job: every changed or pending posted invoice (`{}`), or the invoices
+    named (`{"numbers": ["PS-INV103001"]}`, written again from BC)."""
+
+    def run() -> func.HttpResponse:
+        request = DocumentsRequest.model_validate_json(req.get_body() or b"{}")
+        report = run_posted_invoices(deps(), request.numbers or None,
+                                     correlation_id=correlation_id.get() or "")  # fmt: skip
+        return json_response(report.as_dict())
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_posted_invoices_view_http")
+@bp.route(route="crm/posted-invoices", methods=["GET"])
+def crm_posted_invoices_view_http(req: func.HttpRequest) -> func.HttpResponse:
+    """The Sales Invoice Header Staging Table (`?status=Waiting`, `?pending=true`)."""
+
+    def run() -> func.HttpResponse:
+        pending = req.params.get("pending")
+        rows = [row.as_dict() for row in staged_invoices(
+            deps(), status=req.params.get("status"),
+            pending=None if pending is None else pending.lower() == "true")]  # fmt: skip
+        return json_response({"count": len(rows), "records": rows})
+
+    return handle_http(req, run)
+
+
+@bp.function_name("crm_posted_invoice_http")
+@bp.route(route="crm/posted-invoices/{number}", methods=["GET"])
+def crm_posted_invoice_http(req: func.HttpRequest) -> func.HttpResponse:
+    """One posted invoice's staging row with its lines."""
+    return handle_http(req, lambda: json_response(staged_invoice(deps(), route_key(req, "number"))))
 
 
 @bp.function_name("crm_bc_to_crm_http")

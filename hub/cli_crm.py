@@ -218,3 +218,31 @@ def nightly_command(feeds: tuple[str, ...]) -> None:
     report = guarded(lambda: run_nightly(operator_deps(), feeds or None))
     for feed in report.results:
         click.echo(json.dumps(feed.as_dict()))
+
+
+@crm.group("posted-invoices")
+def posted_invoices_group() -> None:
+    """BC posted sales invoices → CRM invoices: the batch job and the staging table."""
+
+
+@posted_invoices_group.command("run")
+@click.argument("numbers", nargs=-1)
+def posted_invoices_run_command(numbers: tuple[str, ...]) -> None:
+    """Every changed or pending posted invoice, or the invoices NUMBERS written again."""
+    from shared.flows.crm_posted_invoices import run_posted_invoices
+
+    report = guarded(lambda: run_posted_invoices(operator_deps(), numbers or None))
+    click.echo(json.dumps(report.as_dict()))
+
+
+@posted_invoices_group.command("list")
+@click.option("--status", default=None, help="Only invoices with this status (e.g. Error).")
+def posted_invoices_list_command(status: str | None) -> None:
+    """The Sales Invoice Header Staging Table: No., status, CRM invoice, error."""
+    from shared.flows.crm_posted_invoices import staged_invoices
+
+    for row in guarded(
+        lambda: [r.as_dict() for r in staged_invoices(operator_deps(), status=status)]
+    ):
+        click.echo(f"{row.get('number', ''):<16} {row.get('status', ''):<10} "
+                   f"{row.get('crmInvoiceId', '')}  {row.get('error', '')}")  # fmt: skip

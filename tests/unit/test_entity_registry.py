@@ -10,6 +10,7 @@ from pathlib import Path
 from shared.domain.crm import DEFAULT_PRICE_LIST, DEFAULT_UNIT, DEFAULT_UNIT_GROUP, AutoSync
 from shared.entities.documents import DOCUMENTS
 from shared.entities.nightly import FEEDS
+from shared.entities.posted_invoices import NAME as POSTED_INVOICES
 from shared.entities.registry import BY_NAME, ENTITIES, entities
 from shared.sync.maps import Direction
 
@@ -40,7 +41,7 @@ def test_the_readme_entity_table_lists_every_registered_entity() -> None:
     text = README.read_text(encoding="utf-8")
     section = text.split("## CRM ⇄ BC: the entity-sync engine", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE))
-    assert listed == set(BY_NAME) | set(DOCUMENTS) | set(FEEDS)
+    assert listed == set(BY_NAME) | set(DOCUMENTS) | set(FEEDS) | {POSTED_INVOICES}
 
 
 def test_document_lookups_name_coupled_entities() -> None:
