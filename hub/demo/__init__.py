@@ -31,7 +31,7 @@ from hub.demo.lists import (
     refused_credentials,
     show_auth,
 )
-from hub.demo.nightly import nightly_feeds
+from hub.demo.nightly import nightly_feeds, posted_invoices
 from shared.domain.ecppro import EcpProList
 
 Say = Callable[[str], None]
@@ -69,11 +69,13 @@ def run_demo(say: Say = click.echo) -> None:
             customers, contacts = crm_to_bc(host, sandbox, say)
             say("12. Quotes and orders from CRM: revisions, an order from the quote, a write-in")
             quotes, orders = quotes_and_orders(host, say)
-            say("13. The nightly feeds: open customer ledger entries and inventory, by difference")
+            say("13. Posted invoices to CRM: the order from CRM invoiced, a cancelled invoice")
+            invoices_crm = posted_invoices(host, say)
+            say("14. The nightly feeds: open customer ledger entries and inventory, by difference")
             cle, inventory = nightly_feeds(host, say)
     seconds = time.monotonic() - started
     say(
         f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} masters={masters} "
         f"customers={customers} contacts={contacts} quotes={quotes} orders={orders} "
-        f"cle={cle} inventory={inventory} seconds={seconds:.1f}"
+        f"invoices_crm={invoices_crm} cle={cle} inventory={inventory} seconds={seconds:.1f}"
     )
