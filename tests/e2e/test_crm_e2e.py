@@ -173,3 +173,34 @@ def test_the_nightly_feeds_through_the_host(host: LocalHost, sandbox: RunningSan
 
     unknown = call(host, "POST", "crm/nightly/run", json_body={"feeds": ["ledger"]})
     assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "feeds"
+
+
+def test_a_posted_invoice_reaches_crm_by_the_batch_job(
+    host: LocalHost, sandbox: RunningSandbox
+) -> None:
+    """Power Automate's batch-job call for one posted invoice, then the staging view."""
+    from shared.bootstrap import build_business_central
+
+    post(host, "crm/setup/default-units")
+    post(host, "crm/setup/default-price-list")
+    post(host, "crm/bc-to-crm/run", {"all": True})
+    post(host, "crm/map/currencies")
+    post(host, "crm/crm-to-bc/run", {"entities": ["customers"]})
+    post(host, "crm/crm-data/customers/create-in-bc", {})
+    bc = build_business_central(Settings())
+    base = f"{bc.api_path}/{bc.company}"
+    invoice = bc.http.request("POST", f"{base}/salesInvoices", json={
+        "customerNumber": "C00010", "salesInvoiceLines": [
+            {"lineType": "Item", "lineObjectNumber": "SUPPORT-HRS", "quantity": 2,
+             "unitPrice": 85}]}).json()  # fmt: skip
+    bc.http.request("POST", f"{base}/salesInvoices({invoice['id']})/Microsoft.NAV.post")
+    number = bc.odata.get(f"{base}/salesInvoices", invoice["id"])["number"]
+    report = post(host, "crm/posted-invoices/run", {"numbers": [number]})
+    assert report["failed"] == 0, report["errors"]
+    assert report["created"] == 1, report
+    staged = get(host, f"crm/posted-invoices/{number}")
+    assert staged["status"] == "Created" and staged["crmInvoiceId"], staged
+    dataverse = build_dataverse(Settings())
+    assert dataverse.get("invoices", staged["crmInvoiceId"])["invoicenumber"] == number
+    post(host, "crm/posted-invoices/run", {})  # the batch job over everything changed
+    assert post(host, "crm/posted-invoices/run", {})["written"] == 0  # and again: nothing
