@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DEPS   := $(VENV)/.deps-installed
 NODE   := node_modules/.deps-installed
 
-.PHONY: demo test setup lint serve sandbox bench clean
+.PHONY: demo test setup lint serve sandbox bench bench-nightly clean
 
 demo: setup ## start Azurite + sandbox, run the flows end to end through the local host
 	$(PY) -m hub demo
@@ -38,6 +38,9 @@ sandbox: setup ## run the BC, Dataverse, EcpPro and token simulators in the fore
 
 bench: setup
 	$(PY) -m bench
+
+bench-nightly: setup ## the nightly feeds benchmark alone (about half an hour; not part of make test)
+	$(PY) -m bench nightly
 
 clean:
 	rm -rf $(VENV) node_modules .hub .pytest_cache .mypy_cache .ruff_cache

@@ -4,12 +4,13 @@ ratio (or count) line last."""
 import argparse
 from collections.abc import Callable
 
-from bench import chaos, invoices, masters, staging
+from bench import chaos, invoices, masters, nightly, staging
 
 BENCHMARKS: dict[str, Callable[[], str]] = {
     "staging": staging.run,
     "invoices": invoices.run,
     "masters": masters.run,
+    "nightly": nightly.run,
     "chaos": lambda: chaos.run().line(),
 }
 
