@@ -59,6 +59,7 @@ class NewDocument:
     external_document_number: str  # sales: External Document No.; purchase: Vendor Invoice No.
     lines: Sequence[NewLine]
     id: str = ""
+    applies_to_invoice_id: str = ""  # a sales credit memo: the posted invoice it corrects
 
 
 @dataclass(frozen=True)

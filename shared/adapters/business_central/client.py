@@ -113,6 +113,8 @@ class BusinessCentralClient(BusinessCentralRecordsClient):
                   shape.date_field: iso(document.posting_date), "postingDate": iso(document.posting_date),
                   "dueDate": iso(document.due_date), "currencyCode": document.currency_code,
                   shape.lines: [line_body(document.kind, line, line_id) for line, line_id in pairs]}  # fmt: skip
+        if document.applies_to_invoice_id:  # Applies-to Doc. No.: BC applies it on posting
+            header["invoiceId"] = document.applies_to_invoice_id
         answer = self.http.request(
             "POST",
             self._path(shape.entity_set),
