@@ -26,6 +26,7 @@ from shared.adapters.http import AuthProvider, HttpClient, RetryPolicy, new_sess
 from shared.adapters.odata import ODataClient
 from shared.adapters.table_store import TableStagingStore
 from shared.config import Settings, load_settings
+from shared.domain.credit_notes import CorrectMode, CreditNoteSetup
 from shared.domain.crm import AutoSync, CrmSetup
 from shared.errors import ConfigurationError, HubError
 from shared.flows.deps import Deps, InvoiceOptions
@@ -237,8 +238,23 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
         dataverse=build_dataverse(settings) if settings.dataverse_url.strip() else None,
         crm_setup=crm_setup(settings),
         crm_sync_overlap_seconds=settings.crm_sync_overlap_seconds,
+        credit_notes=credit_note_setup(settings),
     )
     return deps
+
+
+def credit_note_setup(settings: Settings) -> CreditNoteSetup:
+    """The credit-notes parameters (Dataverse integration setup) from settings."""
+    fields = (f.strip() for f in settings.project_non_changeable_fields.split(","))
+    return CreditNoteSetup(
+        allow_partial=settings.project_allow_partial_credit_notes,
+        auto_confirm=settings.project_auto_confirm_credit_notes,
+        integration_active=settings.project_bc_invoice_integration,
+        correct_mode=CorrectMode(settings.project_correct_posted_invoice),
+        revenue_account=settings.project_revenue_account.strip(),
+        dimension=settings.project_dimension.strip(),
+        non_changeable_fields=tuple(f for f in fields if f),
+    )
 
 
 def crm_setup(settings: Settings) -> CrmSetup:

@@ -299,6 +299,53 @@ class Settings(BaseSettings):
         "NCRONTAB (6 fields, seconds first, UTC) of the nightly inventory feed:"
         " stock per item and location and product totals to CRM, by difference.",
     )
+    # --- Project Operations credit notes (product document 001) ---------------------
+    project_allow_partial_credit_notes: bool = _setting(
+        True,
+        "PROJECT_ALLOW_PARTIAL_CREDIT_NOTES",
+        "Allow Partial Credit Notes: off, only complete invoices can be reversed and a "
+        "partial revision is refused.",
+    )
+    project_auto_confirm_credit_notes: bool = _setting(
+        False,
+        "PROJECT_AUTO_CONFIRM_CREDIT_NOTES",
+        "Auto Confirm Credit Note Invoice: a draft revised invoice is confirmed in Project "
+        "Operations by the hub.",
+    )
+    project_bc_invoice_integration: bool = _setting(
+        False,
+        "PROJECT_BC_INVOICE_INTEGRATION",
+        "Activate BC Invoice Integration: confirmed project invoices and revisions go to BC "
+        "on the timer; off, Process Confirmed Invoices does it on demand.",
+    )
+    project_correct_posted_invoice: Literal["Cancel invoice", "Create credit memo"] = _setting(
+        "Cancel invoice",
+        "PROJECT_CORRECT_POSTED_INVOICE",
+        "Correct Posted Invoice: 'Cancel invoice' (the credit memo is posted) or 'Create "
+        "credit memo' (left unposted for the user).",
+    )
+    project_revenue_account: str = _setting(
+        "",
+        "PROJECT_REVENUE_ACCOUNT",
+        "G/L account of the BC invoice and credit memo lines made from project invoices.",
+    )
+    project_dimension: str = _setting(
+        "PROJECT",
+        "PROJECT_DIMENSION",
+        "BC dimension whose value (by code or name) is the project on every line.",
+    )
+    project_non_changeable_fields: str = _setting(
+        "",
+        "PROJECT_NON_CHANGEABLE_FIELDS",
+        "Sales Credit Memo Non-changeable fields: v2.0 property names (lines as "
+        "lines/<name>), comma-separated, that BC refuses to let users change before posting.",
+    )
+    project_invoices_schedule: str = _setting(
+        "0 */2 * * * *",
+        "PROJECT_INVOICES_SCHEDULE",
+        "NCRONTAB (6 fields, seconds first, UTC) of the Project Operations invoice poll: "
+        "auto confirm, stage confirmed invoices and revisions, BC outcomes back.",
+    )
     crm_sync_overlap_seconds: float = _setting(
         60.0,
         "CRM_SYNC_OVERLAP_SECONDS",

@@ -22,6 +22,7 @@ class Queue(StrEnum):
     ECPPRO_REFRESH = "ecppro-refresh"
     INVOICE_SALES = "invoice-sales"
     INVOICE_PURCHASE = "invoice-purchase"
+    PROJECT_CREDIT_NOTES = "project-credit-notes"
 
 
 class Schedule(StrEnum):
@@ -35,6 +36,7 @@ class Schedule(StrEnum):
     CRM_DOCUMENTS = "CRM_DOCUMENTS_SCHEDULE"
     CRM_CLE = "CRM_CLE_SCHEDULE"
     CRM_INVENTORY = "CRM_INVENTORY_SCHEDULE"
+    PROJECT_INVOICES = "PROJECT_INVOICES_SCHEDULE"
 
     @property
     def binding(self) -> str:
@@ -57,6 +59,8 @@ class Flow(StrEnum):
     CRM_POSTED_INVOICES = "crm-posted-invoices"
     CRM_CUSTOMER_LEDGER = "crm-customer-ledger"
     CRM_INVENTORY = "crm-inventory"
+    PROJECT_INVOICES = "project-invoices"
+    PROJECT_CREDIT_NOTES = "project-credit-notes"
 
 
 class Table(StrEnum):
@@ -84,3 +88,7 @@ class Table(StrEnum):
     CRM_SALES_ORDER_LINES = "crmsalesorderlines"  # CRM Data: their lines
     CRM_SNAPSHOTS = "crmsnapshots"  # the nightly feeds: what CRM holds, by BC key and hash
     CRM_POSTED_INVOICES = "crmpostedinvoices"  # BC posted sales invoices and their CRM invoice
+    PROJECT_INVOICES = "projectinvoices"  # BC Invoice Stagings: confirmed project invoices
+    PROJECT_INVOICE_LINES = "projectinvoicelines"  # their line details
+    PROJECT_CREDIT_MEMOS = "projectcreditmemos"  # Dataverse Credit Memos: confirmed revisions
+    PROJECT_CREDIT_MEMO_LINES = "projectcreditmemolines"  # what each takes back, per line

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from shared.domain.credit_notes import CreditNoteSetup
 from shared.domain.crm import CrmSetup
 from shared.flows.redelivery import RedeliveryPolicy
 from shared.ports.bus import DeadLetters, MessageSender
 from shared.ports.business_central import BusinessCentral, BusinessCentralRecords
+from shared.ports.credit_memos import BcCreditMemos
 from shared.ports.dataverse import Dataverse
 from shared.ports.ecppro import EcpProSource
 from shared.ports.sales_documents import BcSalesDocuments
@@ -52,3 +54,5 @@ class Deps:
     crm_setup: CrmSetup = field(default_factory=CrmSetup)
     bc_sales: BcSalesDocuments | None = None  # quotes and orders from CRM (companion API)
     crm_sync_overlap_seconds: float = 60.0
+    bc_credit_memos: BcCreditMemos | None = None  # the Project Operations credit-notes flow
+    credit_notes: CreditNoteSetup = field(default_factory=CreditNoteSetup)

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 from shared.domain.invoices import DocumentKind
@@ -77,6 +78,8 @@ class FakeDocument:
     currency_code: str
     status: str = "Draft"
     lines: list[FakeLine] = field(default_factory=list)
+    applies_to: str = ""  # a sales credit memo: the invoice it corrects
+    posting_date: date | None = None
 
     def view(self) -> BcDocument:
         lines = tuple(BcLine(line.id, line.marker) for line in self.lines)
@@ -207,7 +210,9 @@ class FakeBusinessCentral:
         number = f"{_PREFIX[document.kind][0]}{next(self._numbers[document.kind])}"
         created = FakeDocument(document.kind, document_id, number, document.party_number,
                                document.external_document_number, document.currency_code,
-                               lines=[FakeLine(_line_id(line), line) for line in document.lines])  # fmt: skip
+                               lines=[FakeLine(_line_id(line), line) for line in document.lines],
+                               applies_to=document.applies_to_invoice_id,
+                               posting_date=document.posting_date)  # fmt: skip
         self._check_unique(created.lines)
         self.documents[created.id] = created
         if any(line.dimensions for line in document.lines):
