@@ -258,7 +258,8 @@ def write_invoice(deps: Deps, invoice_id: str, *, correlation_id: str = "") -> I
         _settle(deps, staging, invoice_id, InvoiceStatus.NEW, str(waiting))
         return InvoiceStatus.NEW
     except RecordError as refused:
-        _settle(deps, staging, invoice_id, InvoiceStatus.ERROR, refused.message)
+        message = refused.message if refused.message.startswith(label) else f"{label}: {refused.message}"
+        _settle(deps, staging, invoice_id, InvoiceStatus.ERROR, message)
         return InvoiceStatus.ERROR
     status = InvoiceStatus.POSTED if created.posted else InvoiceStatus.CREATED
     numbers = ({"BcPostedInvoiceNo": created.number} if created.posted

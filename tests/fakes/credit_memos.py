@@ -36,6 +36,7 @@ class FakeCreditMemos:
     def add_dimension_value(self, dimension: str, code: str, name: str) -> None:
         self.dimension_values[(dimension.upper(), name.lower())] = code
         self.dimension_values[(dimension.upper(), code.lower())] = code
+        self.bc.dimension_values.add((dimension.upper(), code))
 
     def pay(self, invoice_id: str, amount: float) -> None:
         self.paid[invoice_id] = self.paid.get(invoice_id, 0.0) + amount

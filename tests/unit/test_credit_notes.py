@@ -1,0 +1,473 @@
+"""Project Operations invoices and their revisions → BC, on fakes (product document 001):
+confirmed invoices to BC with the project dimension; Correct Invoice in both modes
+(Cancel invoice: BC's cancel or a posted credit memo; Create credit memo: left unposted
+and picked up once posted), partial credits on and off, per-line quantity differences,
+cancel transactions ("Deleted"), every pre-check, auto confirm, the activation toggle,
+redelivery and lost answers, and the non-changeable fields sent to BC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from shared.domain.credit_notes import (
+    CHARGEABLE,
+    PO_CONFIRMED,
+    PO_DRAFT,
+    CorrectMessage,
+    CorrectMode,
+    CreditNoteSetup,
+)
+from shared.domain.invoices import DocumentKind
+from shared.errors import ConfigurationError, UncertainWriteError, ValidationError
+from shared.flows.credit_notes import correct_invoices, handle_correct_message
+from shared.flows.deps import Deps
+from shared.flows.project_invoices import (
+    document_id,
+    process_confirmed_invoices,
+    run_project_invoices,
+)
+from shared.registry import Queue
+from shared.sync.couplings import Coupling, Couplings
+from shared.sync.project_staging import credit_memo_staging, invoice_staging
+from tests.fakes.bus import InMemoryBus
+from tests.fakes.business_central import FakeBusinessCentral
+from tests.fakes.credit_memos import FakeCreditMemos
+from tests.fakes.dataverse import FakeDataverse
+from tests.fakes.ecppro import FakeEcpPro
+from tests.fakes.store import InMemoryStagingStore
+from tests.unit.crm_fixtures import guid
+
+ACCOUNT, BASE, PROJECT, CATEGORY = guid(1), guid(2), guid(3), guid(4)
+SETUP = CreditNoteSetup(integration_active=True, revenue_account="6410", dimension="PROJECT")
+TODAY = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    deps: Deps
+    crm: FakeDataverse
+    bc: FakeBusinessCentral
+    memos: FakeCreditMemos
+    bus: InMemoryBus
+
+    def invoice(self, key: int, lines: list[tuple[str, float, float]], *,
+                status: int = PO_CONFIRMED, billing: int = CHARGEABLE) -> str:  # fmt: skip
+        invoice_id = guid(100 + key)
+        self.crm.add("invoices", {"invoiceid": invoice_id, "invoicenumber": f"PI-{1000 + key}",
+                                  "name": f"Project invoice {key}", "_customerid_value": ACCOUNT,
+                                  "_transactioncurrencyid_value": BASE,
+                                  "msdyn_invoicedate": "2025-02-28", "totalamount": 0,
+                                  "msdyn_projectinvoicestatus": status})  # fmt: skip
+        for n, (text, quantity, price) in enumerate(lines, start=1):
+            self.crm.add("msdyn_invoicelinetransactions", {
+                "msdyn_invoicelinetransactionid": detail(key, n), "msdyn_description": text,
+                "msdyn_quantity": quantity, "msdyn_price": price, "msdyn_amount": quantity * price,
+                "msdyn_billingtype": billing, "msdyn_transactionclassification": 192350000,
+                "_msdyn_invoice_value": invoice_id, "_msdyn_project_value": PROJECT,
+                "_msdyn_transactioncategory_value": CATEGORY, "createdon": f"2025-02-0{n}",
+            })  # fmt: skip
+        return invoice_id
+
+    def revise(self, key: int, original: int, kept: Mapping[int, float], *,
+               status: int = PO_CONFIRMED, lines: int = 2) -> str:  # fmt: skip
+        """A revision of invoice `original`; `kept`: line no. → quantity still billed
+        (lines not named are credited whole)."""
+        revision_id = guid(100 + key)
+        self.crm.add("invoices", {"invoiceid": revision_id, "invoicenumber": f"PI-{1000 + key}",
+                                  "_customerid_value": ACCOUNT, "msdyn_hascorrections": True,
+                                  "_transactioncurrencyid_value": BASE,
+                                  "msdyn_invoicedate": "2025-03-01",
+                                  "msdyn_projectinvoicestatus": status})  # fmt: skip
+        for n in range(1, lines + 1):
+            source = self.crm.get("msdyn_invoicelinetransactions", detail(original, n))
+            self.crm.add("msdyn_invoicelinetransactions", {
+                **source, "msdyn_invoicelinetransactionid": detail(key, n),
+                "_msdyn_invoice_value": revision_id, "msdyn_correction": True,
+                "_msdyn_originalinvoicelinedetail_value": detail(original, n),
+                "msdyn_quantity": kept.get(n, 0),
+            })  # fmt: skip
+        return revision_id
+
+    def bc_invoice(self, original: int) -> Any:
+        return self.bc.documents[document_id("invoice", guid(100 + original))]
+
+    def post(self, original: int) -> None:
+        self.bc.post_document(self.bc_invoice(original).view())
+
+    def credit(self, revision: int) -> dict[str, Any]:
+        return credit_memo_staging(self.deps.store).get(guid(100 + revision))
+
+    def staged(self, original: int) -> dict[str, Any]:
+        return invoice_staging(self.deps.store).get(guid(100 + original))
+
+
+def detail(key: int, n: int) -> str:
+    return guid(1000 + key * 10 + n)
+
+
+def world(**setup: Any) -> World:
+    crm, bc, bus = FakeDataverse(), FakeBusinessCentral(), InMemoryBus()
+    memos = FakeCreditMemos(bc)
+    store = InMemoryStagingStore()
+    deps = Deps(store=store, bus=bus, ecppro=FakeEcpPro({}), bc=bc, dataverse=crm,
+                bc_credit_memos=memos, credit_notes=replace(SETUP, **setup),
+                clock=lambda: TODAY)  # fmt: skip
+    bc.add_customer("C00010")
+    bc.accounts["6410"] = False
+    memos.add_dimension_value("PROJECT", "ADATUM-CLOUD", "Adatum Cloud Migration")
+    crm.add("accounts", {"accountid": ACCOUNT, "name": "Adatum"})
+    crm.add("transactioncurrencies", {"transactioncurrencyid": BASE, "isocurrencycode": "GBP"})
+    crm.add(
+        "msdyn_projects", {"msdyn_projectid": PROJECT, "msdyn_subject": "Adatum Cloud Migration"}
+    )
+    crm.add("msdyn_transactioncategories", {"msdyn_transactioncategoryid": CATEGORY,
+                                            "msdyn_name": "Consulting Hours"})  # fmt: skip
+    Couplings(store).save_many([Coupling("customers", guid(50), ACCOUNT, "C00010"),
+                                Coupling("currencies", guid(51), BASE, "")])  # fmt: skip
+    return World(deps, crm, bc, memos, bus)
+
+
+LINES = [("Week 1 consulting", 20, 120.0), ("Travel to London", 1, 350.0)]
+
+
+def posted_world(**setup: Any) -> World:
+    w = world(**setup)
+    w.invoice(1, LINES)
+    process_confirmed_invoices(w.deps)
+    w.post(1)
+    return w
+
+
+def drain(w: World) -> list[str]:
+    """Run the queued Correct Invoice messages, as the queue trigger does."""
+    done = []
+    for queue, message in list(w.bus.sent):
+        if queue == Queue.PROJECT_CREDIT_NOTES:
+            body = CorrectMessage.model_validate_json(message.body)
+            done.append(handle_correct_message(w.deps, body).value)
+    w.bus.sent.clear()
+    return done
+
+
+# --- the original invoices -------------------------------------------------------------------
+def test_a_confirmed_invoice_is_one_bc_invoice_with_the_project_on_every_line() -> None:
+    w = world()
+    invoice_id = w.invoice(1, [*LINES, ("Internal review", 2, 0.0)])
+    w.crm.upsert("msdyn_invoicelinetransactions", detail(1, 3),
+                 {"msdyn_billingtype": 192350000})  # Non Chargeable  # fmt: skip
+    report = process_confirmed_invoices(w.deps)
+    document = w.bc_invoice(1)
+    assert (report.staged, report.created) == (1, 1)
+    assert (document.kind, document.party_number, document.reference, document.currency_code) == (
+        DocumentKind.SALES_INVOICE, "C00010", "PI-1001", "")  # fmt: skip
+    assert [(x.line_type, x.number, x.quantity, x.unit_amount, x.dimensions) for x in document.lines] == [
+        ("Account", "6410", 20, 120.0, {"PROJECT": "ADATUM-CLOUD"}),
+        ("Account", "6410", 1, 350.0, {"PROJECT": "ADATUM-CLOUD"}),
+    ]  # the non-chargeable detail is staged but bills nothing  # fmt: skip
+    staged = w.staged(1)
+    assert (staged["Status"], staged["BcUnpostedInvoiceNo"], staged["CustomerAccountNumber"]) == (
+        "Created in BC", document.number, "C00010")  # fmt: skip
+    lines = invoice_staging(w.deps.store).lines(invoice_id)
+    first = lines[0]
+    assert (first["Description"], first["TransactionCategory"], first["DimensionCode"],
+            first["DimensionValue"], first["ImportSequenceNumber"]) == (
+        "Week 1 consulting", "Consulting Hours", "Adatum Cloud Migration", PROJECT, 1)  # fmt: skip
+    [mirror] = w.crm.all("bcs_bcinvoicestagings")
+    assert (mirror["bcs_name"], mirror["bcs_status"], mirror["bcs_bcunpostedinvoiceno"]) == (
+        "PI-1001", 100000001, document.number)  # fmt: skip
+    assert len(w.crm.all("bcs_bcinvoicestaginglines")) == 3
+    written_back = w.crm.get("invoices", invoice_id)
+    assert (written_back["bcs_bcinvoiceno"], written_back["bcs_bcintegrationstatus"]) == (
+        document.number, 100000001)  # fmt: skip
+
+
+def test_an_invoice_whose_create_answer_was_lost_is_found_not_made_twice() -> None:
+    w = world()
+    w.invoice(1, LINES)
+    original_create = w.bc.create_document
+
+    def create_then_lose(document: Any) -> Any:
+        original_create(document)
+        raise UncertainWriteError("connection reset after BC wrote it")
+
+    w.bc.create_document = create_then_lose  # type: ignore[method-assign]
+    first = process_confirmed_invoices(w.deps)
+    assert (first.waiting, w.staged(1)["Status"]) == (1, "New")
+    w.bc.create_document = original_create  # type: ignore[method-assign]
+    process_confirmed_invoices(w.deps)
+    assert len(w.bc.of_kind(DocumentKind.SALES_INVOICE)) == 1
+    assert w.staged(1)["Status"] == "Created in BC"
+
+
+def test_a_project_without_a_dimension_value_is_an_error_naming_it_and_nothing_is_written() -> None:
+    w = world()
+    w.memos.dimension_values.clear()
+    w.invoice(1, LINES)
+    report = process_confirmed_invoices(w.deps)
+    assert report.failed == 1 and not w.bc.documents
+    assert (
+        "project 'Adatum Cloud Migration' has no value in BC dimension PROJECT"
+        in w.staged(1)["Error"]
+    )
+
+
+def test_an_account_not_coupled_yet_waits_and_no_revenue_account_is_fatal() -> None:
+    w = world()
+    Couplings(w.deps.store).remove(Coupling("customers", guid(50), ACCOUNT, "C00010"))
+    w.invoice(1, LINES)
+    assert process_confirmed_invoices(w.deps).waiting == 1
+    assert "is not in BC yet" in w.staged(1)["Error"]
+    w2 = world(revenue_account="")
+    w2.invoice(1, LINES)
+    with pytest.raises(ConfigurationError) as raised:
+        process_confirmed_invoices(w2.deps)
+    assert list(raised.value.settings) == ["PROJECT_REVENUE_ACCOUNT"]
+
+
+def test_an_invoice_posted_in_bc_is_picked_up() -> None:
+    w = world(integration_active=False)
+    w.invoice(1, LINES)
+    process_confirmed_invoices(w.deps)
+    w.post(1)
+    report = run_project_invoices(w.deps)
+    assert report.posted == 1
+    assert (w.staged(1)["Status"], w.staged(1)["BcPostedInvoiceNo"]) == (
+        "Posted in BC",
+        w.bc_invoice(1).number,
+    )
+
+
+# --- Correct Invoice ------------------------------------------------------------------------
+def test_full_reversal_in_cancel_invoice_mode_uses_bcs_own_cancel() -> None:
+    w = posted_world()
+    revision_id = w.revise(2, 1, {})
+    assert run_project_invoices(w.deps).queued == 1
+    assert drain(w) == ["Posted"]
+    invoice = w.memos.sales_invoice(w.bc_invoice(1).id)
+    assert invoice is not None and invoice.status == "Canceled"
+    [memo] = w.memos.credit_memos_of(w.bc_invoice(1).id)
+    assert memo.status == "Corrective" and f"cancel {w.bc_invoice(1).id}" in w.memos.calls
+    credit = w.credit(2)
+    assert (credit["Status"], credit["Coupled"], credit["BcPostedCreditMemoId"]) == (
+        "Posted",
+        True,
+        memo.number,
+    )
+    assert w.staged(1)["Status"] == "Credited" and w.staged(1)["IsCorrectionInvoice"] is True
+    assert w.staged(1)["CreditNoteInvoiceId"] == revision_id
+    po = w.crm.get("invoices", revision_id)
+    assert (po["bcs_bccreditmemono"], po["bcs_bccreditmemoposted"], po["bcs_bcintegrationstatus"]) == (
+        memo.number, True, 100000003)  # fmt: skip
+
+
+def test_full_reversal_in_create_credit_memo_mode_is_left_unposted_then_picked_up() -> None:
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO)
+    w.revise(2, 1, {})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Created"]
+    [memo] = w.memos.credit_memos_of(w.bc_invoice(1).id)
+    assert memo.status == "Draft" and [x.quantity for x in memo.lines] == [20, 1]
+    assert w.credit(2)["BcUnpostedCreditMemoId"] == memo.number
+    w.bc.post_document(memo.view())  # the user posts it in BC
+    assert run_project_invoices(w.deps).posted == 1
+    assert (w.credit(2)["Status"], w.credit(2)["BcPostedCreditMemoId"]) == ("Posted", memo.number)
+
+
+def test_a_partial_revision_credits_the_differences_with_the_project_dimension() -> None:
+    w = posted_world()
+    w.revise(2, 1, {1: 12})  # 12 of 20 hours kept; travel credited whole
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+    [memo] = w.memos.credit_memos_of(w.bc_invoice(1).id)
+    assert [(x.quantity, x.unit_amount, x.dimensions) for x in memo.lines] == [
+        (8, 120.0, {"PROJECT": "ADATUM-CLOUD"}), (1, 350.0, {"PROJECT": "ADATUM-CLOUD"})]  # fmt: skip
+    assert memo.status == "Open" and memo.reference == "PI-1002"
+    invoice = w.memos.sales_invoice(w.bc_invoice(1).id)
+    assert invoice is not None and invoice.remaining_amount == 2750.0 - 1310.0
+    lines = credit_memo_staging(w.deps.store).lines(guid(102))
+    assert [(x["Quantity"], x["RevisedQuantity"], x["LineAmount"], x["Coupled"]) for x in lines] == [
+        (8, 12, 960.0, True), (1, 0, 350.0, True)]  # fmt: skip
+
+
+def test_partial_credits_off_refuses_a_partial_revision_with_a_readable_error() -> None:
+    w = posted_world(allow_partial=False)
+    revision_id = w.revise(2, 1, {1: 12})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Refused"]
+    assert (
+        "partial credit notes are not allowed (PROJECT_ALLOW_PARTIAL_CREDIT_NOTES)"
+        in w.credit(2)["Error"]
+    )
+    assert not w.memos.credit_memos_of(w.bc_invoice(1).id)
+    assert w.crm.get("invoices", revision_id)["bcs_bcintegrationstatus"] == 100000005
+    w.revise(3, 1, {})  # a full reversal is still allowed
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+
+
+def test_cancel_transactions_delete_the_unposted_invoice_and_say_deleted() -> None:
+    w = world()
+    w.invoice(1, LINES)
+    process_confirmed_invoices(w.deps)
+    bc_id = w.bc_invoice(1).id
+    w.revise(2, 1, {})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Deleted"]
+    assert bc_id not in w.bc.documents
+    credit = w.credit(2)
+    assert (credit["BcUnpostedInvoiceNo"], credit["Status"], credit["Coupled"]) == (
+        "Deleted",
+        "Deleted",
+        True,
+    )
+    assert w.staged(1)["Status"] == "Cancelled"
+
+
+def test_a_partial_revision_of_an_unposted_invoice_bills_the_kept_part_anew() -> None:
+    w = world()
+    w.invoice(1, LINES)
+    process_confirmed_invoices(w.deps)
+    w.revise(2, 1, {1: 12})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Deleted"]
+    [rebilled] = w.bc.of_kind(DocumentKind.SALES_INVOICE)
+    assert rebilled.reference == "PI-1002" and [x.quantity for x in rebilled.lines] == [12]
+    assert w.staged(2)["IsCorrectionInvoice"] is True and w.staged(2)["Status"] == "Created in BC"
+
+
+@pytest.mark.parametrize(
+    "case", ["paid", "partly paid", "cancelled", "corrected", "closed", "blocked"]
+)
+def test_each_pre_check_refuses_before_bc_would(case: str) -> None:
+    w = posted_world()
+    invoice = w.bc_invoice(1)
+    expected = {
+        "paid": "already paid or partly applied (2750.00 of 2750.00 settled)",
+        "partly paid": "already paid or partly applied (100.00 of 2750.00 settled)",
+        "cancelled": "is already cancelled in BC",
+        "corrected": "was already corrected in BC by credit memo",
+        "closed": "2025-03-01 is in the closed period March 2025",
+        "blocked": "customer C00010 is blocked in BC",
+    }[case]
+    if case == "paid":
+        w.memos.pay(invoice.id, 2750.0)
+    elif case == "partly paid":
+        w.memos.pay(invoice.id, 100.0)
+    elif case == "cancelled":
+        w.memos.cancel_invoice(invoice.id)
+    elif case == "corrected":
+        from shared.ports.business_central import NewDocument, NewLine
+
+        w.bc.create_document(NewDocument(DocumentKind.SALES_CREDIT_MEMO, "C00010", None, None, "",
+                                         "BY HAND", [NewLine("Account", "6410", "x", 1, 10.0)],
+                                         applies_to_invoice_id=invoice.id))  # fmt: skip
+    elif case == "closed":
+        w.memos.closed_through = date(2025, 3, 31)
+    else:
+        w.bc.customers["C00010"] = replace(w.bc.customers["C00010"], blocked=True)
+    before = len(w.bc.documents)
+    w.revise(2, 1, {})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Refused"]
+    assert expected in w.credit(2)["Error"]
+    assert len(w.bc.documents) == before
+
+
+def test_a_revision_crediting_more_than_was_invoiced_is_refused() -> None:
+    w = posted_world()
+    w.revise(2, 1, {1: 12, 2: 1})  # 8 hours credited
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+    w.revise(3, 1, {1: -5, 2: 1})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Refused"]
+    assert "cannot credit more than was invoiced" in w.credit(3)["Error"]
+    w.revise(4, 1, {1: 2, 2: 1})  # 18 more hours: only 12 are left after the 8
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Refused"]
+    assert "only 12 is left after earlier credit notes" in w.credit(4)["Error"]
+
+
+def test_auto_confirm_confirms_a_draft_revision_which_then_is_corrected() -> None:
+    w = posted_world(auto_confirm=True)
+    revision_id = w.revise(2, 1, {}, status=PO_DRAFT)
+    report = run_project_invoices(w.deps)
+    assert report.confirmed == 1
+    assert w.crm.get("invoices", revision_id)["msdyn_projectinvoicestatus"] == PO_CONFIRMED
+    assert drain(w) == ["Posted"]
+
+
+def test_without_auto_confirm_a_draft_revision_waits() -> None:
+    w = posted_world()
+    w.revise(2, 1, {}, status=PO_DRAFT)
+    report = run_project_invoices(w.deps)
+    assert (report.confirmed, report.revisions, drain(w)) == (0, 0, [])
+
+
+def test_integration_off_process_confirmed_stages_and_correct_invoice_corrects() -> None:
+    w = posted_world(integration_active=False)
+    revision_id = w.revise(2, 1, {})
+    assert run_project_invoices(w.deps).revisions == 0  # the timer leaves it to the button
+    report = process_confirmed_invoices(w.deps)
+    assert (report.revisions, report.queued) == (1, 0)
+    assert w.credit(2)["Status"] == "New" and not w.memos.credit_memos_of(w.bc_invoice(1).id)
+    result = correct_invoices(w.deps, [revision_id])
+    assert result["records"][0]["status"] == "Posted"
+
+
+def test_a_redelivered_message_links_instead_of_creating() -> None:
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO)
+    w.revise(2, 1, {1: 12})
+    run_project_invoices(w.deps)
+    [(_, message)] = [m for m in w.bus.sent if m[0] == Queue.PROJECT_CREDIT_NOTES]
+    drain(w)
+    body = CorrectMessage.model_validate_json(message.body)
+    assert handle_correct_message(w.deps, body).value == "Created"  # delivered again
+    assert len(w.memos.credit_memos_of(w.bc_invoice(1).id)) == 1
+
+
+def test_a_credit_memo_made_by_an_attempt_whose_answer_was_lost_is_linked() -> None:
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO)
+    w.revise(2, 1, {1: 12})
+    original_create = w.bc.create_document
+
+    def create_then_lose(document: Any) -> Any:
+        original_create(document)
+        raise UncertainWriteError("connection reset after BC wrote it")
+
+    w.bc.create_document = create_then_lose  # type: ignore[method-assign]
+    run_project_invoices(w.deps)
+    with pytest.raises(UncertainWriteError):
+        drain(w)
+    w.bc.create_document = original_create  # type: ignore[method-assign]
+    assert correct_invoices(w.deps, [guid(102)])["records"][0]["status"] == "Created"
+    [memo] = w.memos.credit_memos_of(w.bc_invoice(1).id)
+    assert w.memos.marks[memo.id][0] == guid(102)
+
+
+def test_non_changeable_fields_are_sent_to_bc_before_correcting() -> None:
+    w = posted_world(non_changeable_fields=("postingDate", "lines/quantity"))
+    revision_id = w.revise(2, 1, {})
+    correct_invoices(w.deps, [revision_id])
+    assert w.memos.non_changeable == ("postingDate", "lines/quantity")
+
+
+def test_correct_invoice_refuses_an_invoice_that_is_no_revision() -> None:
+    w = world()
+    invoice_id = w.invoice(1, LINES)
+    with pytest.raises(ValidationError) as raised:
+        correct_invoices(w.deps, [invoice_id])
+    assert raised.value.field == "msdyn_correction"
+
+
+def test_a_revision_that_keeps_everything_credits_nothing() -> None:
+    w = posted_world()
+    w.revise(2, 1, {1: 20, 2: 1})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Nothing to credit"]
+    assert not w.memos.credit_memos_of(w.bc_invoice(1).id)
