@@ -63,6 +63,7 @@ param queueNames array = [
   'ecppro-refresh'
   'invoice-sales'
   'invoice-purchase'
+  'project-credit-notes'
 ]
 
 @description('Deliveries before Service Bus dead-letters a message. Also written to HUB_MAX_DELIVERY_COUNT so the hub (and its storage-queue bus) uses the same number.')
@@ -206,6 +207,36 @@ param crmInventorySchedule string = '0 30 1 * * *'
 
 @description('How far before its watermark each sync reads again (clock skew, commit order). (CRM_SYNC_OVERLAP_SECONDS)')
 param crmSyncOverlapSeconds int = 60
+
+// --- Project Operations credit notes (Dataverse integration setup) ---------------------------
+
+@description('Allow Partial Credit Notes: off, only complete invoices can be reversed and a partial revision is refused. (PROJECT_ALLOW_PARTIAL_CREDIT_NOTES)')
+param projectAllowPartialCreditNotes bool = true
+
+@description('Auto Confirm Credit Note Invoice: a draft revised invoice is confirmed in Project Operations by the hub. (PROJECT_AUTO_CONFIRM_CREDIT_NOTES)')
+param projectAutoConfirmCreditNotes bool = false
+
+@description('Activate BC Invoice Integration: confirmed project invoices and revisions go to BC on the timer; off, Process Confirmed Invoices does it on demand. (PROJECT_BC_INVOICE_INTEGRATION)')
+param projectBcInvoiceIntegration bool = false
+
+@description('Correct Posted Invoice: \'Cancel invoice\' (the credit memo is posted) or \'Create credit memo\' (left unposted for the user). (PROJECT_CORRECT_POSTED_INVOICE)')
+@allowed([
+  'Cancel invoice'
+  'Create credit memo'
+])
+param projectCorrectPostedInvoice string = 'Cancel invoice'
+
+@description('G/L account of the BC invoice and credit memo lines made from project invoices. (PROJECT_REVENUE_ACCOUNT)')
+param projectRevenueAccount string = ''
+
+@description('BC dimension whose value (by code or name) is the project on every line. (PROJECT_DIMENSION)')
+param projectDimension string = 'PROJECT'
+
+@description('Sales Credit Memo Non-changeable fields: v2.0 property names (lines as lines/<name>), comma-separated, that BC refuses to let users change before posting. (PROJECT_NON_CHANGEABLE_FIELDS)')
+param projectNonChangeableFields string = ''
+
+@description('NCRONTAB (6 fields, seconds first, UTC) of the Project Operations invoice poll: auto confirm, stage confirmed invoices and revisions, BC outcomes back. (PROJECT_INVOICES_SCHEDULE)')
+param projectInvoicesSchedule string = '0 */2 * * * *'
 
 // --- EcpPro -------------------------------------------------------------------------------------
 
@@ -818,6 +849,38 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'CRM_SYNC_OVERLAP_SECONDS'
           value: string(crmSyncOverlapSeconds)
+        }
+        {
+          name: 'PROJECT_ALLOW_PARTIAL_CREDIT_NOTES'
+          value: string(projectAllowPartialCreditNotes)
+        }
+        {
+          name: 'PROJECT_AUTO_CONFIRM_CREDIT_NOTES'
+          value: string(projectAutoConfirmCreditNotes)
+        }
+        {
+          name: 'PROJECT_BC_INVOICE_INTEGRATION'
+          value: string(projectBcInvoiceIntegration)
+        }
+        {
+          name: 'PROJECT_CORRECT_POSTED_INVOICE'
+          value: projectCorrectPostedInvoice
+        }
+        {
+          name: 'PROJECT_REVENUE_ACCOUNT'
+          value: projectRevenueAccount
+        }
+        {
+          name: 'PROJECT_DIMENSION'
+          value: projectDimension
+        }
+        {
+          name: 'PROJECT_NON_CHANGEABLE_FIELDS'
+          value: projectNonChangeableFields
+        }
+        {
+          name: 'PROJECT_INVOICES_SCHEDULE'
+          value: projectInvoicesSchedule
         }
         {
           name: 'ECPPRO_BASE_URL'

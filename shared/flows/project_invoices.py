@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,9 +32,6 @@ from shared.domain.credit_notes import (
     CHARGEABLE,
     DATAVERSE_INVOICE_STATUS,
     INTEGRATION_STATUS,
-    PO_CONFIRMED,
-    PO_DRAFT,
-    PO_PAID,
     CreditNoteSetup,
     InvoiceStatus,
 )
@@ -51,26 +48,19 @@ from shared.errors import (
     FatalError,
     NotFound,
     RecordError,
-    RejectedError,
     TransientError,
     ValidationError,
 )
 from shared.flows.deps import Deps
-from shared.flows.flow_status import tracked
-from shared.flows.locks import hold_lock
 from shared.ports.business_central import NewDocument, NewLine
 from shared.ports.credit_memos import BcCreditMemos
 from shared.ports.dataverse import ChangeSet, Dataverse, Operation
-from shared.registry import Flow
 from shared.sync.couplings import Coupling, Couplings
-from shared.sync.maps import Direction, Lookup, MappingProblem
+from shared.sync.maps import Lookup, MappingProblem
 from shared.sync.planner import Filtered, Wait, map_payload
-from shared.sync.project_staging import Staging, credit_memo_staging, invoice_staging
-from shared.sync.watermarks import Watermarks
+from shared.sync.project_staging import Staging, invoice_staging
 
 ID_NAMESPACE = uuid.UUID("3c1f7a2e-5b84-4d69-a0e3-8f2b6c4d9e17")
-INVALID_DELTA_TOKEN = "0x80044352"
-WATERMARK = "project-invoices"
 STAGING_SET, STAGING_LINES_SET = "bcs_bcinvoicestagings", "bcs_bcinvoicestaginglines"
 
 
@@ -135,73 +125,6 @@ class ProjectInvoice:
         return bool(self.corrections)
 
 
-# --- entry points -------------------------------------------------------------------------
-def run_project_invoices(
-    deps: Deps, *, automatic: bool = True, correlation_id: str = ""
-) -> ProjectReport:
-    """The poll: what changed in Project Operations, then BC's outcomes back."""
-    from shared.flows.credit_notes import refresh_credit_memos
-
-    report = ProjectReport()
-    setup = deps.credit_notes
-    with tracked(deps, Flow.PROJECT_INVOICES):
-        dataverse, _ = ports(deps)
-        for invoice in _changed(deps, dataverse):
-            report.read += 1
-            _poll_one(deps, setup, invoice, report, correlation_id)
-        refresh_invoices(deps, report)
-        refresh_credit_memos(deps, report)
-    if not setup.integration_active and automatic and not report.read:
-        report.skipped = "Activate BC Invoice Integration is off (PROJECT_BC_INVOICE_INTEGRATION)"
-    return report
-
-
-def process_confirmed_invoices(
-    deps: Deps, ids: Sequence[str] = (), *, correlation_id: str = ""
-) -> ProjectReport:
-    """Process Confirmed Invoices: the chosen confirmed project invoices (or every one
-    not processed yet) go to the stagings; originals to BC, revisions to Correct Invoice.
-    Raises NotFound naming an unknown id, ValidationError naming one that is not confirmed."""
-    report = ProjectReport()
-    with tracked(deps, Flow.PROJECT_INVOICES):
-        dataverse, _ = ports(deps)
-        if ids:
-            chosen = [read_invoice(dataverse, invoice_id) for invoice_id in ids]
-            for invoice in chosen:
-                if invoice.status not in (PO_CONFIRMED, PO_PAID):
-                    raise ValidationError(f"project invoice {invoice.number} is not confirmed",
-                                          field="msdyn_projectinvoicestatus")  # fmt: skip
-        else:
-            chosen = list(_confirmed(deps, dataverse))
-        for invoice in _originals_first(chosen):
-            report.read += 1
-            process_invoice(deps, invoice, report, queue=True, correlation_id=correlation_id)
-    return report
-
-
-def process_invoice(
-    deps: Deps, invoice: ProjectInvoice, report: ProjectReport, *, queue: bool,
-    correlation_id: str = "",
-) -> None:  # fmt: skip
-    """One confirmed project invoice: an original to BC, a revision to the Credit Memos."""
-    from shared.flows.credit_notes import queue_correction, stage_revision
-
-    if invoice.is_revision:
-        if stage_revision(deps, invoice, correlation_id=correlation_id):
-            report.revisions += 1
-        if queue and queue_correction(deps, invoice.id, correlation_id):
-            report.queued += 1
-        return
-    with hold_lock(deps, f"project-invoice|{invoice.id}", wait=5.0):
-        staging = invoice_staging(deps.store)
-        row = staging.find(invoice.id)
-        if row is None or row.get("Status") in (InvoiceStatus.NEW, InvoiceStatus.ERROR):
-            if stage_invoice(deps, invoice):
-                report.staged += 1
-            status = write_invoice(deps, invoice.id, correlation_id=correlation_id)
-            _count(report, status, staging.get(invoice.id))
-
-
 # --- staging ------------------------------------------------------------------------------
 def stage_invoice(deps: Deps, invoice: ProjectInvoice, *, correction: bool = False) -> bool:
     """Stage (or restage) a project invoice and its line details; answers whether it is new."""
@@ -258,7 +181,9 @@ def write_invoice(deps: Deps, invoice_id: str, *, correlation_id: str = "") -> I
         _settle(deps, staging, invoice_id, InvoiceStatus.NEW, str(waiting))
         return InvoiceStatus.NEW
     except RecordError as refused:
-        message = refused.message if refused.message.startswith(label) else f"{label}: {refused.message}"
+        message = (
+            refused.message if refused.message.startswith(label) else f"{label}: {refused.message}"
+        )
         _settle(deps, staging, invoice_id, InvoiceStatus.ERROR, message)
         return InvoiceStatus.ERROR
     status = InvoiceStatus.POSTED if created.posted else InvoiceStatus.CREATED
@@ -422,54 +347,6 @@ def with_details(dataverse: Dataverse, row: Mapping[str, Any]) -> ProjectInvoice
     return ProjectInvoice(dict(row), tuple(ordered))
 
 
-def _changed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
-    watermarks = Watermarks(deps.store)
-    token = watermarks.token(Direction.CRM_TO_BC, WATERMARK)
-    try:
-        feed = dataverse.changes("invoices", select=HEADER_COLUMNS, delta_link=token)
-        changes = list(feed)
-    except RejectedError as error:
-        if error.detail != INVALID_DELTA_TOKEN:
-            raise
-        feed = dataverse.changes("invoices", select=HEADER_COLUMNS, delta_link=None)
-        changes = list(feed)
-    rows = [{**c.row, "invoiceid": c.id} for c in changes
-            if c.kind == "updated" and c.row.get("msdyn_projectinvoicestatus") is not None]  # fmt: skip
-    yield from _originals_first([with_details(dataverse, row) for row in rows])
-    if feed.delta_link:
-        watermarks.keep_token(Direction.CRM_TO_BC, WATERMARK, feed.delta_link, deps.clock())
-
-
-def _confirmed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
-    """Confirmed project invoices no staging has finished with."""
-    staging, credits = invoice_staging(deps.store), credit_memo_staging(deps.store)
-    for status in (PO_CONFIRMED, PO_PAID):
-        for row in dataverse.rows("invoices", select=HEADER_COLUMNS,
-                                  filter=f"msdyn_projectinvoicestatus eq {status}"):  # fmt: skip
-            key = str(row["invoiceid"])
-            staged = staging.find(key) or credits.find(key)
-            if staged is None or staged.get("Status") in ("New", "Error"):
-                yield with_details(dataverse, row)
-
-
-def _originals_first(invoices: Iterable[ProjectInvoice]) -> list[ProjectInvoice]:
-    return sorted(invoices, key=lambda invoice: invoice.is_revision)
-
-
-def _poll_one(
-    deps: Deps, setup: CreditNoteSetup, invoice: ProjectInvoice, report: ProjectReport,
-    correlation_id: str,
-) -> None:  # fmt: skip
-    from shared.flows.credit_notes import confirm_revision
-
-    if invoice.status == PO_DRAFT and invoice.is_revision and setup.auto_confirm:
-        confirm_revision(deps, invoice.id)
-        report.confirmed += 1
-        invoice = read_invoice(ports(deps)[0], invoice.id)
-    if invoice.status in (PO_CONFIRMED, PO_PAID) and setup.integration_active:
-        process_invoice(deps, invoice, report, queue=True, correlation_id=correlation_id)
-
-
 def publish_invoice(deps: Deps, invoice_id: str, *, lines: bool = False) -> None:
     """Write the staging row (and its lines) to the Dataverse BC Invoice Stagings, and
     the outcome to the Project Operations invoice."""
@@ -565,16 +442,6 @@ def _settle(deps: Deps, staging: Staging, key: str, status: InvoiceStatus, error
                  UpdatedAt=deps.clock(), **values)  # fmt: skip
     with contextlib.suppress(TransientError, RecordError):  # the hub's row is the record;
         publish_invoice(deps, key)  # Dataverse's copy follows on the next change
-
-
-def _count(report: ProjectReport, status: InvoiceStatus, row: Mapping[str, Any]) -> None:
-    if status in (InvoiceStatus.CREATED, InvoiceStatus.POSTED):
-        report.created += 1
-    elif status is InvoiceStatus.NEW:
-        report.waiting += 1
-    elif status is InvoiceStatus.ERROR:
-        report.failed += 1
-        report.errors.append(str(row.get("Error") or ""))
 
 
 def _number(value: object) -> float:

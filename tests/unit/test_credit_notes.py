@@ -26,11 +26,8 @@ from shared.domain.invoices import DocumentKind
 from shared.errors import ConfigurationError, UncertainWriteError, ValidationError
 from shared.flows.credit_notes import correct_invoices, handle_correct_message
 from shared.flows.deps import Deps
-from shared.flows.project_invoices import (
-    document_id,
-    process_confirmed_invoices,
-    run_project_invoices,
-)
+from shared.flows.project_invoices import document_id
+from shared.flows.project_poll import process_confirmed_invoices, run_project_invoices
 from shared.registry import Queue
 from shared.sync.couplings import Coupling, Couplings
 from shared.sync.project_staging import credit_memo_staging, invoice_staging
