@@ -92,6 +92,7 @@ def sync_feed(deps: Deps, feed: SnapshotFeed) -> SnapshotResult:
     known = snapshots.load()
     before = snapshots.totals()
     sums: dict[str, float] = {}
+    seen: set[str] = set()  # BC's keys this run (CRM's rows not among them are deleted)
     writer = SnapshotWriter(dataverse, snapshots, result, lambda key: f"{feed.label} {key}")
     target = feed.entity.target_set
     for row in bc.records(feed.entity.source_set, api=feed.entity.source_api):
@@ -104,13 +105,14 @@ def sync_feed(deps: Deps, feed: SnapshotFeed) -> SnapshotResult:
         except MappingProblem as problem:
             result.failed += 1
             result.errors.append(f"{feed.label} {key}: {problem.message}")
-            known.pop(key, None)  # keep CRM's row as it is; retried next night
+            seen.add(key)  # keep CRM's row as it is; retried next night
             continue
         if isinstance(mapped, Filtered | Wait):
             result.skipped += 1
             continue  # its parent is not in CRM; a row CRM had stays listed for deletion
         hashed = digest(mapped)
-        previous = known.pop(key, None)
+        seen.add(key)
+        previous = known.get(key)
         if previous == hashed:
             result.unchanged += 1
             continue
@@ -120,7 +122,7 @@ def sync_feed(deps: Deps, feed: SnapshotFeed) -> SnapshotResult:
             result.updated += 1
         path = f"{target}({target_id(feed.name, key)})"
         writer.add(Change(key, Operation("PATCH", path, mapped), hashed))
-    for key in sorted(known):  # CRM has it, BC does not list it any more
+    for key in known.keys_not_in(seen):  # CRM has it, BC does not list it any more
         result.deleted += 1
         writer.add(Change(key, Operation("DELETE", f"{target}({target_id(feed.name, key)})"), ""))
     writer.finish()

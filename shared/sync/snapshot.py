@@ -23,11 +23,11 @@ BC's list and only those that changed are written.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,6 +44,8 @@ ID_NAMESPACE = uuid.UUID("0f4e2d8c-61b7-4a3e-9c55-7d1e3b9a2c40")
 CHANGE_SET = 1000  # Dataverse: at most 1,000 requests in a $batch
 IN_FLIGHT = 4  # change sets sent at once (the HTTP layer's own cap on requests in flight)
 SAVE_CHUNK = 100  # Table Storage: one transaction per partition holds at most 100 rows
+BUCKETS = 4096  # rows a feed's record is spread over (about 25 keys each at 100,000 rows)
+PROPERTY_CHARS = 30_000  # characters per string property (Table Storage: 64 KiB, UTF-16)
 
 Row = Mapping[str, Any]
 
@@ -77,29 +79,41 @@ class SnapshotResult:
 
 
 class Snapshots:
-    """The hub's record of one feed: BC key → (hash, parent) of the row CRM holds, and
-    parent → the total CRM shows."""
+    """The hub's record of one feed: BC key → hash of the row CRM holds, and parent → the
+    total CRM shows.
+
+    The keys are kept in `BUCKETS` rows (a key's bucket is a hash of it), each holding its
+    keys' hashes as JSON, so a feed of 100,000 rows is a few thousand small Table Storage
+    rows: loaded in a few dozen pages and saved a changed bucket at a time, not a row per
+    key (one entity per key made Table Storage, not Dataverse, the bound of a night). A
+    run works on the buckets it loaded; `save` and `forget` change them and write the
+    buckets they touched, one at a time (the change sets' threads share them).
+    """
 
     def __init__(self, store: StagingStore, feed: str) -> None:
         self.store, self.rows_partition, self.totals_partition = store, feed, f"{feed}-totals"
         self.state_partition = f"{feed}-state"
+        self._buckets: dict[int, dict[str, str]] | None = None
+        self._lock = threading.Lock()
 
-    def load(self) -> dict[str, str]:
-        """BC key → hash (streamed from storage; a few dozen bytes a row)."""
-        return {e.row: str(e.data.get("Hash") or "")
-                for e in self.store.query(Table.CRM_SNAPSHOTS, partition=self.rows_partition)}  # fmt: skip
+    def load(self) -> SnapshotView:
+        """What CRM holds, as the last run left it (the rows streamed from storage)."""
+        buckets: dict[int, dict[str, str]] = {}
+        for entity in self.store.query(Table.CRM_SNAPSHOTS, partition=self.rows_partition):
+            text = "".join(str(entity.data.get(f"Keys{i}") or "") for i in range(_parts(entity)))
+            buckets[int(entity.row)] = json.loads(text) if text else {}
+        self._buckets = buckets
+        return SnapshotView(buckets, self._lock)
 
     def totals(self) -> dict[str, float]:
         return {e.row: float(e.data.get("Total") or 0)
                 for e in self.store.query(Table.CRM_SNAPSHOTS, partition=self.totals_partition)}  # fmt: skip
 
     def save(self, hashes: Mapping[str, str]) -> None:
-        self._upsert(self.rows_partition, [(key, {"Hash": h}) for key, h in hashes.items()])
+        self._change(hashes.items(), ())
 
     def forget(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            with contextlib.suppress(NotFound):  # forgotten already (an earlier attempt)
-                self.store.delete(Table.CRM_SNAPSHOTS, self.rows_partition, key)
+        self._change((), keys)
 
     def adopted(self) -> bool:
         """Whether CRM's rows written before the hub took the feed over were cleared."""
@@ -115,11 +129,62 @@ class Snapshots:
     def save_totals(self, totals: Mapping[str, float]) -> None:
         self._upsert(self.totals_partition, [(g, {"Total": t}) for g, t in totals.items()])
 
-    def _upsert(self, partition: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    def _change(self, saved: Iterable[tuple[str, str]], forgotten: Iterable[str]) -> None:
+        if self._buckets is None:
+            self.load()
+        assert self._buckets is not None
+        with self._lock:
+            touched: set[int] = set()
+            for key, value in saved:
+                self._buckets.setdefault(bucket_of(key), {})[key] = value
+                touched.add(bucket_of(key))
+            for key in forgotten:
+                if self._buckets.get(bucket_of(key), {}).pop(key, None) is not None:
+                    touched.add(bucket_of(key))
+            rows = [(f"{b:05d}", _encode(self._buckets[b])) for b in sorted(touched)]
+            self._upsert(self.rows_partition, rows, replace=True)
+
+    def _upsert(self, partition: str, rows: Sequence[tuple[str, dict[str, Any]]], *,
+                replace: bool = False) -> None:  # fmt: skip
         for start in range(0, len(rows), SAVE_CHUNK):
             chunk = rows[start : start + SAVE_CHUNK]
             self.store.upsert_many(Table.CRM_SNAPSHOTS,
-                                   [Entity(partition, key, data) for key, data in chunk])  # fmt: skip
+                                   [Entity(partition, key, data) for key, data in chunk],
+                                   replace=replace)  # fmt: skip
+
+
+class SnapshotView:
+    """Read access to what a run loaded: the hash of a key, and the keys."""
+
+    def __init__(self, buckets: dict[int, dict[str, str]], lock: threading.Lock) -> None:
+        self._buckets, self._lock = buckets, lock
+
+    def get(self, key: str) -> str | None:
+        return self._buckets.get(bucket_of(key), {}).get(key)
+
+    def keys_not_in(self, seen: set[str]) -> list[str]:
+        """The keys recorded that are not in `seen`, sorted."""
+        with self._lock:
+            return sorted(k for bucket in self._buckets.values() for k in bucket if k not in seen)
+
+    def __len__(self) -> int:
+        return sum(len(bucket) for bucket in self._buckets.values())
+
+
+def bucket_of(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % BUCKETS
+
+
+def _encode(bucket: Mapping[str, str]) -> dict[str, Any]:
+    """A bucket as entity properties: its JSON over `Keys0`, `Keys1`, … (a Table Storage
+    string holds 64 KiB, 32K UTF-16 characters)."""
+    text = json.dumps(bucket, separators=(",", ":"), sort_keys=True)
+    parts = [text[i : i + PROPERTY_CHARS] for i in range(0, len(text), PROPERTY_CHARS)] or [""]
+    return {"Parts": len(parts), **{f"Keys{i}": part for i, part in enumerate(parts)}}
+
+
+def _parts(entity: Entity) -> int:
+    return int(entity.data.get("Parts") or 1)
 
 
 @dataclass(frozen=True)
