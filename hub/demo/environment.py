@@ -27,6 +27,7 @@ DEMO_INVOICE_SETTINGS = {
     "CRM_DOCUMENTS_SCHEDULE": "*/30 * * * * *",
     "CRM_CLE_SCHEDULE": "0 0 1 * * *",
     "CRM_INVENTORY_SCHEDULE": "0 30 1 * * *",
+    "PROJECT_INVOICES_SCHEDULE": "0 */2 * * * *",
     # Back-off in seconds rather than minutes, and little retrying inside one attempt, so
     # the demo's outage is over in moments.
     "HUB_RETRY_FIRST_DELAY_SECONDS": "2",
