@@ -12,19 +12,25 @@ number), a dimension value blocked after it was used. Reads return copies.
     admin.document("salesInvoices", document_id)  # header + "salesInvoiceLines" + dimensions
     admin.set_inventory("HW-DOCK", "EAST", 7)  # stock of an item at a location ("" = none)
     admin.settle("C00010", "PS-INV1001")  # a payment closes the invoice's ledger entry
+    admin.settle("C00010", "PS-INV1002", 40)  # a partial payment: 40 less remains open
+    admin.close_periods(date(2025, 1, 31))  # closed periods; Allow Posting From 2025-02-01
+    admin.reopen_periods()  # a test's clean-up
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from sandbox.business_central.accounting_periods import close_periods, reopen_periods
 from sandbox.business_central.dimensions import dimension_lines
 from sandbox.business_central.documents import BY_HEADER, DIMENSION_SET_LINES
 from sandbox.business_central.ledgers import (
     LEDGER_ENTRIES,
     LOCATION_INVENTORIES,
     inventory_row,
+    set_remaining,
 )
 from sandbox.catalog import stable_id
 from sandbox.odata.store import EntityStore, Record
@@ -110,10 +116,28 @@ class BusinessCentralAdmin:
         item = self.by_number("items", item_number)
         return self.upsert(LOCATION_INVENTORIES, inventory_row(item, location_code, quantity))
 
-    def settle(self, customer_number: str, document_number: str) -> Record:
-        """Close a customer's open ledger entry, as a payment applied to it would. Raises KeyError."""
+    def settle(
+        self, customer_number: str, document_number: str, amount: float | None = None
+    ) -> Record:
+        """Apply a payment to a customer's open ledger entry: all of it (`amount` None) or
+        `amount` of it, in the entry's currency. The posted invoice's `remainingAmount`
+        shrinks and, once nothing remains, its status is Paid. Raises KeyError, ValueError."""
         for entry, _ in self.store.find(LEDGER_ENTRIES, "documentNumber", document_number):
             if entry["customerNumber"] == customer_number and entry["open"]:
-                return self.upsert(LEDGER_ENTRIES, {"id": entry["id"], "remainingAmount": 0,
-                                                    "remainingAmountLCY": 0, "open": False})  # fmt: skip
+                remaining = float(entry["remainingAmount"])
+                paid = abs(remaining) if amount is None else float(amount)
+                if not 0 < paid <= abs(remaining):
+                    raise ValueError(f"{document_number} has {remaining} open; cannot pay {paid}")
+                return set_remaining(
+                    self.store, entry, remaining - paid * (1 if remaining > 0 else -1)
+                )
         raise KeyError(f"no open entry {document_number} of customer {customer_number}")
+
+    def close_periods(self, through: date) -> list[Record]:
+        """Close the accounting periods ending on or before `through` (closed, date locked)
+        and move Allow Posting From past them: posting before it is refused."""
+        return close_periods(self.store, through)
+
+    def reopen_periods(self) -> None:
+        """Every period open again and no posting date limit (BC cannot do this)."""
+        reopen_periods(self.store)

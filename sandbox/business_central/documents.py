@@ -19,7 +19,9 @@ and live in `business_central_document_schemas`. Quirks kept:
   companion API's `crmSalesQuotes`/`crmSalesOrders` show (`business_central_crm_sales`):
   No. Series, Name 2, Work Description, the connector's CRM fields and lock; invoices
   keep the Sales Invoice Header fields the companion `crmPostedSalesInvoices` shows
-  (Name 2, Shipping Agent, Location, Ship-to and Tax Area Codes: `posted_invoices`).
+  (Name 2, Shipping Agent, Location, Ship-to and Tax Area Codes: `posted_invoices`);
+  sales credit memos keep the Project Operations revision and invoice they carry out
+  (`project_credit_memos`).
 """
 
 from __future__ import annotations
@@ -134,6 +136,11 @@ INVOICE_HEADER_FIELDS: Mapping[str, object] = {
     "customerName2": "", "shippingAgentCode": "", "locationCode": "", "shipToCode": "",
     "taxAreaCode": "",
 }  # fmt: skip
+# Sales Header / Sales Cr.Memo Header fields of the Project Operations extension, written
+# by the companion `projectCreditMemos` (business_central_project_credit_memos).
+PROJECT_CREDIT_MEMO_FIELDS: Mapping[str, object] = {
+    "projectRevisionId": EMPTY_GUID, "projectInvoiceId": EMPTY_GUID,
+}  # fmt: skip
 BY_HEADER = {kind.header_set: kind for kind in KINDS}
 BY_LINES = {kind.line_set: kind for kind in KINDS}
 BY_CAPTION = {kind.caption: kind for kind in KINDS}
@@ -150,6 +157,8 @@ def header_schema(kind: DocumentKind) -> EntitySchema:
     hidden.update(CRM_HEADER_FIELDS.get(kind.header_set, {}))
     if kind.header_set == "salesInvoices":
         hidden.update(INVOICE_HEADER_FIELDS)
+    if kind.header_set == "salesCreditMemos":
+        hidden.update(PROJECT_CREDIT_MEMO_FIELDS)
     return EntitySchema(
         kind.header_set, kind.header_set[:-1], HEADERS[kind.header_set], hidden=hidden,
         navigations=navigations,

@@ -4,7 +4,9 @@ Properties follow the API v2.0 resource pages: `accounts`, `dimensions`, `dimens
 (id, code, dimensionId, displayName, consolidationCode, lastModifiedDateTime: no
 dimension code and no blocked flag, although BC stores both; the simulator keeps them
 hidden so it can refuse a blocked value) and `defaultDimensions` (on customers, vendors
-and items). All are read-only in the simulator's API. Rows come from `sandbox.catalog`.
+and items). All are read-only in the simulator's API. Rows come from `sandbox.catalog`,
+and the PROJECT dimension with a value per Project Operations project of the Dataverse
+seed (the credit-notes flow's line dimension; no default dimension, so not mandatory).
 """
 
 from __future__ import annotations
@@ -28,12 +30,19 @@ from sandbox.catalog import (
     GL_ACCOUNTS,
     POSTING_VALIDATION,
     VENDORS,
+    DimensionValue,
     Party,
     stable_id,
 )
 
 MODIFIED = "lastModifiedDateTime"
 _STAMP = "2025-01-10T08:00:00Z"
+# Project Operations projects of the Dataverse seed, as BC dimension values.
+PROJECT_DIMENSION = ("PROJECT", "Project")
+PROJECT_VALUES = (
+    DimensionValue("PROJECT", "ADATUM-CLOUD", "Adatum Cloud Migration"),
+    DimensionValue("PROJECT", "MUELLER-ERP", "Müller ERP Rollout"),
+)
 # The catalog names categories as identifiers; BC's enum member has spaces.
 _CATEGORY = {"CostOfGoodsSold": "Cost of Goods Sold"}
 
@@ -97,7 +106,7 @@ def dimension_rows() -> list[dict[str, Any]]:
     return [
         {"id": dimension_id(code), "code": code, "displayName": name, "consolidationCode": "",
          MODIFIED: _STAMP}
-        for code, name in DIMENSIONS
+        for code, name in (*DIMENSIONS, PROJECT_DIMENSION)
     ]  # fmt: skip
 
 
@@ -107,7 +116,7 @@ def dimension_value_rows() -> list[dict[str, Any]]:
          "dimensionId": dimension_id(value.dimension), "displayName": value.name,
          "consolidationCode": "", MODIFIED: _STAMP, "dimensionCode": value.dimension,
          "blocked": value.blocked}
-        for value in DIMENSION_VALUES
+        for value in (*DIMENSION_VALUES, *PROJECT_VALUES)
     ]  # fmt: skip
 
 

@@ -18,8 +18,14 @@ BC behaviour reproduced:
   ('The "invoiceId" does not match to an Invoice.'); the other field is filled in,
 - the customer or vendor cannot change once the document has lines ("You cannot reset
   Sell-to Customer No. because the document still has one or more lines."),
-- DELETE removes the lines and dimensions with the document; a posted document cannot
-  be deleted, nor can one whose posted number is already taken (`postingNumber`: BC
+- DELETE removes the lines and dimensions with the document. A posted invoice or credit
+  memo: the API pages delete the posted header (Sales Invoice Aggregator's
+  PropagateOnDelete), whose OnDelete trigger asks PostSales-Delete (PostPurch-Delete)
+  `IsDocumentDeletionAllowed`; the company's "Allow Document Deletion Before" is blank,
+  so 400 `Application_FieldValidationException` "Allow Document Deletion Before must have
+  a value in Sales & Receivables Setup: Primary Key=. It cannot be zero or empty." (for
+  purchase documents, Purchases & Payables Setup). Nor can an unposted one be deleted
+  whose posted number is already taken (`postingNumber`: BC
   would have to ask whether to leave a gap in the posted numbers, which an API session
   cannot answer: 400 `Application_CallbackNotAllowed`), unless forced (companion API).
 """
@@ -35,6 +41,7 @@ from sandbox.business_central.dialect import (
     bc_error,
     callback_not_allowed,
     dialog,
+    field_validation,
     guid_or_new,
 )
 from sandbox.business_central.dimensions import (
@@ -205,6 +212,12 @@ class HeaderRules:
     ) -> None:
         kind = BY_HEADER[name]
         current, _ = self.store.get(name, key)
+        if kind.postable and current["status"] not in (DRAFT, "In Review") and not force:
+            setup = "Sales & Receivables" if kind.side == "sales" else "Purchases & Payables"
+            raise field_validation(
+                f"Allow Document Deletion Before must have a value in {setup} Setup: "
+                "Primary Key=. It cannot be zero or empty."
+            )
         ensure_draft(kind, current)
         if current.get("postingNumber") and not force:
             plural = f"{kind.noun}s"

@@ -12,6 +12,12 @@ behaviour reproduced:
 - a credit memo that names the invoice it corrects (`invoiceId`/`invoiceNumber`, BC's
   Applies-to Doc. No.) is applied to it on posting: both remaining amounts shrink by the
   smaller of the two and an entry at zero is closed (and leaves the open list),
+- the posted document follows its entry (the Sales Invoice and Sales Cr. Memo
+  aggregators' SetStatusOptionFromCustLedgerEntry): `status` Paid once the entry is
+  closed, by a payment or an applied credit memo (Canceled and Corrective stay), and
+  v2.0 `salesInvoices.remainingAmount` of a posted invoice is its entry's remaining
+  amount, computed on read (a FlowField: the invoice's `lastModifiedDateTime` and ETag
+  move only when its status changes),
 - LCY amounts use the sandbox company's fixed exchange rates (`EXCHANGE_RATES`, GBP per
   unit of the currency); the customer's `balanceDue` is the sum of its open entries in LCY.
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.business_central.documents import DocumentKind
+from sandbox.business_central.documents import SALES_CREDIT_MEMO, SALES_INVOICE, DocumentKind
 from sandbox.business_central.schema import (
     EntitySchema,
     boolean,
@@ -43,6 +49,8 @@ LEDGER_ENTRIES = "customerLedgerEntries"
 LOCATION_INVENTORIES = "locationInventories"
 EXCHANGE_RATES = {"": 1.0, "EUR": 0.85, "USD": 0.79, "CAD": 0.57, "DKK": 0.114}
 COMPANION_DOC = "sandbox/BC_CUSTOM_API.md"
+_FOLLOWERS = {"Invoice": SALES_INVOICE, "Credit Memo": SALES_CREDIT_MEMO}
+_OWN_STATUS = frozenset({"Draft", "In Review", "Canceled", "Corrective"})  # not the entry's
 
 LEDGER_ENTRIES_SCHEMA = EntitySchema(
     LEDGER_ENTRIES, "customerLedgerEntry", (
@@ -111,6 +119,7 @@ def add_customer_entry(
         "remainingAmountLCY": to_lcy(header["currencyCode"], amount),
         "dueDate": header["dueDate"], "open": amount != 0,
     })  # fmt: skip
+    follow_entry(store, entry)
     if kind.is_credit and header.get("invoiceNumber"):
         return apply_entries(store, entry, str(header["invoiceNumber"]))
     return entry
@@ -128,12 +137,56 @@ def apply_entries(store: EntityStore, credit: Record, invoice_number: str) -> Re
     invoice = invoices[0]
     applied = min(float(invoice["remainingAmount"]), -float(credit["remainingAmount"]))
     for entry, change in ((invoice, -applied), (credit, applied)):
-        remaining = round(float(entry["remainingAmount"]) + change, 2)
-        store.update(LEDGER_ENTRIES, entry["id"], {
-            "remainingAmount": remaining, "open": remaining != 0,
-            "remainingAmountLCY": to_lcy(entry["currencyCode"], remaining),
-        })  # fmt: skip
+        set_remaining(store, entry, float(entry["remainingAmount"]) + change)
     return store.get(LEDGER_ENTRIES, credit["id"])[0]
+
+
+def set_remaining(store: EntityStore, entry: Mapping[str, Any], remaining: float) -> Record:
+    """An entry's remaining amount after an application; at zero it is closed."""
+    remaining = round(remaining, 2)
+    updated, _ = store.update(LEDGER_ENTRIES, entry["id"], {
+        "remainingAmount": remaining, "open": remaining != 0,
+        "remainingAmountLCY": to_lcy(entry["currencyCode"], remaining),
+    })  # fmt: skip
+    follow_entry(store, updated)
+    return updated
+
+
+def follow_entry(store: EntityStore, entry: Mapping[str, Any]) -> None:
+    """The posted invoice's or credit memo's status after its entry changed: Paid once
+    closed, Open while open; Canceled and Corrective are the document's own."""
+    kind = _FOLLOWERS.get(str(entry["documentType"]))
+    if kind is None:
+        return
+    status = "Open" if entry["open"] else "Paid"
+    for header, _ in store.find(kind.header_set, "number", entry["documentNumber"]):
+        if (header["number"] == entry["documentNumber"]
+                and header["customerId"] == entry["customerId"]
+                and header["status"] not in _OWN_STATUS and header["status"] != status):  # fmt: skip
+            store.update(kind.header_set, header["id"], {"status": status})
+
+
+def invoice_entry(store: EntityStore, invoice: Mapping[str, Any]) -> Record | None:
+    """The customer ledger entry of a posted sales invoice (None for a draft)."""
+    if invoice["status"] in ("Draft", "In Review"):
+        return None
+    for entry, _ in store.find(LEDGER_ENTRIES, "documentNumber", invoice["number"]):
+        if entry["documentType"] == "Invoice" and entry["customerId"] == invoice["customerId"]:
+            return entry
+    return None
+
+
+def with_remaining_amount(store: EntityStore, invoice: Mapping[str, Any]) -> Record:
+    """A sales invoice with `remainingAmount` as v2.0 shows it: a posted one's open amount."""
+    entry = invoice_entry(store, invoice)
+    if entry is None:
+        return dict(invoice)
+    return {**invoice, "remainingAmount": float(entry["remainingAmount"])}
+
+
+def invoice_view(store: EntityStore) -> list[tuple[Record, str]]:
+    return [(with_remaining_amount(store, row), etag)
+            for row, etag in store.snapshot(SALES_INVOICE.header_set)]  # fmt: skip
 
 
 def ledger_sets() -> list[tuple[EntitySchema, list[Record]]]:

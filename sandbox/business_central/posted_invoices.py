@@ -18,7 +18,8 @@ Code, Location Code, Ship-to Code and Tax Area Code. BC behaviour reproduced:
   (`invoiceId`/`invoiceNumber`), posts it (its ledger entry closes the invoice's) and
   marks both: the invoice `Canceled`, the credit memo `Corrective`. Refused (400
   `Application_DialogException`, nothing changes) for an invoice that is not posted
-  ("The invoice cannot be found."), already canceled ("You cannot cancel this posted
+  ("The invoice cannot be found."), posted before the allowed posting dates ("... because
+  it was posted in a posting period that is closed."), already canceled ("You cannot cancel this posted
   sales invoice because it has already been cancelled."), itself a correction
   ("... because it represents a correction of a credit memo.") or fully or partially
   paid or applied ("... because it is fully or partially paid.\\To reverse a paid sales
@@ -31,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sandbox.business_central.accounting_periods import CANCEL_IN_CLOSED, posting_allowed
 from sandbox.business_central.crm_sales import line_amount
 from sandbox.business_central.dialect import dialog
 from sandbox.business_central.document_parties import code_of
@@ -170,6 +172,8 @@ def cancel_invoice(store: EntityStore, headers: HeaderRules, invoice_id: str) ->
     invoice, _ = store.get(SALES_INVOICE.header_set, invoice_id)
     if not _posted(invoice):
         raise dialog("The invoice cannot be found.")
+    if not posting_allowed(store, invoice["postingDate"]):
+        raise dialog(CANCEL_IN_CLOSED)
     if invoice["status"] == CANCELED:
         raise dialog(f"{_CANNOT_CANCEL} has already been cancelled.")
     if invoice["status"] == CORRECTIVE:

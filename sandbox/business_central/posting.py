@@ -4,6 +4,8 @@ BC behaviour reproduced (each refusal is a 400, nothing changes):
 
 - only a Draft document can be posted: 'The action can be applied to a draft invoice
   only.' (or credit memo),
+- its posting date must be within the allowed posting dates ("Posting Date is not within
+  your range of allowed posting dates.": `business_central_accounting_periods`),
 - a purchase credit memo without lines: 'Please add at least one line item to the credit
   memo.'; other kinds: 'There is nothing to post.' (also when every line is a comment);
   an item or account line with quantity 0: 'One or more document lines with a value in
@@ -34,6 +36,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.business_central.accounting_periods import check_posting_date
 from sandbox.business_central.dialect import dialog, field_validation
 from sandbox.business_central.dimensions import dimension_lines
 from sandbox.business_central.document_parties import check_blocked
@@ -59,6 +62,7 @@ def post_document(
     header, _ = store.get(kind.header_set, document_id)
     if header["status"] != DRAFT:
         raise dialog(f"The action can be applied to a draft {kind.noun} only.")
+    check_posting_date(store, header["postingDate"])
     lines = [dict(line) for line, _ in store.find(kind.line_set, "documentId", document_id)]
     _check_lines(kind, lines)
     party, _ = store.get(_PARTY_SET[kind.side][0], header[f"{kind.party}Id"])

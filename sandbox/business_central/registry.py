@@ -5,7 +5,7 @@
 | v2.0 | customers, vendors, items, contacts, currencies | rules (references, keys, contacts) |
 | v2.0 | paymentTerms, paymentMethods, shipmentMethods, taxAreas, taxGroups, locations, countriesRegions, unitsOfMeasure, itemCategories, salespeoplePurchasers | code tables |
 | v2.0 | salesQuotes, salesOrders, salesInvoices, salesCreditMemos, purchaseInvoices, purchaseCreditMemos, their lines, dimensionSetLines | document rules |
-| v2.0 | companies, accounts, dimensions, dimensionValues, defaultDimensions, generalProductPostingGroups, inventoryPostingGroups | read-only (405) |
+| v2.0 | companies, accounts, dimensions, dimensionValues, defaultDimensions, generalProductPostingGroups, inventoryPostingGroups, accountingPeriods | read-only (405) |
 | companion | shippingAgents, shipToAddresses | rules |
 | companion | crmCustomers, crmContacts | GET POST PATCH: views of customers and person contacts, written through their rules |
 | companion | crmIds, inventoryPostingGroupSettings | PATCH only: views of fields on other records |
@@ -14,13 +14,15 @@
 | companion | crmSalesQuotes, crmSalesOrders, their lines | views of v2.0 quotes, orders and lines, written through their rules; `archive` |
 | companion | salesDocumentArchives (+ lines), noSeries | read-only (405) |
 | companion | crmPostedSalesInvoices (+ lines, crmPostedSalesInvoiceLines) | read-only (405): views of posted v2.0 sales invoices and lines |
+| companion | projectCreditMemos, projectCreditMemoSetup | PATCH only: the Project Operations mark on v2.0 sales credit memos, the non-changeable fields |
 
 v2.0's writes to quotes, orders and their lines pass the connector's lock
 (`business_central_crm_locks`), and its `makeOrder`, `makeInvoice` and `shipAndInvoice`
-wait for `crmComplete`; the companion API writes to the same records unlocked.
+wait for `crmComplete`; the companion API writes to the same records unlocked. v2.0's
+writes to sales credit memos from Project Operations pass `business_central_project_locks`.
 
-Reads of customers and items go through views that add what BC computes on read
-(`balanceDue`, `taxAreaDisplayName`, `inventory`).
+Reads of customers, items and sales invoices go through views that add what BC computes
+on read (`balanceDue`, `taxAreaDisplayName`, `inventory`, `remainingAmount`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ from functools import partial
 from typing import Any
 
 from sandbox.business_central import companion_views as views
+from sandbox.business_central import project_credit_memos as project
+from sandbox.business_central.accounting_periods import (
+    ACCOUNTING_PERIODS,
+    GL_SETUP,
+    accounting_period_sets,
+)
 from sandbox.business_central.archives import ARCHIVE_LINES, ARCHIVES
 from sandbox.business_central.companion_masters import SHIP_TO, ShipToRules, companion_master_sets
 from sandbox.business_central.contacts import CONTACTS, CONTACTS_SCHEMA, ContactRules, contact_rows
@@ -76,6 +84,7 @@ from sandbox.business_central.documents import (
     KINDS,
     NAVIGATIONS,
     POSTABLE,
+    SALES_CREDIT_MEMO,
     SALES_INVOICE,
     SALES_ORDER,
     SALES_QUOTE,
@@ -87,8 +96,10 @@ from sandbox.business_central.headers import HeaderRules
 from sandbox.business_central.ledgers import (
     LEDGER_ENTRIES,
     LOCATION_INVENTORIES,
+    invoice_view,
     ledger_sets,
     open_entries,
+    with_remaining_amount,
 )
 from sandbox.business_central.master_rules import (
     CUSTOMER_REFERENCES,
@@ -119,6 +130,7 @@ from sandbox.business_central.posted_invoices import (
     posted_rows,
 )
 from sandbox.business_central.posting import post_document
+from sandbox.business_central.project_locks import ProjectLockedHeaderRules, ProjectLockedLineRules
 from sandbox.business_central.sales_documents import make_from_quote, send_quote, ship_and_invoice
 from sandbox.business_central.schema import EntitySchema
 from sandbox.business_central.seed import party_sets
@@ -133,18 +145,22 @@ COMPANION_SETS = frozenset({
     PURCHASE_DOCUMENTS, LINE_DIMENSIONS, "shippingAgents", "configurationTemplates", SHIP_TO,
     LEDGER_ENTRIES, LOCATION_INVENTORIES, views.CRM_IDS, views.POSTING_GROUP_SETTINGS,
     CRM_CUSTOMERS, CRM_CONTACTS, *BY_CRM_HEADER, *(crm.line_set for crm in CRM_KINDS),
-    ARCHIVES, NO_SERIES, POSTED_INVOICES, POSTED_INVOICE_LINES,
+    ARCHIVES, NO_SERIES, POSTED_INVOICES, POSTED_INVOICE_LINES, project.PROJECT_CREDIT_MEMOS,
+    project.SETUP,
 })  # fmt: skip
-HIDDEN_SETS = frozenset({ARCHIVE_LINES})  # reached only as salesDocumentArchives' lines
+# reached only as salesDocumentArchives' lines; the General Ledger Setup no API shows
+HIDDEN_SETS = frozenset({ARCHIVE_LINES, GL_SETUP})
 STANDARD_READ_ONLY = frozenset({
     "accounts", "dimensions", "dimensionValues", "defaultDimensions",
-    "generalProductPostingGroups", "inventoryPostingGroups",
+    "generalProductPostingGroups", "inventoryPostingGroups", ACCOUNTING_PERIODS,
 })  # fmt: skip
 COMPANION_READ_ONLY = frozenset({
     PURCHASE_DOCUMENTS, "configurationTemplates", LEDGER_ENTRIES, LOCATION_INVENTORIES,
     ARCHIVES, ARCHIVE_LINES, NO_SERIES, POSTED_INVOICES, POSTED_INVOICE_LINES,
 })  # fmt: skip
-COMPANION_PATCH_ONLY = frozenset({views.CRM_IDS, views.POSTING_GROUP_SETTINGS})
+COMPANION_PATCH_ONLY = frozenset({
+    views.CRM_IDS, views.POSTING_GROUP_SETTINGS, project.PROJECT_CREDIT_MEMOS, project.SETUP,
+})  # fmt: skip
 COMPANION_NO_DELETE = frozenset({CRM_CUSTOMERS, CRM_CONTACTS})
 View = Callable[[], list[tuple[Record, str]]]
 ChildView = Callable[[str], list[tuple[Record, str]]]
@@ -160,6 +176,7 @@ def seeded_sets() -> list[tuple[EntitySchema, list[Record]]]:
         *companion_master_sets(), *views.companion_view_sets(), *custom_document_sets(),
         (CRM_CUSTOMERS_SCHEMA, []), (CRM_CONTACTS_SCHEMA, []),  # views of customers, contacts
         *crm_sales_sets(), *no_series_sets(), *posted_invoice_sets(),
+        *accounting_period_sets(), *project.project_credit_memo_sets(),
     ]  # fmt: skip
     return [(schema, [{**schema.blanks(), **row} for row in rows]) for schema, rows in sets]
 
@@ -176,6 +193,11 @@ def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWri
         **{crm.kind.line_set: LockedLineRules(store, headers.lines) for crm in CRM_KINDS},
         **{crm.header_set: CrmSalesRules(store, headers, crm_lines) for crm in CRM_KINDS},
         **{crm.line_set: crm_lines for crm in CRM_KINDS},
+        SALES_INVOICE.header_set: ComputedOnRead(headers, store, with_remaining_amount),
+        SALES_CREDIT_MEMO.header_set: ProjectLockedHeaderRules(store, headers),
+        SALES_CREDIT_MEMO.line_set: ProjectLockedLineRules(store, headers.lines),
+        project.PROJECT_CREDIT_MEMOS: project.ProjectCreditMemoRules(store),
+        project.SETUP: project.SetupRules(store),
         DIMENSION_SET_LINES: headers.dimensions,
         LINE_DIMENSIONS: LineDimensionRules(store),
         **dict.fromkeys(CODE_TABLES, codes),
@@ -192,13 +214,17 @@ def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWri
 
 
 def standard_views(store: EntityStore) -> Mapping[str, View]:
-    return {"customers": partial(customer_view, store), "items": partial(item_view, store)}
+    return {"customers": partial(customer_view, store), "items": partial(item_view, store),
+            SALES_INVOICE.header_set: partial(invoice_view, store)}  # fmt: skip
 
 
 def standard_lookups(store: EntityStore) -> Mapping[str, Lookup]:
     return {
         "customers": partial(computed_row, "customers", with_customer_totals, store),
         "items": partial(computed_row, "items", with_inventory, store),
+        SALES_INVOICE.header_set: partial(
+            computed_row, SALES_INVOICE.header_set, with_remaining_amount, store
+        ),
     }
 
 
@@ -212,6 +238,7 @@ def companion_lookups(store: EntityStore) -> Mapping[str, Lookup]:
         **{crm.line_set: partial(crm_line_lookup, store, crm) for crm in CRM_KINDS},
         POSTED_INVOICES: partial(posted_lookup, store),
         POSTED_INVOICE_LINES: partial(posted_line_lookup, store),
+        project.PROJECT_CREDIT_MEMOS: partial(project.project_lookup, store),
     }
 
 
@@ -228,6 +255,7 @@ def companion_views(store: EntityStore) -> Mapping[str, View]:
         **{crm.line_set: partial(crm_line_rows, store, crm) for crm in CRM_KINDS},
         POSTED_INVOICES: partial(posted_rows, store),
         POSTED_INVOICE_LINES: partial(posted_line_rows, store),
+        project.PROJECT_CREDIT_MEMOS: partial(project.project_rows, store),
     }
 
 

@@ -67,8 +67,8 @@ def test_a_line_dimension_by_code_or_by_id(bc: Api) -> None:
         ({"code": "COSTCENTRE", "valueCode": "CC-300"}, "Internal_RecordNotFound",
          "The Dimension Value does not exist. Identification fields and values: "
          "Dimension Code='COSTCENTRE',Code='CC-300'"),
-        ({"code": "PROJECT", "valueCode": "P1"}, "Internal_RecordNotFound",
-         "The Dimension does not exist. Identification fields and values: Code='PROJECT'"),
+        ({"code": "PROGRAMME", "valueCode": "P1"}, "Internal_RecordNotFound",
+         "The Dimension does not exist. Identification fields and values: Code='PROGRAMME'"),
         ({"code": "COSTCENTRE", "valueCode": "CC-900"}, "Application_DialogException",
          "Dimension Value COSTCENTRE - CC-900 is blocked."),
         ({"code": "AREA", "valueCode": "EU"}, "Application_DialogException",

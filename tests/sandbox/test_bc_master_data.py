@@ -40,7 +40,7 @@ def test_dimension_values_top_level_and_under_their_dimension(bc: Api) -> None:
     assert {row["code"] for row in nested} == {row["code"] for row in top} == expected
     assert "CC-300" not in expected  # EcpPro uses it, BC lacks it
     codes = {row["code"] for row in ok(bc.get("/dimensions"))["value"]}
-    assert codes == {"AREA", "COSTCENTRE", "CUSTOMERGROUP", "DEPARTMENT"}
+    assert codes == {"AREA", "COSTCENTRE", "CUSTOMERGROUP", "DEPARTMENT", "PROJECT"}
 
 
 def test_dimension_values_show_only_the_documented_fields(bc: Api) -> None:

@@ -54,13 +54,13 @@ def test_purchase_documents_post_with_their_own_series(
 
 
 def test_a_posted_document_is_read_only(bc: Api) -> None:
+    # DELETE of a posted invoice meets another rule: test_bc_project_credit_memos.py.
     invoice = sales_invoice(bc, item_line())
     post(bc, "salesInvoices", invoice["id"])
     path = f"/salesInvoices({invoice['id']})"
     line = ok(bc.get(f"{path}/salesInvoiceLines"))["value"][0]
     attempts = [
         bc.request("PATCH", path, json={"externalDocumentNumber": "X"}, headers={"If-Match": "*"}),
-        bc.request("DELETE", path, headers={"If-Match": "*"}),
         bc.request("POST", f"{path}/salesInvoiceLines", json=item_line()),
         bc.request("PATCH", f"{path}/salesInvoiceLines({line['id']})", json={"quantity": 9},
                    headers={"If-Match": "*"}),
