@@ -13,8 +13,15 @@ From update-delete-entities-using-web-api and the table reference pages:
   Canceled and are reactivated to Active,
 - a row in a state that is not editable takes no other change: a quote once activated,
   an order no longer active, a paid or canceled invoice ("read-only until reactivated"),
-  and a Project Operations invoice once Confirmed → 400 `0x8004022e`. Its lines cannot be
-  created, changed or deleted either.
+  and a Project Operations invoice once Confirmed (or paid) → 400 `0x8004022e`. Its lines
+  cannot be created, changed or deleted either. It still takes its project invoice status
+  and the columns the connector writes back (BC's numbers and the outcome), which the
+  connector's solution writes to confirmed invoices,
+- a Project Operations invoice is confirmed by an update of `msdyn_projectinvoicestatus`
+  Draft (or In Review) → Confirmed (the app's Confirm; no Web API message is documented);
+  a confirmed invoice only moves on to Invoice Paid: back to Draft or In Review, or
+  clearing the status, is 400 `0x80040233` (proforma-invoicing/confirm-proforma-invoice:
+  "it becomes read-only", corrections go through a revision).
 """
 
 from __future__ import annotations
@@ -23,12 +30,23 @@ from typing import Any
 
 from sandbox.dataverse import errors
 from sandbox.dataverse.schema import StateModel, Table
+from sandbox.dataverse.tables.sales import WRITE_BACK_COLUMNS
 from sandbox.odata.store import Record
 
-CONFIRMED_PROJECT_INVOICE = 192350002
+DRAFT, IN_REVIEW, CONFIRMED_PROJECT_INVOICE, PAID = 192350000, 192350001, 192350002, 192350003
 STATE_FIELDS = frozenset({"statecode", "statuscode"})
-# Columns a Confirmed project invoice still takes: its own status and payment.
-_PROJECT_STATUS_FIELDS = frozenset({"msdyn_projectinvoicestatus", "modifiedon", "modifiedby"})
+PROJECT_STATUS = "msdyn_projectinvoicestatus"
+# Columns a Confirmed project invoice still takes: its own status and the connector's.
+_PROJECT_STATUS_FIELDS = (
+    frozenset({PROJECT_STATUS, "modifiedon", "modifiedby"}) | WRITE_BACK_COLUMNS
+)
+# Project invoice status changes an update may make (from, to).
+_PROJECT_TRANSITIONS = frozenset({
+    (DRAFT, DRAFT), (DRAFT, IN_REVIEW), (DRAFT, CONFIRMED_PROJECT_INVOICE),
+    (IN_REVIEW, IN_REVIEW), (IN_REVIEW, DRAFT), (IN_REVIEW, CONFIRMED_PROJECT_INVOICE),
+    (CONFIRMED_PROJECT_INVOICE, CONFIRMED_PROJECT_INVOICE), (CONFIRMED_PROJECT_INVOICE, PAID),
+    (PAID, PAID),
+})  # fmt: skip
 
 
 def initial(table: Table, requested_status: Any) -> Record:
@@ -73,11 +91,18 @@ def locked(table: Table, row: Record) -> bool:
 
 
 def is_confirmed_project_invoice(row: Record) -> bool:
-    return row.get("msdyn_projectinvoicestatus") == CONFIRMED_PROJECT_INVOICE
+    """Confirmed or paid: the project invoice is read-only."""
+    return row.get(PROJECT_STATUS) in (CONFIRMED_PROJECT_INVOICE, PAID)
 
 
 def check_editable(table: Table, row: Record, changes: Record) -> None:
-    """Refuse changes to a locked row other than its state. Raises ServiceError."""
+    """Refuse changes to a locked row other than its state, and project invoice status
+    changes the app does not make. Raises ServiceError."""
+    if table.logical_name == "invoice" and PROJECT_STATUS in changes:
+        current = row.get(PROJECT_STATUS)
+        wanted = changes[PROJECT_STATUS]
+        if current is not None and (current, wanted) not in _PROJECT_TRANSITIONS:
+            raise errors.invalid_state()
     if not locked(table, row):
         return
     allowed = STATE_FIELDS | {"modifiedon", "modifiedby"}

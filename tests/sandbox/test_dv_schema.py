@@ -48,7 +48,8 @@ def test_tables_with_money_have_currency_columns() -> None:
 
 def test_the_product_documents_tables_and_columns_are_served() -> None:
     """The CRM <-> BC product document's entities and custom columns, the standard tables
-    of the issue, and the Project Operations invoice columns."""
+    of the issue, the Project Operations invoice columns, and the credit notes document's
+    BC Invoice Stagings and what the connector writes back to a project invoice."""
     sets = {t.entity_set for t in TABLES}
     assert {
         "accounts", "contacts", "quotes", "quotedetails", "salesorders", "salesorderdetails",
@@ -57,6 +58,7 @@ def test_the_product_documents_tables_and_columns_are_served() -> None:
         "bcs_shipmentmethods", "bcs_shippingagents", "bcs_taxareas", "bcs_locations",
         "bcs_countryregions", "bcs_configtemplates", "bcs_shiptoaddresses",
         "bcs_customerledgerentries", "bcs_inventories", "msdyn_invoicelinetransactions",
+        "bcs_bcinvoicestagings", "bcs_bcinvoicestaginglines",
     } <= sets  # fmt: skip
     account, product, quote, order = (
         CATALOG.by_set(s) for s in ("accounts", "products", "quotes", "salesorders")
@@ -86,7 +88,9 @@ def test_the_product_documents_tables_and_columns_are_served() -> None:
             "bcs_shippingagentid",
         ):
             assert table.column(name) is not None, (table.logical_name, name)
-    for name in ("msdyn_projectinvoicestatus", "msdyn_hascorrections", "msdyn_invoicedate"):
+    for name in ("msdyn_projectinvoicestatus", "msdyn_hascorrections", "msdyn_invoicedate",
+                 "bcs_bcinvoiceno", "bcs_bccreditmemono", "bcs_bccreditmemoposted",
+                 "bcs_bcintegrationstatus", "bcs_bcintegrationmessage"):  # fmt: skip
         assert invoice.column(name) is not None
 
 

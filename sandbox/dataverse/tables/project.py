@@ -112,6 +112,8 @@ INVOICELINETRANSACTION = with_currency(Table(
     relationships=(
         OneToMany("msdyn_msdyn_invoicelinetransaction_msdyn_invoicelinetransaction_OriginalInvoiceLineDetail",
                   "msdyn_invoicelinetransaction", "msdyn_originalinvoicelinedetail"),
+        OneToMany("bcs_msdyn_invoicelinetransaction_bcs_bcinvoicestagingline_InvoiceLineDetail",
+                  "bcs_bcinvoicestagingline", "bcs_invoicelinedetail"),
     ),
     change_tracking=True,
     custom=True,

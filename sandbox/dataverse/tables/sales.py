@@ -16,7 +16,10 @@ have `msdyn_project`, `msdyn_billingmethod`, `msdyn_linetype`.
 The connector adds to quotes and orders the quote/document and posting dates and the
 lookups to location, ship-to address, payment term, shipment method and shipping agent;
 to invoices the same plus tax area. Orders get its status reason Confirmed (862070000)
-under Active: the product sends only Active + Confirmed orders to BC.
+under Active: the product sends only Active + Confirmed orders to BC. On invoices it
+writes back what BC made of a project invoice (`bcs_bcinvoiceno`, `bcs_bccreditmemono`,
+`bcs_bccreditmemoposted`, `bcs_bcintegrationstatus`, `bcs_bcintegrationmessage`), and
+an invoice's BC Invoice Stagings point at it (`sandbox.dataverse.tables.staging`).
 """
 
 from __future__ import annotations
@@ -141,6 +144,27 @@ def _bill_to_columns() -> tuple[Column, ...]:
     )
 
 
+BC_INTEGRATION_STATUS = {
+    100000000: "Pending", 100000001: "Created", 100000002: "Posted", 100000003: "Credited",
+    100000004: "Cancelled", 100000005: "Error",
+}  # fmt: skip
+
+
+def _write_back_columns() -> tuple[Column, ...]:
+    """What the connector writes back to a project invoice: BC's numbers and its outcome.
+    A confirmed project invoice still takes them (`sandbox.dataverse.states`)."""
+    return (
+        text("bcs_bcinvoiceno", 20, "BC Invoice No."),
+        text("bcs_bccreditmemono", 20, "BC Credit Memo No."),
+        yes_no("bcs_bccreditmemoposted", "BC Credit Memo Posted"),
+        choice("bcs_bcintegrationstatus", BC_INTEGRATION_STATUS, "BC Integration Status"),
+        memo("bcs_bcintegrationmessage", 2000, "BC Integration Message"),
+    )
+
+
+WRITE_BACK_COLUMNS = frozenset(c.name for c in _write_back_columns())
+
+
 def _line_columns(header: str, header_label: str, name: str) -> tuple[Column, ...]:
     return (
         lookup(header, header.removesuffix("id"), label=header_label, required=Required.SYSTEM),
@@ -247,6 +271,7 @@ INVOICE = with_currency(Table(
         date_only("msdyn_invoicedate", "Invoice Date"),
         choice("msdyn_ordertype", ORDER_TYPES, "Type"),
         money("msdyn_amountdue", "Amount Due"),
+        *_write_back_columns(),
         *state_columns(INVOICE_STATES),
         *audit_columns(),
     ),
@@ -255,6 +280,8 @@ INVOICE = with_currency(Table(
         OneToMany("invoice_details", "invoicedetail", "invoiceid", cascade_delete=True),
         OneToMany("msdyn_invoice_msdyn_invoicelinetransaction_Invoice",
                   "msdyn_invoicelinetransaction", "msdyn_invoice", cascade_delete=True),
+        OneToMany("bcs_invoice_bcs_bcinvoicestaging_Invoice", "bcs_bcinvoicestaging",
+                  "bcs_invoice"),
     ),
     change_tracking=True,
     states=INVOICE_STATES,
