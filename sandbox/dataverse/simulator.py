@@ -14,32 +14,36 @@ What a request goes through, in order:
 - errors in Dataverse's shape (`sandbox.dataverse.errors`); ETags are `W/"<version>"`.
 
 The sandbox's own routes: `/_sandbox/faults`, `/_sandbox/stats` (every simulator),
-`GET|POST|DELETE /_sandbox/limits` (the limits) and
-`POST /_sandbox/invoices/<id>/revise` (revise a confirmed project invoice; body
-`{"confirm": bool, "kept": {<line detail id>: <quantity>}}`).
+the limits, revising a confirmed project invoice and making one
+(`sandbox.dataverse.admin_routes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from werkzeug.routing import Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from sandbox.catalog import stable_id
 from sandbox.dataverse import errors
+from sandbox.dataverse.admin_routes import AdminRoutes
 from sandbox.dataverse.annotations import ERROR_DETAILS
 from sandbox.dataverse.batch import run_batch
 from sandbox.dataverse.changes import ChangeTracking
 from sandbox.dataverse.context import API_PATH, Call
-from sandbox.dataverse.invoicing import revise_project_invoice
-from sandbox.dataverse.limits import LimitRequest, ServiceProtection
+from sandbox.dataverse.invoicing import (
+    NewProjectInvoice,
+    ProjectInvoiceDetail,
+    create_project_invoice,
+    revise_project_invoice,
+)
+from sandbox.dataverse.limits import ServiceProtection
 from sandbox.dataverse.metadata import Metadata
 from sandbox.dataverse.queries import Reader
 from sandbox.dataverse.render import Renderer
@@ -58,7 +62,7 @@ from sandbox.dataverse.writes import Writer
 from sandbox.entra.tokens import BearerError, TokenMint, bearer_challenge
 from sandbox.faults import Fault, FaultInjector
 from sandbox.odata.store import DuplicateKey, EntityStore, Record, utc_now
-from sandbox.server import ServiceError, Simulator, json_response, read_json
+from sandbox.server import ServiceError, Simulator
 
 _VERSION_OFFSET = 1_000_000  # real row versions are large numbers
 _SEED_TIME = datetime(2025, 2, 3, 9, 30, tzinfo=UTC)
@@ -110,6 +114,7 @@ class DataverseSimulator(Simulator):
         self.service = Service(
             self.tables, self.writer, reader, self.renderer, Metadata(self.tables), self._who_am_i
         )
+        self.admin_routes = AdminRoutes(self.writer, self.renderer, self.limits, self.system_call)
         self._seed()
         super().__init__(faults)
 
@@ -151,6 +156,24 @@ class DataverseSimulator(Simulator):
             kept=kept,
         )
 
+    def create_project_invoice(
+        self, number: str, account_id: str, project_id: str,
+        details: Sequence[ProjectInvoiceDetail | Mapping[str, Any]], *,
+        currency: str | None = None, invoice_date: str | None = None, confirm: bool = False,
+        name: str | None = None,
+    ) -> Record:  # fmt: skip
+        """A project invoice with lines and line details (see `sandbox.dataverse.invoicing`).
+
+        Raises pydantic.ValidationError for a detail without quantity or price or with an
+        unknown class or billing type; ServiceError as `create_project_invoice` does.
+        """
+        new = NewProjectInvoice.model_validate({
+            "number": number, "account_id": account_id, "project_id": project_id,
+            "details": details, "currency": currency, "invoice_date": invoice_date,
+            "confirm": confirm, "name": name,
+        })  # fmt: skip
+        return create_project_invoice(self.writer, self.tables, self.system_call(), new)[0]
+
     # --- routing ------------------------------------------------------------------------
     @property
     def audiences(self) -> set[str]:
@@ -162,12 +185,7 @@ class DataverseSimulator(Simulator):
                      methods=["GET", "POST", "PATCH", "DELETE", "PUT"])]  # fmt: skip
 
     def admin_rules(self) -> Iterable[Rule]:
-        return [
-            Rule("/_sandbox/limits", endpoint=self._on_limits, methods=["GET", "POST", "DELETE"]),
-            Rule(
-                "/_sandbox/invoices/<invoice_id>/revise", endpoint=self._on_revise, methods=["POST"]
-            ),
-        ]
+        return self.admin_routes.rules()
 
     def error_response(self, error: ServiceError) -> Response:
         return errors.render(error)
@@ -262,28 +280,3 @@ class DataverseSimulator(Simulator):
         return {"BusinessUnitId": stable_id("dataverse", "businessunits", "root"),
                 "UserId": call.caller,
                 "OrganizationId": row_id("organizations", ORGANIZATION_NAME)}  # fmt: skip
-
-    # --- sandbox routes ----------------------------------------------------------------
-    def _on_limits(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.limits.reset()
-            return Response(status=204)
-        if request.method == "POST":
-            try:
-                changes = LimitRequest.model_validate(read_json(request) or {})
-            except ValidationError as exc:
-                return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
-            self.limits.configure(**changes.model_dump(exclude_none=True))
-        return json_response(self.limits.describe())
-
-    def _on_revise(self, request: Request, invoice_id: str) -> Response:
-        body = read_json(request) or {}
-        try:
-            revision = self.revise_project_invoice(
-                invoice_id, confirm=bool(body.get("confirm")), kept=body.get("kept") or {}
-            )
-        except ServiceError as failure:
-            return errors.render(failure)
-        return json_response(
-            {"invoiceid": revision["invoiceid"], "invoicenumber": revision["invoicenumber"]}
-        )
