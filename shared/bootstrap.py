@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from shared.adapters.auth import EcpProKeyAuth, EntraTokenAuth
 from shared.adapters.bus import ServiceBusBus, StorageQueueBus
 from shared.adapters.business_central.client import BusinessCentralClient
+from shared.adapters.business_central.credit_memos import BcCreditMemosClient
 from shared.adapters.business_central.sales_documents import CompanionSalesDocuments
 from shared.adapters.business_central.wire import ERROR_CODES as BC_ERROR_CODES
 from shared.adapters.dataverse.client import DataverseClient, scope_for
@@ -238,6 +239,7 @@ def build_deps(settings: Settings | None = None, *, bus: Bus | None = None) -> D
         dataverse=build_dataverse(settings) if settings.dataverse_url.strip() else None,
         crm_setup=crm_setup(settings),
         crm_sync_overlap_seconds=settings.crm_sync_overlap_seconds,
+        bc_credit_memos=BcCreditMemosClient(bc.http, company_id=settings.bc_company_id),
         credit_notes=credit_note_setup(settings),
     )
     return deps
