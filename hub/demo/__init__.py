@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from hub.demo.credit_notes import credit_notes
 from hub.demo.crm import crm_to_bc, map_crm_data, setup_defaults, sync_masters
 from hub.demo.documents import quotes_and_orders
 from hub.demo.environment import demo_environment
@@ -73,9 +74,12 @@ def run_demo(say: Say = click.echo) -> None:
             invoices_crm = posted_invoices(host, say)
             say("14. The nightly feeds: open customer ledger entries and inventory, by difference")
             cle, inventory = nightly_feeds(host, say)
+            say("15. Project Operations: confirmed invoices to BC, revisions corrected in BC")
+            credit_memos = credit_notes(host, sandbox, say)
     seconds = time.monotonic() - started
     say(
         f"demo: ok lists={len(EcpProList)} rows={rows} invoices={invoices} masters={masters} "
         f"customers={customers} contacts={contacts} quotes={quotes} orders={orders} "
-        f"invoices_crm={invoices_crm} cle={cle} inventory={inventory} seconds={seconds:.1f}"
+        f"invoices_crm={invoices_crm} cle={cle} inventory={inventory} credit_memos={credit_memos} "
+        f"seconds={seconds:.1f}"
     )

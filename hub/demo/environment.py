@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from hub.azurite import start_azurite
+from hub.demo.credit_notes import DEMO_PROJECT_SETTINGS
 from hub.demo.crm import DEMO_CRM_SETTINGS
 from hub.host import LocalHost
 from sandbox.run import RunningSandbox, SandboxConfig, start_sandbox
@@ -56,6 +57,7 @@ def demo_environment(state_dir: Path) -> Iterator[tuple[LocalHost, RunningSandbo
             f"{sandbox.config.tenant_id}/{sandbox.config.bc_environment}",
             **DEMO_INVOICE_SETTINGS,
             **DEMO_CRM_SETTINGS,
+            **DEMO_PROJECT_SETTINGS,
         }
         stack.enter_context(_environment(values))
         get_settings.cache_clear()
