@@ -72,7 +72,7 @@ from shared.flows.project_invoices import (
 )
 from shared.ports.bus import OutgoingMessage
 from shared.ports.business_central import NewDocument, NewLine
-from shared.ports.credit_memos import CreditMemoState
+from shared.ports.credit_memos import CreditMemoState, InvoiceState
 from shared.ports.dataverse import Operation
 from shared.registry import Flow, Queue
 from shared.sync.project_staging import credit_memo_staging, invoice_staging
@@ -279,6 +279,7 @@ class _Corrector:
         invoice = self.bc.sales_invoice(bc_id) if bc_id else None
         facts = BcFacts(invoice)
         if invoice is not None and invoice.posted:
+            self._note_posted(original_id, invoice)
             today = self.deps.clock().date()
             ours = frozenset(str(r.get("BcCreditMemoId")) for r in self.credits.rows(InvoiceId=original_id)
                              if r.get("BcCreditMemoId"))  # fmt: skip
@@ -288,6 +289,15 @@ class _Corrector:
                 self.bc.closed_period(today), bool(customer and customer.blocked), today,
             )  # fmt: skip
         return plan_correction(originals, revised, facts, self.deps.credit_notes, label)
+
+    def _note_posted(self, original_id: str, invoice: InvoiceState) -> None:
+        """BC Posted Invoice No on both rows: the user may have posted the original since
+        the poll last looked (a poll stages revisions before it reads BC's postings)."""
+        posting_date = _iso(invoice.posting_date)
+        self.invoices.save(
+            original_id, BcPostedInvoiceNo=invoice.number, BcPostingDate=posting_date
+        )
+        self.credits.save(self.revision_id, BcPostedInvoiceNo=invoice.number)
 
     def _credited_before(self, original_id: str) -> dict[str, float]:
         """Per original line: what earlier revisions' credit memos took back."""
