@@ -98,7 +98,7 @@ class BcFacts:
     credit_memos: Sequence[CreditMemoState] = ()  # applied to the invoice, posted or not
     ours: frozenset[str] = frozenset()  # ids of those credit memos the hub made
     closed_period: str | None = None  # the closed period holding the posting date
-    customer_blocked: bool = False
+    customer_blocked: str = ""  # the customer's Blocked in BC (" ", Ship, Invoice, All)
     posting_date: date | None = None
 
 
@@ -177,8 +177,8 @@ def plan_correction(
         when = bc.posting_date.isoformat() if bc.posting_date else "the posting date"
         return Refuse(f"{label}: {when} is in the closed period {bc.closed_period}: open it in "
                       "BC (Allow Posting From) and correct again", "postingDate")  # fmt: skip
-    if bc.customer_blocked:
-        return Refuse(f"{label}: customer {invoice.customer_number} is blocked in BC",
+    if bc.customer_blocked == "All":  # Ship or Invoice do not stop a credit memo in BC
+        return Refuse(f"{label}: customer {invoice.customer_number} is blocked in BC (All)",
                       "customerNumber")  # fmt: skip
     post = setup.correct_mode is CorrectMode.CANCEL_INVOICE
     if full and post and not bc.credit_memos:

@@ -283,10 +283,10 @@ class _Corrector:
             today = self.deps.clock().date()
             ours = frozenset(str(r.get("BcCreditMemoId")) for r in self.credits.rows(InvoiceId=original_id)
                              if r.get("BcCreditMemoId"))  # fmt: skip
-            customer = self.deps.bc.find_customer(invoice.customer_number)
             facts = BcFacts(
                 invoice, self.bc.credit_memos_for_invoice(invoice.id), ours,
-                self.bc.closed_period(today), bool(customer and customer.blocked), today,
+                self.bc.closed_period(today), self.bc.customer_blocked(invoice.customer_number),
+                today,
             )  # fmt: skip
         return plan_correction(originals, revised, facts, self.deps.credit_notes, label)
 

@@ -86,6 +86,11 @@ class BcCreditMemos(Protocol):
         """Delete a sales invoice BC has not posted (gone already: nothing to do)."""
         ...
 
+    def customer_blocked(self, number: str) -> str:
+        """The customer's Blocked as BC holds it now (" ", Ship, Invoice, All; read fresh,
+        not from a cache), "" for a customer BC does not have."""
+        ...
+
     def closed_period(self, on: date) -> str | None:
         """The name of the closed accounting period holding `on`, or None if it is open."""
         ...

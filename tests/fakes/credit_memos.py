@@ -30,6 +30,7 @@ class FakeCreditMemos:
         self.closed_through: date | None = None
         self.dimension_values: dict[tuple[str, str], str] = {}  # (dimension, name) → code
         self.non_changeable: tuple[str, ...] = ()
+        self.blocked: dict[str, str] = {}  # customer No. → Blocked other than All (Ship, Invoice)
         self.calls: list[str] = []
 
     # --- test helpers ---------------------------------------------------------------------
@@ -110,6 +111,12 @@ class FakeCreditMemos:
         if document.status != "Draft":
             raise RejectedError(f"{document.number} is posted and cannot be deleted", status=400)
         del self.bc.documents[invoice_id]
+
+    def customer_blocked(self, number: str) -> str:
+        party = self.bc.customers.get(number)
+        if party is None:
+            return ""
+        return self.blocked.get(number) or ("All" if party.blocked else " ")
 
     def closed_period(self, on: date) -> str | None:
         if self.closed_through and on <= self.closed_through:

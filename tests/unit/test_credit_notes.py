@@ -375,6 +375,15 @@ def test_each_pre_check_refuses_before_bc_would(case: str) -> None:
     assert len(w.bc.documents) == before
 
 
+def test_a_customer_blocked_for_invoices_only_still_gets_its_credit_memo() -> None:
+    """BC stops a credit memo only for Blocked = All (Ship and Invoice stop other documents)."""
+    w = posted_world()
+    w.memos.blocked["C00010"] = "Invoice"
+    w.revise(2, 1, {})
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+
+
 def test_a_revision_crediting_more_than_was_invoiced_is_refused() -> None:
     w = posted_world()
     w.revise(2, 1, {1: 12, 2: 1})  # 8 hours credited

@@ -116,6 +116,10 @@ class BcCreditMemosClient(BusinessCentralMasterData):
         )  # fmt: skip
 
     # --- setup and reference data ---------------------------------------------------------
+    def customer_blocked(self, number: str) -> str:
+        rows = self._list("customers", eq_filter(number=number))
+        return enum_member(rows[0].get("blocked")) or " " if rows else ""
+
     def closed_period(self, on: date) -> str | None:
         rows = sorted(self._list("accountingPeriods"), key=lambda row: str(row["startingDate"]))
         starts = [date.fromisoformat(str(row["startingDate"])[:10]) for row in rows]
