@@ -23,6 +23,7 @@ document 001; the original invoices: `project_invoices`; decisions: `credit_note
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -227,6 +228,23 @@ def refresh_credit_memos(deps: Deps, report: ProjectReport) -> None:
         elif state.posted:
             report.posted += 1
             corrector.record(CreditMemoStatus.POSTED, "", state)
+        else:
+            changed = changed_fields(row, state, deps.credit_notes.non_changeable_fields)
+            if changed and changed != row.get("Error"):
+                corrector.record(CreditMemoStatus.CREATED, changed, state)
+
+
+def changed_fields(row: Mapping[str, Any], state: CreditMemoState, fields: Sequence[str]) -> str:
+    """What a BC user changed of the non-changeable header fields since the hub wrote the
+    credit memo (BC refuses such a change while the setting names the field; this finds one
+    made before, or while the setting was off). "" when nothing."""
+    written = json.loads(str(row.get("Written") or "{}"))
+    changes = [f"{name} {written[name]!r} → {state.header.get(name)!r}"
+               for name in fields if name in written and state.header.get(name) != written[name]]  # fmt: skip
+    if not changes:
+        return ""
+    return (f"credit memo {state.number} was changed in BC after the hub wrote it: "
+            f"{', '.join(changes)} (non-changeable: PROJECT_NON_CHANGEABLE_FIELDS)")  # fmt: skip
 
 
 class _Corrector:
@@ -400,6 +418,11 @@ class _Corrector:
             values["BcPostedCreditMemoId" if state.posted else "BcUnpostedCreditMemoId"] = (
                 state.number
             )
+            if not state.posted and not row.get("Written"):  # what the hub wrote, to see changes
+                header_fields = [f for f in self.deps.credit_notes.non_changeable_fields
+                                 if "/" not in f]  # fmt: skip
+                values["Written"] = json.dumps({f: state.header.get(f) for f in header_fields},
+                                               default=str)  # fmt: skip
         if deleted:
             values["BcUnpostedInvoiceNo"] = DELETED
         self.credits.save(self.revision_id, **values)

@@ -136,9 +136,12 @@ class FakeCreditMemos:
 
     def _state(self, document: FakeDocument) -> CreditMemoState:
         revision, _ = self.marks.get(document.id, ("", ""))
+        header = {"number": document.number, "customerNumber": document.party_number,
+                  "postingDate": document.posting_date.isoformat() if document.posting_date else "",
+                  "externalDocumentNumber": document.reference}  # fmt: skip
         return CreditMemoState(document.id, document.number, document.status, document.applies_to,
                                revision, document.reference, document.posting_date,
-                               _total(document))  # fmt: skip
+                               _total(document), header)  # fmt: skip
 
 
 def _total(document: FakeDocument) -> float:

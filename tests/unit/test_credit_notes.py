@@ -463,6 +463,27 @@ def test_non_changeable_fields_are_sent_to_bc_before_correcting() -> None:
     assert w.memos.non_changeable == ("postingDate", "lines/quantity")
 
 
+def test_a_non_changeable_field_changed_in_bc_is_reported_on_the_row() -> None:
+    """BC refuses the change while the setting names the field; one made before (or with
+    the setting off) is found when the poll looks at the unposted credit memo."""
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO,
+                     non_changeable_fields=("postingDate", "lines/quantity"))  # fmt: skip
+    revision_id = w.revise(2, 1, {})
+    correct_invoices(w.deps, [revision_id])
+    [memo] = w.memos.credit_memos_of(w.bc_invoice(1).id)
+    run_project_invoices(w.deps)
+    assert w.credit(2)["Error"] == ""  # nothing changed yet
+    memo.posting_date = date(2025, 3, 9)  # a BC user's change
+    run_project_invoices(w.deps)
+    credit = w.credit(2)
+    assert credit["Status"] == "Created"
+    assert "postingDate '2025-03-01' → '2025-03-09'" in credit["Error"]
+    assert (
+        "PROJECT_NON_CHANGEABLE_FIELDS"
+        in w.crm.get("invoices", revision_id)["bcs_bcintegrationmessage"]
+    )
+
+
 def test_correct_invoice_refuses_an_invoice_that_is_no_revision() -> None:
     w = world()
     invoice_id = w.invoice(1, LINES)
