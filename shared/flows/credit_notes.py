@@ -414,7 +414,8 @@ class _Corrector:
                                   "Attempts": int(row.get("Attempts") or 0) + 1}  # fmt: skip
         if state is not None:
             values.update(BcCreditMemoId=state.id, BcPostingDate=_iso(state.posting_date),
-                          TotalAmount=state.total_including_tax)  # fmt: skip
+                          TotalAmount=state.total_including_tax,
+                          TotalTax=_number(state.header.get("totalTaxAmount")))  # fmt: skip
             values["BcPostedCreditMemoId" if state.posted else "BcUnpostedCreditMemoId"] = (
                 state.number
             )
