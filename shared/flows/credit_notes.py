@@ -62,6 +62,7 @@ from shared.flows.project_invoices import (
     credit_memos_port,
     document_id,
     map_header,
+    outcome_hash,
     ports,
     publish_invoice,
     read_invoice,
@@ -444,14 +445,17 @@ class _Corrector:
         outcome = {CreditMemoStatus.POSTED: "Credited", CreditMemoStatus.CREATED: "Credited",
                    CreditMemoStatus.DELETED: "Cancelled", CreditMemoStatus.NOTHING: "Posted",
                    CreditMemoStatus.NEW: "Pending"}.get(status, "Error")  # fmt: skip
+        values = {
+            "bcs_bccreditmemono": number,
+            "bcs_bccreditmemoposted": status is CreditMemoStatus.POSTED,
+            "bcs_bcintegrationstatus": INTEGRATION_STATUS[outcome],
+            "bcs_bcintegrationmessage": error[:2000] or None,
+        }
         with contextlib.suppress(TransientError, RecordError):  # Dataverse follows later
             dataverse, _ = ports(self.deps)
-            write_all(dataverse, [Operation("PATCH", f"invoices({self.revision_id})", {
-                "bcs_bccreditmemono": number,
-                "bcs_bccreditmemoposted": status is CreditMemoStatus.POSTED,
-                "bcs_bcintegrationstatus": INTEGRATION_STATUS[outcome],
-                "bcs_bcintegrationmessage": error[:2000] or None,
-            })])  # fmt: skip
+            if outcome_hash(values) != row.get("PublishedOutcome"):
+                write_all(dataverse, [Operation("PATCH", f"invoices({self.revision_id})", values)])
+                self.credits.save(self.revision_id, PublishedOutcome=outcome_hash(values))
             publish_invoice(self.deps, original_id)
 
 

@@ -22,6 +22,8 @@ invoice New with the reason, retried on the next run; a refusal is the row's Err
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -394,12 +396,24 @@ def publish_invoice(deps: Deps, invoice_id: str, *, lines: bool = False) -> None
     outcome = {InvoiceStatus.NEW: "Pending", InvoiceStatus.CREATED: "Created",
                InvoiceStatus.POSTED: "Posted", InvoiceStatus.CREDITED: "Credited",
                InvoiceStatus.CANCELLED: "Cancelled", InvoiceStatus.ERROR: "Error"}[status]  # fmt: skip
-    operations.append(Operation("PATCH", f"invoices({invoice_id})", {
+    outcome_values = {
         "bcs_bcinvoiceno": row.get("BcPostedInvoiceNo") or row.get("BcUnpostedInvoiceNo") or None,
         "bcs_bcintegrationstatus": INTEGRATION_STATUS[outcome],
         "bcs_bcintegrationmessage": (str(row.get("Error") or "")[:2000]) or None,
-    }))  # fmt: skip
+    }
+    written = outcome_hash(outcome_values)
+    if written != row.get("PublishedOutcome"):
+        operations.append(Operation("PATCH", f"invoices({invoice_id})", outcome_values))
     write_all(dataverse, operations)
+    if written != row.get("PublishedOutcome"):
+        staging.save(invoice_id, PublishedOutcome=written)
+
+
+def outcome_hash(values: Mapping[str, Any]) -> str:
+    """What was last written to a Project Operations invoice. Writing it again only when
+    it changed keeps the hub's own write from coming back through change tracking as a
+    change to process, over and over, for an invoice in Error."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def write_all(dataverse: Dataverse, operations: Sequence[Operation]) -> None:

@@ -213,6 +213,20 @@ def test_a_project_without_a_dimension_value_is_an_error_naming_it_and_nothing_i
     )
 
 
+def test_the_hubs_own_write_back_does_not_retrigger_an_invoice_in_error_for_ever() -> None:
+    """Its write to the Project Operations invoice comes back through change tracking once;
+    the same outcome is not written again, so the invoice is not processed again and again."""
+    w = world()
+    w.memos.dimension_values.clear()
+    invoice_id = w.invoice(1, LINES)
+    run_project_invoices(w.deps)
+    assert w.crm.get("invoices", invoice_id)["bcs_bcintegrationstatus"] == 100000005
+    run_project_invoices(w.deps)  # sees its own write-back: tried again, same error
+    attempts = w.staged(1)["Attempts"]
+    assert run_project_invoices(w.deps).read == 0
+    assert w.staged(1)["Attempts"] == attempts
+
+
 def test_an_account_not_coupled_yet_waits_and_no_revenue_account_is_fatal() -> None:
     w = world()
     Couplings(w.deps.store).remove(Coupling("customers", guid(50), ACCOUNT, "C00010"))
