@@ -60,9 +60,10 @@ from shared.ports.dataverse import ChangeSet, Dataverse, Operation
 from shared.sync.couplings import Coupling, Couplings
 from shared.sync.maps import Lookup, MappingProblem
 from shared.sync.planner import Filtered, Wait, map_payload
-from shared.sync.project_staging import Staging, invoice_staging
+from shared.sync.project_staging import Staging, credit_memo_staging, invoice_staging
 
 ID_NAMESPACE = uuid.UUID("3c1f7a2e-5b84-4d69-a0e3-8f2b6c4d9e17")
+IDS_PER_QUERY = 15  # invoice ids per line-details query (`or`-joined, well under URL limits)
 STAGING_SET, STAGING_LINES_SET = "bcs_bcinvoicestagings", "bcs_bcinvoicestaginglines"
 
 
@@ -341,12 +342,37 @@ def read_invoice(dataverse: Dataverse, invoice_id: str) -> ProjectInvoice:
 
 
 def with_details(dataverse: Dataverse, row: Mapping[str, Any]) -> ProjectInvoice:
-    invoice_id = str(row["invoiceid"]).lower()
-    details = dataverse.rows("msdyn_invoicelinetransactions", select=DETAIL_COLUMNS,
-                             filter=f"_msdyn_invoice_value eq {invoice_id}")  # fmt: skip
-    ordered = sorted(details, key=lambda d: (str(d.get("createdon") or ""),
-                                             str(d["msdyn_invoicelinetransactionid"])))  # fmt: skip
-    return ProjectInvoice(dict(row), tuple(ordered))
+    [invoice] = with_details_many(dataverse, [row])
+    return invoice
+
+
+def with_details_many(
+    dataverse: Dataverse, rows: Sequence[Mapping[str, Any]]
+) -> list[ProjectInvoice]:
+    """The invoices with their line details, read `IDS_PER_QUERY` invoices a request."""
+    details: dict[str, list[Mapping[str, Any]]] = {str(r["invoiceid"]).lower(): [] for r in rows}
+    ids = list(details)
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chosen = " or ".join(
+            f"_msdyn_invoice_value eq {i}" for i in ids[start : start + IDS_PER_QUERY]
+        )
+        for detail in dataverse.rows("msdyn_invoicelinetransactions", select=DETAIL_COLUMNS,
+                                     filter=chosen):  # fmt: skip
+            details[str(detail["_msdyn_invoice_value"]).lower()].append(detail)
+    return [ProjectInvoice(dict(row), tuple(sorted(
+        details[str(row["invoiceid"]).lower()],
+        key=lambda d: (str(d.get("createdon") or ""), str(d["msdyn_invoicelinetransactionid"])))))
+        for row in rows]  # fmt: skip
+
+
+def finished(deps: Deps, invoice_id: str) -> bool:
+    """Whether a staging is done with this Project Operations invoice (an original in BC,
+    or a revision corrected or refused): a change to it has nothing left to do."""
+    for staging in (invoice_staging(deps.store), credit_memo_staging(deps.store)):
+        row = staging.find(invoice_id)
+        if row is not None and row.get("Status") not in ("New", "Error"):
+            return True
+    return False
 
 
 def publish_invoice(deps: Deps, invoice_id: str, *, lines: bool = False) -> None:

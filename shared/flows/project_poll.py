@@ -35,19 +35,21 @@ from shared.flows.deps import Deps
 from shared.flows.flow_status import tracked
 from shared.flows.locks import hold_lock
 from shared.flows.project_invoices import (
+    IDS_PER_QUERY,
     ProjectInvoice,
     ProjectReport,
+    finished,
     ports,
     read_invoice,
     refresh_invoices,
     stage_invoice,
-    with_details,
+    with_details_many,
     write_invoice,
 )
 from shared.ports.dataverse import Dataverse
 from shared.registry import Flow
 from shared.sync.maps import Direction
-from shared.sync.project_staging import credit_memo_staging, invoice_staging
+from shared.sync.project_staging import invoice_staging
 from shared.sync.watermarks import Watermarks
 
 INVALID_DELTA_TOKEN = "0x80044352"
@@ -129,22 +131,25 @@ def _changed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
         feed = dataverse.changes("invoices", select=HEADER_COLUMNS, delta_link=None)
         changes = list(feed)
     rows = [{**c.row, "invoiceid": c.id} for c in changes
-            if c.kind == "updated" and c.row.get("msdyn_projectinvoicestatus") is not None]  # fmt: skip
-    yield from _originals_first([with_details(dataverse, row) for row in rows])
+            if c.kind == "updated" and c.row.get("msdyn_projectinvoicestatus") is not None
+            and not finished(deps, c.id)]  # fmt: skip
+    yield from _originals_first(with_details_many(dataverse, rows))
     if feed.delta_link:
         watermarks.keep_token(Direction.CRM_TO_BC, WATERMARK, feed.delta_link, deps.clock())
 
 
 def _confirmed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
     """Confirmed project invoices no staging has finished with."""
-    staging, credits = invoice_staging(deps.store), credit_memo_staging(deps.store)
     for status in (PO_CONFIRMED, PO_PAID):
+        waiting: list[Mapping[str, Any]] = []
         for row in dataverse.rows("invoices", select=HEADER_COLUMNS,
                                   filter=f"msdyn_projectinvoicestatus eq {status}"):  # fmt: skip
-            key = str(row["invoiceid"])
-            staged = staging.find(key) or credits.find(key)
-            if staged is None or staged.get("Status") in ("New", "Error"):
-                yield with_details(dataverse, row)
+            if not finished(deps, str(row["invoiceid"])):
+                waiting.append(row)
+            if len(waiting) == IDS_PER_QUERY:
+                yield from with_details_many(dataverse, waiting)
+                waiting = []
+        yield from with_details_many(dataverse, waiting)
 
 
 def _originals_first(invoices: Iterable[ProjectInvoice]) -> list[ProjectInvoice]:
