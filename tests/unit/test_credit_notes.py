@@ -201,6 +201,18 @@ def test_an_invoice_whose_create_answer_was_lost_is_found_not_made_twice() -> No
     assert w.staged(1)["Status"] == "Created in BC"
 
 
+def test_many_invoices_at_once_each_get_their_own_lines() -> None:
+    """Line details are read for several invoices a request; each invoice gets its own."""
+    w = world()
+    for key in range(1, 21):
+        w.invoice(key, [(f"Work for invoice {key}", key, 100.0)])
+    report = process_confirmed_invoices(w.deps)
+    assert report.created == 20
+    for key in range(1, 21):
+        [line] = w.bc_invoice(key).lines
+        assert (line.line.description, line.quantity) == (f"Work for invoice {key}", key)
+
+
 def test_a_project_without_a_dimension_value_is_an_error_naming_it_and_nothing_is_written() -> None:
     w = world()
     w.memos.dimension_values.clear()
