@@ -63,6 +63,9 @@ def run_project_invoices(
     """The poll: what changed in Project Operations, then BC's outcomes back."""
     report = ProjectReport()
     setup = deps.credit_notes
+    if automatic and deps.dataverse is None:  # no Project Operations here: nothing to poll
+        report.skipped = "DATAVERSE_URL is not set"
+        return report
     with tracked(deps, Flow.PROJECT_INVOICES):
         dataverse, _ = ports(deps)
         for invoice in _changed(deps, dataverse):
@@ -70,8 +73,9 @@ def run_project_invoices(
             _poll_one(deps, setup, invoice, report, correlation_id)
         refresh_invoices(deps, report)
         refresh_credit_memos(deps, report)
-    if not setup.integration_active and automatic and not report.read:
-        report.skipped = "Activate BC Invoice Integration is off (PROJECT_BC_INVOICE_INTEGRATION)"
+    if not setup.integration_active:
+        report.skipped = ("Activate BC Invoice Integration is off (PROJECT_BC_INVOICE_INTEGRATION): "
+                          "confirmed invoices wait for Process Confirmed Invoices")  # fmt: skip
     return report
 
 

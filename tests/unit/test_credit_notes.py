@@ -252,6 +252,15 @@ def test_an_account_not_coupled_yet_waits_and_no_revenue_account_is_fatal() -> N
     assert list(raised.value.settings) == ["PROJECT_REVENUE_ACCOUNT"]
 
 
+def test_the_timer_has_nothing_to_poll_without_dataverse() -> None:
+    w = world()
+    report = run_project_invoices(replace(w.deps, dataverse=None))
+    assert report.skipped == "DATAVERSE_URL is not set"
+    with pytest.raises(ConfigurationError) as raised:  # an operator's run is told what to set
+        run_project_invoices(replace(w.deps, dataverse=None), automatic=False)
+    assert list(raised.value.settings) == ["DATAVERSE_URL"]
+
+
 def test_an_invoice_posted_in_bc_is_picked_up() -> None:
     w = world(integration_active=False)
     w.invoice(1, LINES)
