@@ -32,119 +32,71 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.business_central.dialect import dialog
-from sandbox.business_central.documents import BY_HEADER, BY_LINES, EMPTY_GUID, DocumentKind
-from sandbox.business_central.headers import HeaderRules
-from sandbox.business_central.lines import LineRules, line_type_of
+from sandbox.business_central.documents import EMPTY_GUID, DocumentKind
+from sandbox.business_central.lines import line_type_of
+from sandbox.business_central.locks import (
+    HEADER_CAPTIONS,
+    LINE_CAPTIONS,
+    document_name,
+    refuse_changes,
+)
 from sandbox.odata.store import EntityStore, Record
 
 FROM_CRM = "it comes from CRM and the CRM Integration Setup does not allow it to be modified."
 Action = Callable[[str], None]
 
-# v2.0 header field → caption of the Sales Header field the connector writes
-HEADER_CAPTIONS = {
-    "customerId": "Sell-to Customer No.", "customerNumber": "Sell-to Customer No.",
-    "sellToAddressLine1": "Sell-to Address", "sellToAddressLine2": "Sell-to Address 2",
-    "sellToCity": "Sell-to City", "sellToPostCode": "Sell-to Post Code",
-    "sellToCountry": "Sell-to Country/Region Code", "documentDate": "Document Date",
-    "orderDate": "Document Date", "postingDate": "Posting Date",
-    "requestedDeliveryDate": "Requested Delivery Date", "salesperson": "Salesperson Code",
-    "paymentTermsId": "Payment Terms Code", "shipmentMethodId": "Shipment Method Code",
-    "currencyId": "Currency Code", "currencyCode": "Currency Code",
-}  # fmt: skip
-# v2.0 line field → caption of the Sales Line field the connector writes
-LINE_CAPTIONS = {
-    "lineType": "Type", "lineObjectNumber": "No.", "itemId": "No.", "accountId": "No.",
-    "description": "Description", "description2": "Description 2", "quantity": "Quantity",
-    "unitOfMeasureCode": "Unit of Measure Code", "unitOfMeasureId": "Unit of Measure Code",
-    "unitPrice": "Unit Price", "discountAmount": "Line Discount Amount",
-    "discountPercent": "Line Discount %",
-}  # fmt: skip
-
-
-def _document(kind: DocumentKind, header: Mapping[str, Any]) -> str:
-    return f"{kind.caption} {header['number']}"
-
-
-def _changed(new: Any, old: Any) -> bool:
-    numbers = (int, float)
-    if isinstance(new, numbers) and isinstance(old, numbers) and not isinstance(new, bool):
-        return float(new) != float(old)
-    return str(new).lower() != str(old).lower()
-
-
-def _refuse_changes(
-    kind: DocumentKind, header: Mapping[str, Any], current: Mapping[str, Any],
-    changes: Mapping[str, Any], captions: Mapping[str, str],
-) -> None:  # fmt: skip
-    for field, caption in captions.items():
-        if field in changes and field in current and _changed(changes[field], current[field]):
-            raise dialog(f"You cannot change {caption} on {_document(kind, header)}: {FROM_CRM}")
+# the v2.0 header and line fields the connector writes, checked in this order
+CONNECTOR_HEADER_FIELDS = (
+    "customerId", "customerNumber", "sellToAddressLine1", "sellToAddressLine2", "sellToCity",
+    "sellToPostCode", "sellToCountry", "documentDate", "orderDate", "postingDate",
+    "requestedDeliveryDate", "salesperson", "paymentTermsId", "shipmentMethodId", "currencyId",
+    "currencyCode",
+)  # fmt: skip
+CONNECTOR_LINE_FIELDS = (
+    "lineType", "lineObjectNumber", "itemId", "accountId", "description", "description2",
+    "quantity", "unitOfMeasureCode", "unitOfMeasureId", "unitPrice", "discountAmount",
+    "discountPercent",
+)  # fmt: skip
 
 
 def _from_crm(line: Mapping[str, Any]) -> bool:
     return bool(line.get("crmLineId", EMPTY_GUID) != EMPTY_GUID and line["lineType"] != "Comment")
 
 
-class LockedHeaderRules:
-    """v2.0's writer for `salesQuotes`/`salesOrders`: HeaderRules behind the lock."""
+class CrmLock:
+    """The connector's lock (a `locks.LockPolicy`): on while the header's `crmLocked` is set."""
 
-    def __init__(self, store: EntityStore, headers: HeaderRules) -> None:
-        self.store = store
-        self.headers = headers
+    def locked(self, header: Record) -> bool:
+        return bool(header["crmLocked"])
 
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
-        return self.headers.insert(name, record)
+    def check_update(self, kind: DocumentKind, header: Record, changes: Mapping[str, Any]) -> None:
+        where = document_name(kind, header)
+        refuse_changes(header, changes, CONNECTOR_HEADER_FIELDS, HEADER_CAPTIONS, where, FROM_CRM)
 
-    def update(
-        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
-    ) -> tuple[Record, str]:
-        header, _ = self.store.get(name, key)
-        if header["crmLocked"]:
-            _refuse_changes(BY_HEADER[name], header, header, changes, HEADER_CAPTIONS)
-        return self.headers.update(name, key, changes, if_match=if_match)
+    def check_delete(self, kind: DocumentKind, header: Record) -> None:
+        raise dialog(f"You cannot delete {document_name(kind, header)}: {FROM_CRM}")
 
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        header, _ = self.store.get(name, key)
-        if header["crmLocked"]:
-            raise dialog(f"You cannot delete {_document(BY_HEADER[name], header)}: {FROM_CRM}")
-        self.headers.delete(name, key, if_match=if_match)
-
-
-class LockedLineRules:
-    """v2.0's writer for `salesQuoteLines`/`salesOrderLines`: LineRules behind the lock."""
-
-    def __init__(self, store: EntityStore, lines: LineRules) -> None:
-        self.store = store
-        self.lines = lines
-
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
-        kind = BY_LINES[name]
-        header = self.lines.header(kind, record.get("documentId"))
-        if header["crmLocked"] and line_type_of(record) != "Comment":
-            raise dialog(f"You can only add Comment lines to {_document(kind, header)}: {FROM_CRM}")
-        return self.lines.insert(name, record)
-
-    def update(
-        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
-    ) -> tuple[Record, str]:
-        kind, line, header = self._line(name, key)
-        if header["crmLocked"] and _from_crm(line):
-            _refuse_changes(kind, header, line, changes, LINE_CAPTIONS)
-        return self.lines.update(name, key, changes, if_match=if_match)
-
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        kind, line, header = self._line(name, key)
-        if header["crmLocked"] and _from_crm(line):
+    def check_line_insert(
+        self, kind: DocumentKind, header: Record, record: Mapping[str, Any]
+    ) -> None:
+        if line_type_of(record) != "Comment":
             raise dialog(
-                f"You cannot delete line {line['sequence']} of {_document(kind, header)}: "
+                f"You can only add Comment lines to {document_name(kind, header)}: {FROM_CRM}"
+            )
+
+    def check_line_update(
+        self, kind: DocumentKind, header: Record, line: Record, changes: Mapping[str, Any]
+    ) -> None:
+        if _from_crm(line):
+            where = document_name(kind, header)
+            refuse_changes(line, changes, CONNECTOR_LINE_FIELDS, LINE_CAPTIONS, where, FROM_CRM)
+
+    def check_line_delete(self, kind: DocumentKind, header: Record, line: Record) -> None:
+        if _from_crm(line):
+            raise dialog(
+                f"You cannot delete line {line['sequence']} of {document_name(kind, header)}: "
                 f"{FROM_CRM}"
             )
-        self.lines.delete(name, key, if_match=if_match)
-
-    def _line(self, name: str, key: str) -> tuple[DocumentKind, Record, Record]:
-        kind = BY_LINES[name]
-        line, _ = self.store.get(name, key)
-        return kind, line, self.lines.header(kind, line["documentId"])
 
 
 def require_complete(store: EntityStore, kind: DocumentKind, action: Action) -> Action:
@@ -153,7 +105,9 @@ def require_complete(store: EntityStore, kind: DocumentKind, action: Action) -> 
     def run(document_id: str) -> None:
         header, _ = store.get(kind.header_set, document_id)
         if not header["crmComplete"]:
-            raise dialog(f"{_document(kind, header)} is still being written by the CRM connector.")
+            raise dialog(
+                f"{document_name(kind, header)} is still being written by the CRM connector."
+            )
         action(document_id)
 
     return run

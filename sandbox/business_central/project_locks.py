@@ -29,11 +29,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.business_central.crm_locks import _changed
 from sandbox.business_central.dialect import dialog
-from sandbox.business_central.documents import SALES_CREDIT_MEMO
-from sandbox.business_central.headers import HeaderRules
-from sandbox.business_central.lines import LineRules
+from sandbox.business_central.documents import DocumentKind
+from sandbox.business_central.locks import (
+    HEADER_CAPTIONS,
+    LINE_CAPTIONS,
+    document_name,
+    refuse_changes,
+)
 from sandbox.business_central.project_credit_memos import is_marked, non_changeable
 from sandbox.odata.store import EntityStore, Record
 
@@ -43,37 +46,6 @@ FROM_PROJECT = (
 )
 UNPOSTED = frozenset({"Draft", "In Review"})
 
-# v2.0 salesCreditMemo property → caption of the Sales Header field behind it
-HEADER_CAPTIONS = {
-    "number": "No.", "externalDocumentNumber": "External Document No.",
-    "creditMemoDate": "Document Date", "postingDate": "Posting Date", "dueDate": "Due Date",
-    "customerId": "Sell-to Customer No.", "customerNumber": "Sell-to Customer No.",
-    "customerName": "Sell-to Customer Name", "billToName": "Bill-to Name",
-    "billToCustomerId": "Bill-to Customer No.", "billToCustomerNumber": "Bill-to Customer No.",
-    "sellToAddressLine1": "Sell-to Address", "sellToAddressLine2": "Sell-to Address 2",
-    "sellToCity": "Sell-to City", "sellToCountry": "Sell-to Country/Region Code",
-    "sellToState": "Sell-to County", "sellToPostCode": "Sell-to Post Code",
-    "billToAddressLine1": "Bill-to Address", "billToAddressLine2": "Bill-to Address 2",
-    "billToCity": "Bill-to City", "billToCountry": "Bill-to Country/Region Code",
-    "billToState": "Bill-to County", "billToPostCode": "Bill-to Post Code",
-    "shortcutDimension1Code": "Shortcut Dimension 1 Code",
-    "shortcutDimension2Code": "Shortcut Dimension 2 Code",
-    "currencyId": "Currency Code", "currencyCode": "Currency Code",
-    "paymentTermsId": "Payment Terms Code", "shipmentMethodId": "Shipment Method Code",
-    "salesperson": "Salesperson Code", "invoiceId": "Applies-to Doc. No.",
-    "invoiceNumber": "Applies-to Doc. No.", "phoneNumber": "Sell-to Phone No.",
-    "email": "Sell-to E-Mail", "customerReturnReasonId": "Reason Code",
-}  # fmt: skip
-# v2.0 salesCreditMemoLine property → caption of the Sales Line field behind it
-LINE_CAPTIONS = {
-    "lineType": "Type", "lineObjectNumber": "No.", "itemId": "No.", "accountId": "No.",
-    "description": "Description", "description2": "Description 2",
-    "unitOfMeasureId": "Unit of Measure Code", "unitOfMeasureCode": "Unit of Measure Code",
-    "quantity": "Quantity", "unitPrice": "Unit Price", "discountAmount": "Line Discount Amount",
-    "discountPercent": "Line Discount %", "taxCode": "VAT Prod. Posting Group",
-    "shipmentDate": "Shipment Date", "itemVariantId": "Variant Code",
-    "locationId": "Location Code",
-}  # fmt: skip
 # One field shown twice (an id and its code or number): locking one locks both.
 TWINS = (
     {"customerId", "customerNumber"}, {"billToCustomerId", "billToCustomerNumber"},
@@ -87,82 +59,41 @@ def _with_twins(names: frozenset[str]) -> set[str]:
     return set(names).union(*(twins for twins in TWINS if twins & names))
 
 
-def _document(header: Mapping[str, Any]) -> str:
-    return f"{SALES_CREDIT_MEMO.caption} {header['number']}"
+class ProjectLock:
+    """The Project Operations lock (a `locks.LockPolicy`) on marked, unposted credit memos."""
 
-
-def _locked(header: Mapping[str, Any]) -> bool:
-    return header["status"] in UNPOSTED and is_marked(header)
-
-
-def _refuse_changes(
-    current: Mapping[str, Any], changes: Mapping[str, Any], locked: set[str],
-    captions: Mapping[str, str], where: str,
-) -> None:  # fmt: skip
-    for field in sorted(locked):
-        if field in changes and field in current and _changed(changes[field], current[field]):
-            caption = captions.get(field, field)
-            raise dialog(f"You cannot change {caption} on {where}: {FROM_PROJECT}")
-
-
-class ProjectLockedHeaderRules:
-    """v2.0's writer for `salesCreditMemos`: HeaderRules behind the Project Operations lock."""
-
-    def __init__(self, store: EntityStore, headers: HeaderRules) -> None:
+    def __init__(self, store: EntityStore) -> None:
         self.store = store
-        self.headers = headers
 
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
-        return self.headers.insert(name, record)
+    def locked(self, header: Record) -> bool:
+        return header["status"] in UNPOSTED and is_marked(header)
 
-    def update(
-        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
-    ) -> tuple[Record, str]:
-        header, _ = self.store.get(name, key)
-        if _locked(header):
-            fields, _ = non_changeable(self.store)
-            _refuse_changes(header, changes, _with_twins(fields), HEADER_CAPTIONS,
-                            _document(header))  # fmt: skip
-        return self.headers.update(name, key, changes, if_match=if_match)
+    def check_update(self, kind: DocumentKind, header: Record, changes: Mapping[str, Any]) -> None:
+        fields, _ = non_changeable(self.store)
+        refuse_changes(header, changes, sorted(_with_twins(fields)), HEADER_CAPTIONS,
+                       document_name(kind, header), FROM_PROJECT)  # fmt: skip
 
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        header, _ = self.store.get(name, key)
-        if _locked(header) and any(non_changeable(self.store)):
-            raise dialog(f"You cannot delete {_document(header)}: {FROM_PROJECT}")
-        self.headers.delete(name, key, if_match=if_match)
+    def check_delete(self, kind: DocumentKind, header: Record) -> None:
+        if any(non_changeable(self.store)):
+            raise dialog(f"You cannot delete {document_name(kind, header)}: {FROM_PROJECT}")
 
+    def check_line_insert(
+        self, kind: DocumentKind, header: Record, record: Mapping[str, Any]
+    ) -> None:
+        if non_changeable(self.store)[1]:
+            raise dialog(f"You cannot add lines to {document_name(kind, header)}: {FROM_PROJECT}")
 
-class ProjectLockedLineRules:
-    """v2.0's writer for `salesCreditMemoLines`: LineRules behind the lock."""
+    def check_line_update(
+        self, kind: DocumentKind, header: Record, line: Record, changes: Mapping[str, Any]
+    ) -> None:
+        _, fields = non_changeable(self.store)
+        where = f"line {line['sequence']} of {document_name(kind, header)}"
+        refuse_changes(line, changes, sorted(_with_twins(fields)), LINE_CAPTIONS, where,
+                       FROM_PROJECT)  # fmt: skip
 
-    def __init__(self, store: EntityStore, lines: LineRules) -> None:
-        self.store = store
-        self.lines = lines
-
-    def insert(self, name: str, record: Mapping[str, Any]) -> tuple[Record, str]:
-        header = self.lines.header(SALES_CREDIT_MEMO, record.get("documentId"))
-        if _locked(header) and non_changeable(self.store)[1]:
-            raise dialog(f"You cannot add lines to {_document(header)}: {FROM_PROJECT}")
-        return self.lines.insert(name, record)
-
-    def update(
-        self, name: str, key: str, changes: Mapping[str, Any], *, if_match: str | None = None
-    ) -> tuple[Record, str]:
-        line, header = self._line(name, key)
-        if _locked(header):
-            _, fields = non_changeable(self.store)
-            where = f"line {line['sequence']} of {_document(header)}"
-            _refuse_changes(line, changes, _with_twins(fields), LINE_CAPTIONS, where)
-        return self.lines.update(name, key, changes, if_match=if_match)
-
-    def delete(self, name: str, key: str, *, if_match: str | None = None) -> None:
-        line, header = self._line(name, key)
-        if _locked(header) and non_changeable(self.store)[1]:
+    def check_line_delete(self, kind: DocumentKind, header: Record, line: Record) -> None:
+        if non_changeable(self.store)[1]:
             raise dialog(
-                f"You cannot delete line {line['sequence']} of {_document(header)}: {FROM_PROJECT}"
+                f"You cannot delete line {line['sequence']} of {document_name(kind, header)}: "
+                f"{FROM_PROJECT}"
             )
-        self.lines.delete(name, key, if_match=if_match)
-
-    def _line(self, name: str, key: str) -> tuple[Record, Record]:
-        line, _ = self.store.get(name, key)
-        return line, self.lines.header(SALES_CREDIT_MEMO, line["documentId"])

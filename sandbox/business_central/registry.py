@@ -20,6 +20,7 @@ v2.0's writes to quotes, orders and their lines pass the connector's lock
 (`business_central_crm_locks`), and its `makeOrder`, `makeInvoice` and `shipAndInvoice`
 wait for `crmComplete`; the companion API writes to the same records unlocked. v2.0's
 writes to sales credit memos from Project Operations pass `business_central_project_locks`.
+Both locks are policies behind the same writers (`business_central_locks`).
 
 Reads of customers, items and sales invoices go through views that add what BC computes
 on read (`balanceDue`, `taxAreaDisplayName`, `inventory`, `remainingAmount`).
@@ -55,7 +56,7 @@ from sandbox.business_central.crm_customers import (
     crm_customer_lookup,
     crm_customer_rows,
 )
-from sandbox.business_central.crm_locks import LockedHeaderRules, LockedLineRules, require_complete
+from sandbox.business_central.crm_locks import CrmLock, require_complete
 from sandbox.business_central.crm_sales import (
     BY_CRM_HEADER,
     CRM_KINDS,
@@ -101,6 +102,7 @@ from sandbox.business_central.ledgers import (
     open_entries,
     with_remaining_amount,
 )
+from sandbox.business_central.locks import LockedHeaders, LockedLines
 from sandbox.business_central.master_rules import (
     CUSTOMER_REFERENCES,
     ITEM_REFERENCES,
@@ -130,7 +132,7 @@ from sandbox.business_central.posted_invoices import (
     posted_rows,
 )
 from sandbox.business_central.posting import post_document
-from sandbox.business_central.project_locks import ProjectLockedHeaderRules, ProjectLockedLineRules
+from sandbox.business_central.project_locks import ProjectLock
 from sandbox.business_central.sales_documents import make_from_quote, send_quote, ship_and_invoice
 from sandbox.business_central.schema import EntitySchema
 from sandbox.business_central.seed import party_sets
@@ -186,16 +188,17 @@ def write_rules(store: EntityStore, headers: HeaderRules) -> dict[str, EntityWri
     codes = CodeTableRules(store)
     customers, contacts = PartyRules(store, CUSTOMER_REFERENCES), ContactRules(store)
     crm_lines = CrmSalesLineRules(store, headers.lines)
+    crm_lock, project_lock = CrmLock(), ProjectLock(store)
     return {
         **{kind.header_set: headers for kind in KINDS},
         **{kind.line_set: headers.lines for kind in KINDS},
-        **{crm.kind.header_set: LockedHeaderRules(store, headers) for crm in CRM_KINDS},
-        **{crm.kind.line_set: LockedLineRules(store, headers.lines) for crm in CRM_KINDS},
+        **{crm.kind.header_set: LockedHeaders(store, headers, crm_lock) for crm in CRM_KINDS},
+        **{crm.kind.line_set: LockedLines(store, headers.lines, crm_lock) for crm in CRM_KINDS},
         **{crm.header_set: CrmSalesRules(store, headers, crm_lines) for crm in CRM_KINDS},
         **{crm.line_set: crm_lines for crm in CRM_KINDS},
         SALES_INVOICE.header_set: ComputedOnRead(headers, store, with_remaining_amount),
-        SALES_CREDIT_MEMO.header_set: ProjectLockedHeaderRules(store, headers),
-        SALES_CREDIT_MEMO.line_set: ProjectLockedLineRules(store, headers.lines),
+        SALES_CREDIT_MEMO.header_set: LockedHeaders(store, headers, project_lock),
+        SALES_CREDIT_MEMO.line_set: LockedLines(store, headers.lines, project_lock),
         project.PROJECT_CREDIT_MEMOS: project.ProjectCreditMemoRules(store),
         project.SETUP: project.SetupRules(store),
         DIMENSION_SET_LINES: headers.dimensions,
