@@ -5,6 +5,8 @@ rule is the bound method that handles it) and says how its service shapes error 
 This module adds what all of them share:
 
 - `POST|GET|DELETE /_sandbox/faults` on every simulator (see `sandbox.faults`),
+- `on_limits`, the `GET|POST|DELETE /_sandbox/limits` handler of the simulators with
+  service limits (Business Central, Dataverse),
 - `GET|DELETE /_sandbox/stats`: requests served (a `$batch` counts once) and the inner
   requests of batches, also in-process as `Simulator.stats`,
 - the fault step before each non-admin request: delay, then maybe a 429/503 in the
@@ -22,9 +24,9 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -73,6 +75,34 @@ def read_json(request: Request) -> Any:
         return json.loads(data)
     except ValueError:
         return None
+
+
+class AdjustableLimits(Protocol):
+    """A simulator's service limits, as `/_sandbox/limits` reads, changes and resets them."""
+
+    def configure(self, **changes: Any) -> object: ...
+
+    def reset(self) -> None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def on_limits(request: Request, *, limits: AdjustableLimits, body: type[BaseModel]) -> Response:
+    """`GET|POST|DELETE /_sandbox/limits`: the settings and usage, a change, or the defaults.
+
+    `body` is the model of a POST's body (the settings it may change); a body it refuses is
+    answered 400 `InvalidLimits`, a DELETE 204.
+    """
+    if request.method == "DELETE":
+        limits.reset()
+        return Response(status=204)
+    if request.method == "POST":
+        try:
+            changes = body.model_validate(read_json(request) or {})
+        except ValidationError as exc:
+            return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
+        limits.configure(**changes.model_dump(exclude_none=True))
+    return json_response(limits.describe())
 
 
 class RequestStats:

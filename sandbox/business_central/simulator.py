@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from pydantic import ValidationError
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -71,7 +70,7 @@ from sandbox.odata.batch import run_batch
 from sandbox.odata.dialect import Target, split_segments
 from sandbox.odata.engine import ODataEngine
 from sandbox.odata.store import EntitySetSpec, EntityStore, Record
-from sandbox.server import ServiceError, Simulator, json_response, read_json
+from sandbox.server import ServiceError, Simulator, on_limits
 
 AUDIENCE = "https://api.businesscentral.dynamics.com"
 DEFAULT_COMPANY_ID = "9c4f2b1a-7d3e-4f60-8a21-5b6c7d8e9f01"
@@ -170,7 +169,11 @@ class BusinessCentralSimulator(Simulator):
 
     def admin_rules(self) -> Iterable[Rule]:
         return [
-            Rule("/_sandbox/limits", endpoint=self._on_limits, methods=["GET", "POST", "DELETE"])
+            Rule(
+                "/_sandbox/limits",
+                endpoint=partial(on_limits, limits=self.limits, body=LimitRequest),
+                methods=["GET", "POST", "DELETE"],
+            )
         ]
 
     def fault_error(self, fault: Fault) -> ServiceError:
@@ -206,18 +209,6 @@ class BusinessCentralSimulator(Simulator):
         except BearerError:
             return None
         return str(claims.get("oid") or claims.get("appid"))
-
-    def _on_limits(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.limits.reset()
-            return Response(status=204)
-        if request.method == "POST":
-            try:
-                changes = LimitRequest.model_validate(read_json(request) or {})
-            except ValidationError as exc:
-                return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
-            self.limits.configure(**changes.model_dump(exclude_none=True))
-        return json_response(self.limits.describe())
 
     def on_api(
         self, surface: ApiSurface, request: Request, tenant: str, environment: str, resource: str

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from pydantic import ValidationError
 from werkzeug.routing import Rule
@@ -34,7 +35,7 @@ from sandbox.dataverse.invoicing import (
 from sandbox.dataverse.limits import LimitRequest, ServiceProtection
 from sandbox.dataverse.render import Renderer
 from sandbox.dataverse.writes import Writer
-from sandbox.server import ServiceError, json_response, read_json
+from sandbox.server import ServiceError, json_response, on_limits, read_json
 
 
 @dataclass
@@ -46,23 +47,12 @@ class AdminRoutes:
 
     def rules(self) -> Iterable[Rule]:
         return [
-            Rule("/_sandbox/limits", endpoint=self.on_limits, methods=["GET", "POST", "DELETE"]),
+            Rule("/_sandbox/limits", methods=["GET", "POST", "DELETE"],
+                 endpoint=partial(on_limits, limits=self.limits, body=LimitRequest)),
             Rule("/_sandbox/invoices/<invoice_id>/revise", endpoint=self.on_revise,
                  methods=["POST"]),
             Rule("/_sandbox/project-invoices", endpoint=self.on_project_invoice, methods=["POST"]),
         ]  # fmt: skip
-
-    def on_limits(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.limits.reset()
-            return Response(status=204)
-        if request.method == "POST":
-            try:
-                changes = LimitRequest.model_validate(read_json(request) or {})
-            except ValidationError as exc:
-                return json_response({"error": {"code": "InvalidLimits", "message": str(exc)}}, 400)
-            self.limits.configure(**changes.model_dump(exclude_none=True))
-        return json_response(self.limits.describe())
 
     def on_revise(self, request: Request, invoice_id: str) -> Response:
         body = read_json(request) or {}
