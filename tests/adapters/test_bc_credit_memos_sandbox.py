@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from sandbox.business_central.admin import BusinessCentralAdmin
-from sandbox.business_central.project_credit_memos import SETUP, SETUP_ID
 from sandbox.run import RunningSandbox
 from shared.adapters.business_central.client import BusinessCentralClient
 from shared.adapters.business_central.credit_memos import BcCreditMemosClient
@@ -22,6 +21,7 @@ from shared.domain.invoices import DocumentKind
 from shared.errors import RejectedError
 from shared.ports.business_central import BcDocument, NewDocument, NewLine
 from shared.ports.credit_memos import BcCreditMemos
+from tests.sandbox.bc_documents import credit_memo_admin
 
 pytestmark = pytest.mark.sandbox
 
@@ -42,10 +42,7 @@ def memos(bc: BusinessCentralClient, sandbox_settings: Settings) -> BcCreditMemo
 @pytest.fixture
 def admin(sandbox: RunningSandbox) -> Iterator[BusinessCentralAdmin]:
     """The simulator's admin API; periods reopened and nothing locked afterwards."""
-    admin = sandbox.business_central.admin
-    yield admin
-    admin.reopen_periods()
-    admin.upsert(SETUP, {"id": SETUP_ID, "nonChangeableFields": ""})
+    yield from credit_memo_admin(sandbox)
 
 
 def document(

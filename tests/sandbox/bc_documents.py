@@ -1,12 +1,17 @@
-"""Helpers for the BC document tests: unique references, documents made over HTTP, batches."""
+"""Helpers for the BC document tests: unique references, documents made over HTTP, batches,
+the admin API cleaned up after the credit memo tests."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 
+from sandbox.business_central.admin import BusinessCentralAdmin
+from sandbox.business_central.project_credit_memos import SETUP, SETUP_ID
+from sandbox.run import RunningSandbox
 from tests.sandbox.clients import Api
 
 
@@ -69,3 +74,12 @@ def request(method: str, url: str, body: Any = None, **headers: str) -> dict[str
     if body is not None:
         inner["body"] = body
     return inner
+
+
+def credit_memo_admin(sandbox: RunningSandbox) -> Iterator[BusinessCentralAdmin]:
+    """The BC simulator's admin API for a fixture to yield from; afterwards every accounting
+    period is open again and no credit memo field is locked for Project Operations."""
+    admin = sandbox.business_central.admin
+    yield admin
+    admin.reopen_periods()
+    admin.upsert(SETUP, {"id": SETUP_ID, "nonChangeableFields": ""})

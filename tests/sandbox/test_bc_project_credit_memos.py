@@ -16,7 +16,15 @@ import pytest
 from sandbox.business_central.admin import BusinessCentralAdmin
 from sandbox.business_central.project_credit_memos import SETUP, SETUP_ID
 from sandbox.run import RunningSandbox
-from tests.sandbox.bc_documents import account_line, error, ok, post, request, sales_invoice
+from tests.sandbox.bc_documents import (
+    account_line,
+    credit_memo_admin,
+    error,
+    ok,
+    post,
+    request,
+    sales_invoice,
+)
 from tests.sandbox.clients import Api
 
 pytestmark = pytest.mark.sandbox
@@ -33,10 +41,7 @@ LAST_YEAR = date.today().year - 1
 @pytest.fixture
 def admin(sandbox: RunningSandbox) -> Iterator[BusinessCentralAdmin]:
     """The simulator's admin API; periods reopened and nothing locked afterwards."""
-    admin = sandbox.business_central.admin
-    yield admin
-    admin.reopen_periods()
-    admin.upsert(SETUP, {"id": SETUP_ID, "nonChangeableFields": ""})
+    yield from credit_memo_admin(sandbox)
 
 
 def text_of(message: str) -> str:
