@@ -31,7 +31,10 @@ def deps(sandbox_settings: Settings) -> Deps:
                          "units-of-measure", "items"])  # fmt: skip
     map_crm_data(deps, MappingJob.CURRENCIES)
     stage_crm_changes(deps, ["customers"])  # the seeded accounts carry their BC customer No.
-    create_in_bc(deps, "customers")
+    _, crm = clients(deps)
+    seeded = [row["accountid"] for row in crm.rows(
+        "accounts", filter="bcs_bccustomerno ne null", select=["accountid"])]  # fmt: skip
+    create_in_bc(deps, "customers", seeded)  # only those: other tests' accounts are theirs
     return deps
 
 
