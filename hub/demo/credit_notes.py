@@ -58,8 +58,14 @@ def credit_notes(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
         ("full", "partial", "unposted", "paid", "refused partial"), start=1)}  # fmt: skip
     report = post(host, "project/invoices/run", {})
     say(f"  {len(originals)} confirmed project invoices for {account['name']} (and the seed's "
-        f"PI-1001 with its revision): {report['created']} BC sales invoices, "
+        f"confirmed project invoice with its revision): {report['created']} BC sales invoices, "
         f"{report['revisions']} revision staged")  # fmt: skip
+    for row in get(host, "project/credit-memos")["records"]:  # the seed's revision only, so far
+        seeded = _settled(host, row["id"])
+        rebilled = get(host, f"project/invoices/{row['id']}")
+        say(f"  the seed's revision of {row['invoiceNumber']} (made before BC had it): BC Unposted "
+            f"Invoice Number = {seeded['bcUnpostedInvoiceNo']}; the part it keeps is billed "
+            f"anew as BC invoice {rebilled.get('bcUnpostedInvoiceNo')}")  # fmt: skip
     staged = {
         name: get(host, f"project/invoices/{inv['invoiceid']}") for name, inv in originals.items()
     }
@@ -81,7 +87,7 @@ def credit_notes(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
     revisions = {
         "full": dataverse.revise_project_invoice(originals["full"]["invoiceid"], confirm=False),
         "partial": dataverse.revise_project_invoice(
-            originals["partial"]["invoiceid"], confirm=True, kept={details["partial"][0]: 10}),
+            originals["partial"]["invoiceid"], confirm=True, kept={details["partial"]["Migration workshop"]: 10}),
         "unposted": dataverse.revise_project_invoice(originals["unposted"]["invoiceid"], confirm=True),
         "paid": dataverse.revise_project_invoice(originals["paid"]["invoiceid"], confirm=True),
     }  # fmt: skip
@@ -98,7 +104,7 @@ def credit_notes(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
     with bootstrap.override(strict):
         refused = dataverse.revise_project_invoice(
             originals["refused partial"]["invoiceid"], confirm=True,
-            kept={details["refused partial"][0]: 10})  # fmt: skip
+            kept={details["refused partial"]["Migration workshop"]: 10})  # fmt: skip
         post(host, "project/invoices/run", {})
         row = _settled(host, refused["invoiceid"])
     say(f"  with PROJECT_ALLOW_PARTIAL_CREDIT_NOTES off, {row['revisionNumber']}: {_outcome(row)}")
@@ -113,10 +119,11 @@ def credit_notes(host: LocalHost, sandbox: RunningSandbox, say: Say) -> int:
                and r.get("bcCreditMemoId"))  # fmt: skip
 
 
-def _details(crm: Any, invoice_id: str) -> list[str]:
+def _details(crm: Any, invoice_id: str) -> dict[str, str]:
+    """The invoice's line details: description → id."""
     rows = crm.rows("msdyn_invoicelinetransactions", filter=f"_msdyn_invoice_value eq {invoice_id}",
-                    select=["msdyn_invoicelinetransactionid", "createdon"])  # fmt: skip
-    return [r["msdyn_invoicelinetransactionid"] for r in rows]
+                    select=["msdyn_invoicelinetransactionid", "msdyn_description"])  # fmt: skip
+    return {r["msdyn_description"]: r["msdyn_invoicelinetransactionid"] for r in rows}
 
 
 def _settled(host: LocalHost, revision_id: str, timeout: float = 60.0) -> dict[str, Any]:
