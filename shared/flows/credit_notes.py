@@ -395,13 +395,12 @@ class _Corrector:
             self.bc.delete_unposted_invoice(bc_id)
         self.invoices.save(original["Id"], BcInvoiceId="", Status=InvoiceStatus.CANCELLED.value,
                            Error="")  # fmt: skip
-        status = self.record(CreditMemoStatus.DELETED, "", deleted=True)
         if not plan.full:  # the kept part is billed: the revision becomes an invoice of its own
-            dataverse, _ = ports(self.deps)
+            dataverse, _ = ports(self.deps)  # (first: "Deleted" says all of it is done)
             revision = with_details(dataverse, dataverse.get("invoices", self.revision_id))
             stage_invoice(self.deps, revision, correction=True)
             write_invoice(self.deps, self.revision_id, correlation_id=self.correlation_id)
-        return status
+        return self.record(CreditMemoStatus.DELETED, "", deleted=True)
 
     # --- record ---------------------------------------------------------------------------
     def record(

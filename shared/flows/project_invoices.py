@@ -366,13 +366,13 @@ def with_details_many(
 
 
 def finished(deps: Deps, invoice_id: str) -> bool:
-    """Whether a staging is done with this Project Operations invoice (an original in BC,
-    or a revision corrected or refused): a change to it has nothing left to do."""
-    for staging in (invoice_staging(deps.store), credit_memo_staging(deps.store)):
-        row = staging.find(invoice_id)
-        if row is not None and row.get("Status") not in ("New", "Error"):
-            return True
-    return False
+    """Whether the stagings are done with this Project Operations invoice (an original in
+    BC, a revision corrected or refused): a change to it has nothing left to do. A revision
+    that bills what it kept is done once its own invoice is."""
+    row = invoice_staging(deps.store).find(invoice_id) or credit_memo_staging(deps.store).find(
+        invoice_id
+    )
+    return row is not None and row.get("Status") not in ("New", "Error")
 
 
 def publish_invoice(deps: Deps, invoice_id: str, *, lines: bool = False) -> None:

@@ -106,18 +106,20 @@ def process_invoice(
     deps: Deps, invoice: ProjectInvoice, report: ProjectReport, *, queue: bool,
     correlation_id: str = "",
 ) -> None:  # fmt: skip
-    """One confirmed project invoice: an original to BC, a revision to the Credit Memos."""
-    if invoice.is_revision:
+    """One confirmed project invoice: an original to BC, a revision to the Credit Memos. A
+    revision that bills what it kept of an invoice BC never posted (cancel transactions)
+    is in the BC Invoice Stagings too, and is written to BC like an original."""
+    staging = invoice_staging(deps.store)
+    if invoice.is_revision and staging.find(invoice.id) is None:
         if stage_revision(deps, invoice, correlation_id=correlation_id):
             report.revisions += 1
         if queue and queue_correction(deps, invoice.id, correlation_id):
             report.queued += 1
         return
     with hold_lock(deps, f"project-invoice|{invoice.id}", wait=5.0):
-        staging = invoice_staging(deps.store)
         row = staging.find(invoice.id)
         if row is None or row.get("Status") in (InvoiceStatus.NEW, InvoiceStatus.ERROR):
-            if stage_invoice(deps, invoice):
+            if stage_invoice(deps, invoice, correction=invoice.is_revision):
                 report.staged += 1
             status = write_invoice(deps, invoice.id, correlation_id=correlation_id)
             _count(report, status, staging.get(invoice.id))

@@ -23,7 +23,12 @@ from shared.domain.credit_notes import (
     CreditNoteSetup,
 )
 from shared.domain.invoices import DocumentKind
-from shared.errors import ConfigurationError, UncertainWriteError, ValidationError
+from shared.errors import (
+    ConfigurationError,
+    RejectedError,
+    UncertainWriteError,
+    ValidationError,
+)
 from shared.flows.credit_notes import correct_invoices, handle_correct_message
 from shared.flows.deps import Deps
 from shared.flows.project_invoices import document_id
@@ -370,6 +375,25 @@ def test_a_partial_revision_of_an_unposted_invoice_bills_the_kept_part_anew() ->
     [rebilled] = w.bc.of_kind(DocumentKind.SALES_INVOICE)
     assert rebilled.reference == "PI-1002" and [x.quantity for x in rebilled.lines] == [12]
     assert w.staged(2)["IsCorrectionInvoice"] is True and w.staged(2)["Status"] == "Created in BC"
+
+
+def test_a_refused_rebill_is_the_revisions_error_and_process_confirmed_writes_it_later() -> None:
+    """Cancel transactions with a kept part: BC refuses the new invoice; the old one is
+    deleted (Deleted), the revision's own BC Invoice Staging row says why, and Process
+    Confirmed Invoices writes it once BC takes it."""
+    w = world()
+    w.invoice(1, LINES)
+    process_confirmed_invoices(w.deps)
+    w.revise(2, 1, {1: 12})
+    w.bc.fail_on["create"] = RejectedError("Account '6410' is blocked", status=400)
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Deleted"]
+    assert (w.staged(2)["Status"], w.staged(2)["Error"]) == (
+        "Error", "project invoice PI-1002: Account '6410' is blocked")  # fmt: skip
+    assert not w.bc.of_kind(DocumentKind.SALES_INVOICE)
+    process_confirmed_invoices(w.deps)
+    [rebilled] = w.bc.of_kind(DocumentKind.SALES_INVOICE)
+    assert rebilled.reference == "PI-1002" and w.staged(2)["Status"] == "Created in BC"
 
 
 @pytest.mark.parametrize(
