@@ -26,7 +26,8 @@ DETAIL_COLUMNS = (
     "msdyn_invoicelinetransactionid", "msdyn_description", "msdyn_quantity", "msdyn_price",
     "msdyn_amount", "msdyn_billingtype", "msdyn_transactionclassification", "msdyn_correction",
     "_msdyn_invoice_value", "_msdyn_project_value", "_msdyn_transactioncategory_value",
-    "_msdyn_originalinvoicelinedetail_value", "exchangerate", "createdon", "modifiedon",
+    "_msdyn_originalinvoicelinedetail_value", "_msdyn_invoicelineid_value", "msdyn_documentdate",
+    "exchangerate", "createdon", "modifiedon",
 )  # fmt: skip
 
 PROJECT_INVOICE = EntityMap(

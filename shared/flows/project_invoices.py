@@ -349,20 +349,30 @@ def with_details(dataverse: Dataverse, row: Mapping[str, Any]) -> ProjectInvoice
 def with_details_many(
     dataverse: Dataverse, rows: Sequence[Mapping[str, Any]]
 ) -> list[ProjectInvoice]:
-    """The invoices with their line details, read `IDS_PER_QUERY` invoices a request."""
+    """The invoices with their line details, read `IDS_PER_QUERY` invoices a request, in the
+    order the invoice shows them: by its line (Line Item Number), then date and description."""
     details: dict[str, list[Mapping[str, Any]]] = {str(r["invoiceid"]).lower(): [] for r in rows}
+    line_numbers: dict[str, int] = {}  # invoice line id → its Line Item Number
     ids = list(details)
     for start in range(0, len(ids), IDS_PER_QUERY):
-        chosen = " or ".join(
-            f"_msdyn_invoice_value eq {i}" for i in ids[start : start + IDS_PER_QUERY]
-        )
+        chunk = ids[start : start + IDS_PER_QUERY]
+        chosen = " or ".join(f"_msdyn_invoice_value eq {i}" for i in chunk)
         for detail in dataverse.rows("msdyn_invoicelinetransactions", select=DETAIL_COLUMNS,
                                      filter=chosen):  # fmt: skip
             details[str(detail["_msdyn_invoice_value"]).lower()].append(detail)
-    return [ProjectInvoice(dict(row), tuple(sorted(
-        details[str(row["invoiceid"]).lower()],
-        key=lambda d: (str(d.get("createdon") or ""), str(d["msdyn_invoicelinetransactionid"])))))
-        for row in rows]  # fmt: skip
+        lines = " or ".join(f"_invoiceid_value eq {i}" for i in chunk)
+        for line in dataverse.rows("invoicedetails", filter=lines,
+                                   select=["invoicedetailid", "lineitemnumber", "sequencenumber"]):  # fmt: skip
+            number = line.get("lineitemnumber") or line.get("sequencenumber") or 0
+            line_numbers[str(line["invoicedetailid"]).lower()] = int(number)
+
+    def order(detail: Mapping[str, Any]) -> tuple[int, str, str, str, str]:
+        line = line_numbers.get(str(detail.get("_msdyn_invoicelineid_value") or "").lower(), 0)
+        return (line, str(detail.get("msdyn_documentdate") or ""), str(detail.get("createdon") or ""),
+                str(detail.get("msdyn_description") or ""), str(detail["msdyn_invoicelinetransactionid"]))  # fmt: skip
+
+    return [ProjectInvoice(dict(row), tuple(sorted(details[str(row["invoiceid"]).lower()], key=order)))
+            for row in rows]  # fmt: skip
 
 
 def finished(deps: Deps, invoice_id: str) -> bool:

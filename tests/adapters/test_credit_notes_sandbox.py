@@ -180,13 +180,29 @@ def write_back(world: World, invoice_id: str) -> dict[str, Any]:
 
 
 def bc_lines(document: Mapping[str, Any], lines: str) -> list[tuple[Any, ...]]:
-    """(account, description, quantity, unit price, dimensions) by description: the lines
-    follow the details' creation, and details made in one go share their creation time."""
+    """(account, description, quantity, unit price, dimensions), sorted (the order itself
+    is pinned by its own test)."""
     return sorted(
         (line["lineObjectNumber"], line["description"], line["quantity"], line["unitPrice"],
          {d["code"]: d["valueCode"] for d in line["dimensionSetLines"]})
         for line in document[lines]
     )  # fmt: skip
+
+
+def test_bc_lines_follow_the_invoice_lines_then_the_details_descriptions(world: World) -> None:
+    """The BC invoice shows the details as the project invoice groups them: by its lines
+    (Line Item Number: one per class, category and price here), then by description, not
+    in the order Dataverse happens to return details made in the same instant."""
+    invoice = world.invoice([
+        {"description": "Delta workshop", "category": "Consulting Hours", "quantity": 2, "price": 120},
+        {"description": "Bravo travel", "category": "Travel Expenses", "transaction_class": "Expense",
+         "quantity": 1, "price": 90},
+        {"description": "Alpha workshop", "category": "Consulting Hours", "quantity": 3, "price": 120},
+    ])  # fmt: skip
+    created = world.in_bc(invoice)
+    lines = sorted(created["salesInvoiceLines"], key=lambda line: line["sequence"])
+    assert [line["description"] for line in lines] == [
+        "Alpha workshop", "Delta workshop", "Bravo travel"]  # fmt: skip
 
 
 def remaining(world: World, bc_invoice_id: str) -> float:
