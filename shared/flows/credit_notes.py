@@ -62,6 +62,7 @@ from shared.flows.project_invoices import (
     credit_memos_port,
     document_id,
     map_header,
+    number,
     outcome_hash,
     ports,
     publish_invoice,
@@ -98,7 +99,7 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     if invoices.find(original_id) is None:
         stage_invoice(deps, read_invoice(dataverse, original_id))
     original = invoices.get(original_id)
-    kept = {str(d["_msdyn_originalinvoicelinedetail_value"]).lower(): _number(d.get("msdyn_quantity"))
+    kept = {str(d["_msdyn_originalinvoicelinedetail_value"]).lower(): number(d.get("msdyn_quantity"))
             for d in revision.corrections}  # fmt: skip
     credits.save(
         revision.id, CreditNoteInvoiceId=revision.id, RevisionNumber=revision.number,
@@ -115,9 +116,9 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     lines = []
     total = 0.0
     for line in invoices.lines(original_id):
-        revised = kept.get(line["Id"], _number(line.get("Quantity")))
-        credit = round(_number(line.get("Quantity")) - revised, 5)
-        amount = round(credit * _number(line.get("UnitPrice")), 2)
+        revised = kept.get(line["Id"], number(line.get("Quantity")))
+        credit = round(number(line.get("Quantity")) - revised, 5)
+        amount = round(credit * number(line.get("UnitPrice")), 2)
         total += amount if chargeable(line) else 0.0
         lines.append((line["Id"], {
             **{k: line.get(k) for k in ("Name", "Description", "BillingType", "TransactionClass",
@@ -126,7 +127,7 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
                                         "Sequence", "CreatedOn")},
             "DocumentNo": original.get("Number"), "OriginalQuantity": line.get("Quantity"),
             "RevisedQuantity": revised, "Quantity": credit, "LineAmount": amount,
-            "LineAmountBase": round(amount / (_number(line.get("ExchangeRate")) or 1.0), 2),
+            "LineAmountBase": round(amount / (number(line.get("ExchangeRate")) or 1.0), 2),
             "Coupled": False, "Status": CreditMemoStatus.NEW.value, "ModifiedOn": deps.clock(),
         }))  # fmt: skip
     credits.save_lines(revision.id, lines)
@@ -135,8 +136,8 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     invoices.save_lines(original_id, [
         (line["Id"], {**{k: v for k, v in line.items() if k != "Id"},
                       "RevisedQuantity": kept.get(line["Id"], line.get("Quantity")),
-                      "CreditedQuantity": round(_number(line.get("Quantity"))
-                                                - kept.get(line["Id"], _number(line.get("Quantity"))), 5)})
+                      "CreditedQuantity": round(number(line.get("Quantity"))
+                                                - kept.get(line["Id"], number(line.get("Quantity"))), 5)})
         for line in invoices.lines(original_id)
     ])  # fmt: skip
     _publish_quietly(deps, original_id, lines=True)
@@ -284,15 +285,15 @@ class _Corrector:
         dimension = ProjectDimension(self.bc, self.deps.credit_notes.dimension)
         originals = []
         for line in self.invoices.lines(original_id):
-            if not _number(line.get("Quantity")) or not chargeable(line):
+            if not number(line.get("Quantity")) or not chargeable(line):
                 continue
             originals.append(OriginalLine(
                 line["Id"], str(line.get("Description") or "")[:DESCRIPTION],
-                _number(line.get("Quantity")), _number(line.get("UnitPrice")),
+                number(line.get("Quantity")), number(line.get("UnitPrice")),
                 dimension.value(line, label) if original.get("BcInvoiceId") else "",
                 credited.get(line["Id"], 0.0),
             ))  # fmt: skip
-        revised = {line["Id"]: _number(line.get("RevisedQuantity"))
+        revised = {line["Id"]: number(line.get("RevisedQuantity"))
                    for line in self.credits.lines(self.revision_id)}  # fmt: skip
         bc_id = str(original.get("BcInvoiceId") or "")
         invoice = self.bc.sales_invoice(bc_id) if bc_id else None
@@ -328,7 +329,7 @@ class _Corrector:
             ):
                 continue
             for line in self.credits.lines(other["Id"]):
-                taken[line["Id"]] = taken.get(line["Id"], 0.0) + _number(line.get("Quantity"))
+                taken[line["Id"]] = taken.get(line["Id"], 0.0) + number(line.get("Quantity"))
         return taken
 
     # --- apply ----------------------------------------------------------------------------
@@ -415,7 +416,7 @@ class _Corrector:
         if state is not None:
             values.update(BcCreditMemoId=state.id, BcPostingDate=_iso(state.posting_date),
                           TotalAmount=state.total_including_tax,
-                          TotalTax=_number(state.header.get("totalTaxAmount")))  # fmt: skip
+                          TotalTax=number(state.header.get("totalTaxAmount")))  # fmt: skip
             values["BcPostedCreditMemoId" if state.posted else "BcUnpostedCreditMemoId"] = (
                 state.number
             )
@@ -481,13 +482,6 @@ def _set_non_changeable(deps: Deps) -> None:
 def _publish_quietly(deps: Deps, invoice_id: str, *, lines: bool) -> None:
     with contextlib.suppress(TransientError, RecordError):  # Dataverse follows on the next change
         publish_invoice(deps, invoice_id, lines=lines)
-
-
-def _number(value: object) -> float:
-    try:
-        return float(value or 0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def _iso(value: date | None) -> str:

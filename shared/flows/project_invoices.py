@@ -136,7 +136,7 @@ def stage_invoice(deps: Deps, invoice: ProjectInvoice, *, correction: bool = Fal
     existing = staging.find(invoice.id)
     names = _Names(dataverse)
     row = invoice.row
-    total, tax = _number(row.get("totalamount")), _number(row.get("totaltax"))
+    total, tax = number(row.get("totalamount")), number(row.get("totaltax"))
     staging.save(
         invoice.id, Number=invoice.number, InvoiceId=invoice.id,
         AccountId=str(row.get("_customerid_value") or ""),
@@ -150,13 +150,13 @@ def stage_invoice(deps: Deps, invoice: ProjectInvoice, *, correction: bool = Fal
     for index, detail in enumerate(invoice.details, start=1):
         values: dict[str, Any] = {name: detail.get(column) for name, column in LINE_FIELDS}
         project_id = str(detail.get("_msdyn_project_value") or "")
-        rate = _number(detail.get("exchangerate")) or 1.0
+        rate = number(detail.get("exchangerate")) or 1.0
         values.update(
             DocumentNo=invoice.number, Sequence=index, ImportSequenceNumber=index,
             TransactionCategory=names.name("msdyn_transactioncategories",
                                            detail.get("_msdyn_transactioncategory_value")),
             DimensionCode=names.name("msdyn_projects", project_id), DimensionValue=project_id,
-            LineAmountBase=round(_number(detail.get("msdyn_amount")) / rate, 2),
+            LineAmountBase=round(number(detail.get("msdyn_amount")) / rate, 2),
             Coupled=False, Status=InvoiceStatus.NEW.value,
         )  # fmt: skip
         lines.append((str(detail["msdyn_invoicelinetransactionid"]), values))
@@ -238,8 +238,8 @@ def _bc_invoice(
             continue
         description = str(line.get("Description") or "")[:DESCRIPTION]
         new_lines.append(NewLine(
-            "Account", account, description, _number(line.get("Quantity")),
-            _number(line.get("UnitPrice")),
+            "Account", account, description, number(line.get("Quantity")),
+            number(line.get("UnitPrice")),
             dimensions={setup.dimension: dimension.value(line, label)},
             id=document_id("invoice-line", str(line["Id"])),
         ))  # fmt: skip
@@ -313,7 +313,7 @@ class ProjectDimension:
 
 
 def chargeable(line: Mapping[str, Any]) -> bool:
-    return line.get("BillingType") == CHARGEABLE and _number(line.get("Quantity")) != 0
+    return line.get("BillingType") == CHARGEABLE and number(line.get("Quantity")) != 0
 
 
 # --- Dataverse ----------------------------------------------------------------------------
@@ -494,7 +494,8 @@ def _settle(deps: Deps, staging: Staging, key: str, status: InvoiceStatus, error
         publish_invoice(deps, key)  # Dataverse's copy follows on the next change
 
 
-def _number(value: object) -> float:
+def number(value: object) -> float:
+    """A numeric column's value (Dataverse or staging); blank or not a number → 0."""
     try:
         return float(value or 0)  # type: ignore[arg-type]
     except (TypeError, ValueError):
