@@ -366,9 +366,10 @@ def with_details_many(
             number = line.get("lineitemnumber") or line.get("sequencenumber") or 0
             line_numbers[str(line["invoicedetailid"]).lower()] = int(number)
 
-    def order(detail: Mapping[str, Any]) -> tuple[int, str, str, str, str]:
+    def order(detail: Mapping[str, Any]) -> tuple[int, str, str, str]:
+        """Not by creation time: Dataverse keeps it to the second, so details made together tie."""
         line = line_numbers.get(str(detail.get("_msdyn_invoicelineid_value") or "").lower(), 0)
-        return (line, str(detail.get("msdyn_documentdate") or ""), str(detail.get("createdon") or ""),
+        return (line, str(detail.get("msdyn_documentdate") or ""),
                 str(detail.get("msdyn_description") or ""), str(detail["msdyn_invoicelinetransactionid"]))  # fmt: skip
 
     return [ProjectInvoice(dict(row), tuple(sorted(details[str(row["invoiceid"]).lower()], key=order)))

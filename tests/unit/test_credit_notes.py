@@ -72,6 +72,7 @@ class World:
                 "msdyn_billingtype": billing, "msdyn_transactionclassification": 192350000,
                 "_msdyn_invoice_value": invoice_id, "_msdyn_project_value": PROJECT,
                 "_msdyn_transactioncategory_value": CATEGORY, "createdon": f"2025-02-0{n}",
+                "msdyn_documentdate": f"2025-02-0{n}",
             })  # fmt: skip
         return invoice_id
 
