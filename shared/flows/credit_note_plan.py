@@ -105,26 +105,23 @@ class BcFacts:
 def credit_lines(
     originals: Sequence[OriginalLine], revised: Mapping[str, float], label: str
 ) -> tuple[CreditLine, ...] | Refuse:
-    """Per original line: original − revised quantity (a line the revision does not name
-    is kept whole). Refuses a negative quantity or a credit beyond what is left."""
+    """Per original line: what is billed now (invoiced − taken back by earlier revisions)
+    − what the revision keeps (a line it does not name is kept as billed now). A revision
+    states the new quantity, whether it revises the original or an earlier revision.
+    Refuses a negative quantity, or one above what is billed now."""
     lines = []
     for line in originals:
-        kept = revised.get(line.detail_id, line.quantity)
+        billed = round(line.quantity - line.credited_before, QUANTITY_PLACES)
+        kept = revised.get(line.detail_id, billed)
         if kept < 0:
             return Refuse(f"{label}: line '{line.description}' has quantity {kept:g}: a revision "
                           "cannot credit more than was invoiced", "quantity")  # fmt: skip
-        credit = round(line.quantity - kept, QUANTITY_PLACES)
-        left = round(line.quantity - line.credited_before, QUANTITY_PLACES)
-        if credit > left:
-            return Refuse(
-                f"{label}: line '{line.description}' would credit {credit:g} of "
-                f"{line.quantity:g} invoiced, but only {left:g} is left after earlier credit "
-                "notes: the revision credits more than was invoiced", "quantity",
-            )  # fmt: skip
+        credit = round(billed - kept, QUANTITY_PLACES)
         if credit < 0:
+            before = f"{billed:g}" + (f" (of {line.quantity:g} invoiced, after earlier credit "
+                                      "notes)" if line.credited_before else "")  # fmt: skip
             return Refuse(f"{label}: line '{line.description}' raises the quantity from "
-                          f"{line.quantity:g} to {kept:g}: a credit note cannot bill more",
-                          "quantity")  # fmt: skip
+                          f"{before} to {kept:g}: a credit note cannot bill more", "quantity")  # fmt: skip
         if credit > 0:
             lines.append(CreditLine(line.detail_id, line.description, credit,
                                     line.unit_price, line.dimension_value))  # fmt: skip

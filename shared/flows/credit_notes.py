@@ -78,9 +78,10 @@ from shared.ports.business_central import NewDocument, NewLine
 from shared.ports.credit_memos import CreditMemoState, InvoiceState
 from shared.ports.dataverse import Operation
 from shared.registry import Flow, Queue
-from shared.sync.project_staging import credit_memo_staging, invoice_staging
+from shared.sync.project_staging import Staging, credit_memo_staging, invoice_staging
 
 DELETED = "Deleted"  # BC Unposted Invoice Number of a cancelled unposted invoice
+MAX_CHAIN = 20  # revisions of revisions followed back to the invoice BC has
 DONE = frozenset({CreditMemoStatus.CREATED, CreditMemoStatus.POSTED, CreditMemoStatus.DELETED,
                   CreditMemoStatus.NOTHING})  # fmt: skip
 
@@ -94,13 +95,12 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     existing = credits.find(revision.id)
     if existing is not None and existing.get("Status") in DONE:
         return False
-    original_id = _original_of(deps, revision)
+    original_id, kept = _original_of(deps, revision)
     invoices = invoice_staging(deps.store)
     if invoices.find(original_id) is None:
         stage_invoice(deps, read_invoice(dataverse, original_id))
     original = invoices.get(original_id)
-    kept = {str(d["_msdyn_originalinvoicelinedetail_value"]).lower(): number(d.get("msdyn_quantity"))
-            for d in revision.corrections}  # fmt: skip
+    taken = credited_before(credits, original_id, revision.id)
     credits.save(
         revision.id, CreditNoteInvoiceId=revision.id, RevisionNumber=revision.number,
         InvoiceId=original_id, InvoiceNumber=original.get("Number"),
@@ -116,8 +116,9 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     lines = []
     total = 0.0
     for line in invoices.lines(original_id):
-        revised = kept.get(line["Id"], number(line.get("Quantity")))
-        credit = round(number(line.get("Quantity")) - revised, 5)
+        billed = round(number(line.get("Quantity")) - taken.get(line["Id"], 0.0), 5)
+        revised = kept.get(line["Id"], billed)
+        credit = round(billed - revised, 5)
         amount = round(credit * number(line.get("UnitPrice")), 2)
         total += amount if chargeable(line) else 0.0
         lines.append((line["Id"], {
@@ -133,11 +134,12 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
     credits.save_lines(revision.id, lines)
     credits.save(revision.id, TotalAmount=round(total, 2), TotalTax=0.0)
     invoices.save(original_id, IsCorrectionInvoice=True, CreditNoteInvoiceId=revision.id)
+    staged_credit = {line_id: values for line_id, values in lines}
     invoices.save_lines(original_id, [
         (line["Id"], {**{k: v for k, v in line.items() if k != "Id"},
-                      "RevisedQuantity": kept.get(line["Id"], line.get("Quantity")),
-                      "CreditedQuantity": round(number(line.get("Quantity"))
-                                                - kept.get(line["Id"], number(line.get("Quantity"))), 5)})
+                      "RevisedQuantity": staged_credit[line["Id"]]["RevisedQuantity"],
+                      "CreditedQuantity": round(taken.get(line["Id"], 0.0)
+                                                + number(staged_credit[line["Id"]]["Quantity"]), 5)})
         for line in invoices.lines(original_id)
     ])  # fmt: skip
     _publish_quietly(deps, original_id, lines=True)
@@ -281,7 +283,7 @@ class _Corrector:
     def _plan(self, row: Mapping[str, Any], label: str) -> Plan:
         original_id = str(row["InvoiceId"])
         original = self.invoices.get(original_id)
-        credited = self._credited_before(original_id)
+        credited = credited_before(self.credits, original_id, self.revision_id)
         dimension = ProjectDimension(self.bc, self.deps.credit_notes.dimension)
         originals = []
         for line in self.invoices.lines(original_id):
@@ -318,19 +320,6 @@ class _Corrector:
             original_id, BcPostedInvoiceNo=invoice.number, BcPostingDate=posting_date
         )
         self.credits.save(self.revision_id, BcPostedInvoiceNo=invoice.number)
-
-    def _credited_before(self, original_id: str) -> dict[str, float]:
-        """Per original line: what earlier revisions' credit memos took back."""
-        taken: dict[str, float] = {}
-        for other in self.credits.rows(InvoiceId=original_id):
-            if other["Id"] == self.revision_id or other.get("Status") not in (
-                CreditMemoStatus.CREATED,
-                CreditMemoStatus.POSTED,
-            ):
-                continue
-            for line in self.credits.lines(other["Id"]):
-                taken[line["Id"]] = taken.get(line["Id"], 0.0) + number(line.get("Quantity"))
-        return taken
 
     # --- apply ----------------------------------------------------------------------------
     def _apply(self, plan: Plan, row: Mapping[str, Any], label: str) -> CreditMemoStatus:
@@ -460,18 +449,57 @@ class _Corrector:
 
 
 # --- helpers ------------------------------------------------------------------------------
-def _original_of(deps: Deps, revision: ProjectInvoice) -> str:
-    """The original invoice: the one the revision's corrective details point back to."""
+def _original_of(deps: Deps, revision: ProjectInvoice) -> tuple[str, dict[str, float]]:
+    """The invoice the revision corrects in BC, and what the revision keeps per line detail
+    of it. A revision of a revision is followed back to the invoice BC has: the original,
+    or the revision that billed anew what it kept of an invoice BC never posted."""
     dataverse, _ = ports(deps)
-    first = str(revision.corrections[0]["_msdyn_originalinvoicelinedetail_value"])
-    try:
-        detail = dataverse.get("msdyn_invoicelinetransactions", first,
-                               select=["_msdyn_invoice_value"])  # fmt: skip
-    except NotFound:
-        raise ValidationError(f"revision {revision.number}: the line detail it corrects "
-                              f"({first}) is gone", record=revision.id,
-                              field="msdyn_OriginalInvoiceLineDetail") from None  # fmt: skip
-    return str(detail["_msdyn_invoice_value"]).lower()
+    invoices = invoice_staging(deps.store)
+    kept = {str(d["_msdyn_originalinvoicelinedetail_value"]).lower(): number(d.get("msdyn_quantity"))
+            for d in revision.corrections}  # fmt: skip
+    for _ in range(MAX_CHAIN):
+        first = next(iter(kept))
+        try:
+            detail = dataverse.get("msdyn_invoicelinetransactions", first, select=[
+                "_msdyn_invoice_value", "msdyn_correction", "_msdyn_originalinvoicelinedetail_value"])  # fmt: skip
+        except NotFound:
+            raise ValidationError(f"revision {revision.number}: the line detail it corrects "
+                                  f"({first}) is gone", record=revision.id,
+                                  field="msdyn_OriginalInvoiceLineDetail") from None  # fmt: skip
+        invoice_id = str(detail["_msdyn_invoice_value"]).lower()
+        staged = invoices.find(invoice_id)
+        in_bc = staged is not None and staged.get("Status") != InvoiceStatus.CANCELLED
+        if in_bc or not (
+            detail.get("msdyn_correction") and detail.get("_msdyn_originalinvoicelinedetail_value")
+        ):
+            return invoice_id, kept
+        parents = {str(d["msdyn_invoicelinetransactionid"]).lower():
+                   str(d["_msdyn_originalinvoicelinedetail_value"]).lower()
+                   for d in dataverse.rows("msdyn_invoicelinetransactions",
+                                           filter=f"_msdyn_invoice_value eq {invoice_id}",
+                                           select=["msdyn_invoicelinetransactionid",
+                                                   "_msdyn_originalinvoicelinedetail_value"])
+                   if d.get("_msdyn_originalinvoicelinedetail_value")}  # fmt: skip
+        kept = {parents[key]: quantity for key, quantity in kept.items() if key in parents}
+        if not kept:
+            break
+    raise ValidationError(f"revision {revision.number}: the invoice it corrects cannot be "
+                          "traced back to one BC has", record=revision.id,
+                          field="msdyn_OriginalInvoiceLineDetail")  # fmt: skip
+
+
+def credited_before(credits: Staging, original_id: str, revision_id: str) -> dict[str, float]:
+    """Per line detail of the original: what other revisions' credit memos took back."""
+    taken: dict[str, float] = {}
+    for other in credits.rows(InvoiceId=original_id):
+        if other["Id"] == revision_id.lower() or other.get("Status") not in (
+            CreditMemoStatus.CREATED,
+            CreditMemoStatus.POSTED,
+        ):
+            continue
+        for line in credits.lines(other["Id"]):
+            taken[line["Id"]] = taken.get(line["Id"], 0.0) + number(line.get("Quantity"))
+    return taken
 
 
 def _set_non_changeable(deps: Deps) -> None:

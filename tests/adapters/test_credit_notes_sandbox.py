@@ -354,6 +354,31 @@ def test_a_partial_revision_posts_a_credit_memo_of_the_differences(world: World)
     assert len(credit_memos_of(world, posted["id"])) == 1
 
 
+def test_a_revision_of_a_revision_takes_back_the_difference_from_the_one_before(
+    world: World,
+) -> None:
+    """The simulator's revise of a confirmed revision: corrective details pointing at the
+    revision's. The second credit memo is applied to the original BC invoice and takes
+    back only what the second revision no longer keeps (revise-project-invoices)."""
+    invoice = world.invoice()
+    posted = world.posted(invoice)
+    first = world.revise(invoice, {0: 5})  # 8 → 5 hours; the runbook taken back
+    assert world.correct(first)["Status"] == "Posted"
+    revised = dict(world.crm.get("invoices", first)) | {"invoiceid": first}
+    revised["details"] = sorted(
+        world.crm.rows("msdyn_invoicelinetransactions", filter=f"_msdyn_invoice_value eq {first}"),
+        key=lambda d: [w["description"] for w in WORK].index(d["msdyn_description"]))  # fmt: skip
+    second = world.revise(revised, {0: 2, 1: 0})  # of the 5 hours, 2 kept
+
+    row = world.correct(second)
+
+    assert (row["Status"], row["InvoiceId"]) == ("Posted", invoice["invoiceid"]), row
+    memos = sorted(credit_memos_of(world, posted["id"]), key=lambda m: m["number"])
+    assert bc_lines(memos[-1], "salesCreditMemoLines") == [
+        ("6100", "Cloud design workshop", 3, 120, PROJECT)]  # fmt: skip
+    assert remaining(world, posted["id"]) == 1560 - 960 - 360
+
+
 def test_create_credit_memo_mode_leaves_it_for_the_user_then_the_poll_finds_it_posted(
     world: World,
 ) -> None:

@@ -445,18 +445,39 @@ def test_a_customer_blocked_for_invoices_only_still_gets_its_credit_memo() -> No
 
 
 def test_a_revision_crediting_more_than_was_invoiced_is_refused() -> None:
+    """A revision states the new quantity: below zero credits more than was invoiced;
+    above what is billed now (after earlier credit notes) would bill more."""
     w = posted_world()
-    w.revise(2, 1, {1: 12, 2: 1})  # 8 hours credited
+    w.revise(2, 1, {1: 12, 2: 1})  # 8 hours credited: 12 billed now
     run_project_invoices(w.deps)
     assert drain(w) == ["Posted"]
     w.revise(3, 1, {1: -5, 2: 1})
     run_project_invoices(w.deps)
     assert drain(w) == ["Refused"]
     assert "cannot credit more than was invoiced" in w.credit(3)["Error"]
-    w.revise(4, 1, {1: 2, 2: 1})  # 18 more hours: only 12 are left after the 8
+    w.revise(4, 1, {1: 14, 2: 1})
     run_project_invoices(w.deps)
     assert drain(w) == ["Refused"]
-    assert "only 12 is left after earlier credit notes" in w.credit(4)["Error"]
+    assert ("raises the quantity from 12 (of 20 invoiced, after earlier credit notes) to 14"
+            in w.credit(4)["Error"])  # fmt: skip
+
+
+def test_a_revision_of_a_revision_credits_what_it_takes_back_from_the_one_before() -> None:
+    """Revising the revision: its corrective details point at the revision's, which point
+    at the original's; BC's invoice is the original's, and the new credit memo takes back
+    only the difference to what the first revision kept."""
+    w = posted_world()
+    w.revise(2, 1, {1: 12})  # 8 hours and the travel taken back
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+    w.revise(3, 2, {1: 4})  # of the 12 hours still billed, 4 are kept
+    run_project_invoices(w.deps)
+    assert drain(w) == ["Posted"]
+    _, second = sorted(w.memos.credit_memos_of(w.bc_invoice(1).id), key=lambda m: m.number)
+    assert [(x.line.description, x.quantity) for x in second.lines] == [("Week 1 consulting", 8)]
+    assert w.credit(3)["InvoiceId"] == guid(101)
+    invoice = w.memos.sales_invoice(w.bc_invoice(1).id)
+    assert invoice is not None and invoice.remaining_amount == 2750.0 - 1310.0 - 960.0
 
 
 def test_auto_confirm_confirms_a_draft_revision_which_then_is_corrected() -> None:
