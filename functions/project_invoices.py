@@ -13,7 +13,7 @@ from functions.queue_messages import read_message, settle_by_kind
 from shared.bootstrap import deps
 from shared.context import correlation_id
 from shared.domain.credit_notes import CorrectMessage, CorrectRequest, ProcessRequest
-from shared.flows.credit_notes import correct_invoices, handle_correct_message
+from shared.flows.credit_notes import correct_invoices, handle_correct_message, note_dead_letter
 from shared.flows.project_poll import process_confirmed_invoices, run_project_invoices
 from shared.registry import Queue, Schedule
 from shared.sync.project_staging import Staging, credit_memo_staging, invoice_staging, view
@@ -37,8 +37,13 @@ def project_credit_notes_worker(msg: func.ServiceBusMessage) -> None:
     message = read_message(msg, CorrectMessage, source="project-credit-notes")
     if message is None:
         return
-    settle_by_kind(msg, Queue.PROJECT_CREDIT_NOTES, f"revision {message.revision_id}",
-                   lambda: handle_correct_message(deps(), message))  # fmt: skip
+    settle_by_kind(
+        msg, Queue.PROJECT_CREDIT_NOTES, f"revision {message.revision_id}",
+        lambda: handle_correct_message(deps(), message),
+        on_give_up=lambda error, given_up: note_dead_letter(
+            deps(), message.revision_id, Queue.PROJECT_CREDIT_NOTES, error.message,
+            given_up.failing_for),
+    )  # fmt: skip
 
 
 @bp.function_name("project_invoices_run_http")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from shared.domain.credit_notes import (
@@ -208,6 +208,20 @@ def handle_correct_message(deps: Deps, message: CorrectMessage) -> CreditMemoSta
     with tracked(deps, Flow.PROJECT_CREDIT_NOTES):
         _set_non_changeable(deps)
         return correct_invoice(deps, message.revision_id, correlation_id=message.correlation_id)
+
+
+def note_dead_letter(
+    deps: Deps, revision_id: str, queue: str, error: str, failing_for: timedelta
+) -> None:
+    """Say on the Dataverse Credit Memo that Correct Invoice's message is going to the
+    dead-letter queue, and how to replay it (its status stays: nothing is wrong with it)."""
+    credits = credit_memo_staging(deps.store)
+    if credits.find(revision_id) is None:
+        return
+    hours = failing_for.total_seconds() / 3600
+    credits.save(revision_id, Error=(
+        f"dead-lettered after failing for {hours:.1f} h: {error}. Once the cause is fixed, "
+        f"replay it: POST /api/dead-letters/{queue}/replay or hub dead-letters replay {queue}"))  # fmt: skip
 
 
 def correct_invoice(deps: Deps, revision_id: str, *, correlation_id: str = "") -> CreditMemoStatus:

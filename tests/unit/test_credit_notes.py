@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ from shared.errors import (
     UncertainWriteError,
     ValidationError,
 )
-from shared.flows.credit_notes import correct_invoices, handle_correct_message
+from shared.flows.credit_notes import correct_invoices, handle_correct_message, note_dead_letter
 from shared.flows.deps import Deps
 from shared.flows.project_invoices import document_id
 from shared.flows.project_poll import process_confirmed_invoices, run_project_invoices
@@ -563,6 +563,19 @@ def test_a_non_changeable_field_changed_in_bc_is_reported_on_the_row() -> None:
         "PROJECT_NON_CHANGEABLE_FIELDS"
         in w.crm.get("invoices", revision_id)["bcs_bcintegrationmessage"]
     )
+
+
+def test_a_dead_lettered_correction_says_so_on_its_row_and_how_to_replay_it() -> None:
+    w = posted_world(integration_active=False)
+    revision_id = w.revise(2, 1, {})
+    process_confirmed_invoices(w.deps)
+    note_dead_letter(w.deps, revision_id, Queue.PROJECT_CREDIT_NOTES, "BC unavailable",
+                     timedelta(hours=4))  # fmt: skip
+    row = w.credit(2)
+    assert row["Status"] == "New" and row["Error"].startswith(
+        "dead-lettered after failing for 4.0 h: BC unavailable. Once the cause is fixed"
+    )
+    assert "hub dead-letters replay project-credit-notes" in row["Error"]
 
 
 def test_correct_invoice_refuses_an_invoice_that_is_no_revision() -> None:
