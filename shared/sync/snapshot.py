@@ -42,7 +42,9 @@ from shared.sync.maps import Lookup
 
 ID_NAMESPACE = uuid.UUID("0f4e2d8c-61b7-4a3e-9c55-7d1e3b9a2c40")
 CHANGE_SET = 1000  # Dataverse: at most 1,000 requests in a $batch
-IN_FLIGHT = 4  # change sets sent at once (the HTTP layer's own cap on requests in flight)
+# Change sets at once: Dataverse allows 1,200 s of execution per 5 minutes and user, so
+# four change sets busy all the time is what its service protection allows.
+IN_FLIGHT = 4
 SAVE_CHUNK = 100  # Table Storage: one transaction per partition holds at most 100 rows
 BUCKETS = 4096  # rows a feed's record is spread over (about 25 keys each at 100,000 rows)
 PROPERTY_CHARS = 30_000  # characters per string property (Table Storage: 64 KiB, UTF-16)
