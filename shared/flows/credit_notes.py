@@ -38,7 +38,7 @@ from shared.domain.credit_notes import (
 )
 from shared.domain.invoices import DocumentKind
 from shared.entities.project_invoices import DESCRIPTION
-from shared.errors import FatalError, NotFound, RecordError, TransientError, ValidationError
+from shared.errors import NotFound, RecordError, TransientError, ValidationError
 from shared.flows.credit_note_plan import (
     BcFacts,
     CancelPosted,
@@ -282,12 +282,10 @@ class _Corrector:
                 return self._finish(found, post=self._post(), label=label)
             plan = self._plan(row, label)
             return self._apply(plan, row, label)
-        except FatalError:
-            raise
-        except TransientError:
-            raise
-        except RecordError as refused:
-            return self.record(CreditMemoStatus.ERROR, refused.message)
+        except RecordError as refused:  # BC refused (transient and fatal errors go up)
+            message = refused.message
+            return self.record(CreditMemoStatus.ERROR,
+                               message if message.startswith(label) else f"{label}: {message}")  # fmt: skip
 
     # --- gather and decide ----------------------------------------------------------------
     def _existing(self) -> CreditMemoState | None:
