@@ -47,6 +47,7 @@ from shared.entities.project_invoices import (
 )
 from shared.errors import (
     ConfigurationError,
+    DependencyNotSynced,
     FatalError,
     NotFound,
     RecordError,
@@ -177,11 +178,11 @@ def write_invoice(deps: Deps, invoice_id: str, *, correlation_id: str = "") -> I
         created = existing or bc.create_document(document)
     except FatalError:
         raise
+    except DependencyNotSynced as waiting:  # its reason says it is retried on the next run
+        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, waiting.message)
+        return InvoiceStatus.NEW
     except TransientError as error:
         _settle(deps, staging, invoice_id, InvoiceStatus.NEW, f"{error}; retried on the next run")
-        return InvoiceStatus.NEW
-    except _Waiting as waiting:
-        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, str(waiting))
         return InvoiceStatus.NEW
     except RecordError as refused:
         message = (
@@ -221,10 +222,6 @@ def refresh_invoices(deps: Deps, report: ProjectReport) -> None:
 
 
 # --- the BC invoice -----------------------------------------------------------------------
-class _Waiting(Exception):
-    """A customer or currency not coupled yet: the invoice waits (transient)."""
-
-
 def _bc_invoice(
     deps: Deps, row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], label: str
 ) -> NewDocument:
@@ -257,7 +254,8 @@ def _bc_invoice(
 
 def map_header(deps: Deps, row: Mapping[str, Any], label: str) -> dict[str, Any]:
     """The BC header values of a staged project invoice through the couplings. Raises
-    ValidationError naming the field, _Waiting for an uncoupled customer or currency."""
+    ValidationError naming the field, DependencyNotSynced (transient) for a customer or
+    currency not coupled yet."""
     source = {"id": row["Id"], "invoicenumber": row["Number"],
               "msdyn_invoicedate": row.get("DocumentDate") or None,
               "_customerid_value": row.get("AccountId"),
@@ -276,7 +274,7 @@ def map_header(deps: Deps, row: Mapping[str, Any], label: str) -> dict[str, Any]
         raise ValidationError(f"{label}: {problem.message}", record=str(row["Number"]),
                               field=problem.field) from None  # fmt: skip
     if isinstance(mapped, Wait | Filtered):
-        raise _Waiting(f"{label}: {mapped.reason}")
+        raise DependencyNotSynced(f"{label}: {mapped.reason}")
     return mapped
 
 

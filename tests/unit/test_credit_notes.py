@@ -26,6 +26,7 @@ from shared.domain.invoices import DocumentKind
 from shared.errors import (
     ConfigurationError,
     RejectedError,
+    TransientError,
     UncertainWriteError,
     ValidationError,
 )
@@ -563,6 +564,18 @@ def test_a_non_changeable_field_changed_in_bc_is_reported_on_the_row() -> None:
         "PROJECT_NON_CHANGEABLE_FIELDS"
         in w.crm.get("invoices", revision_id)["bcs_bcintegrationmessage"]
     )
+
+
+def test_a_customer_uncoupled_since_is_transient_for_correct_invoice() -> None:
+    """The queue handler gets a transient error (the message comes back later), not a
+    crash, and the row waits as New."""
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO)
+    w.revise(2, 1, {1: 12})
+    run_project_invoices(w.deps)
+    Couplings(w.deps.store).remove(Coupling("customers", guid(50), ACCOUNT, "C00010"))
+    with pytest.raises(TransientError, match="is not in BC yet"):
+        drain(w)
+    assert w.credit(2)["Status"] == "New" and not w.memos.credit_memos_of(w.bc_invoice(1).id)
 
 
 def test_a_dead_lettered_correction_says_so_on_its_row_and_how_to_replay_it() -> None:
