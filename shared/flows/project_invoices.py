@@ -161,8 +161,7 @@ def stage_invoice(deps: Deps, invoice: ProjectInvoice, *, correction: bool = Fal
             Coupled=False, Status=InvoiceStatus.NEW.value,
         )  # fmt: skip
         lines.append((str(detail["msdyn_invoicelinetransactionid"]), values))
-    staging.save_lines(invoice.id, lines)
-    publish_invoice(deps, invoice.id, lines=True)
+    staging.save_lines(invoice.id, lines)  # Dataverse's copy: when the outcome is recorded
     return existing is None
 
 
@@ -179,16 +178,17 @@ def write_invoice(deps: Deps, invoice_id: str, *, correlation_id: str = "") -> I
     except FatalError:
         raise
     except DependencyNotSynced as waiting:  # its reason says it is retried on the next run
-        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, waiting.message)
+        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, waiting.message, lines=True)
         return InvoiceStatus.NEW
     except TransientError as error:
-        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, f"{error}; retried on the next run")
+        _settle(deps, staging, invoice_id, InvoiceStatus.NEW, f"{error}; retried on the next run",
+                lines=True)  # fmt: skip
         return InvoiceStatus.NEW
     except RecordError as refused:
         message = (
             refused.message if refused.message.startswith(label) else f"{label}: {refused.message}"
         )
-        _settle(deps, staging, invoice_id, InvoiceStatus.ERROR, message)
+        _settle(deps, staging, invoice_id, InvoiceStatus.ERROR, message, lines=True)
         return InvoiceStatus.ERROR
     status = InvoiceStatus.POSTED if created.posted else InvoiceStatus.CREATED
     numbers = ({"BcPostedInvoiceNo": created.number} if created.posted
@@ -197,8 +197,7 @@ def write_invoice(deps: Deps, invoice_id: str, *, correlation_id: str = "") -> I
     _settle(deps, staging, invoice_id, status, "", BcInvoiceId=created.id,
             CustomerAccountNumber=document.party_number, Currency=document.currency_code,
             BcPostingDate=document.posting_date.isoformat() if document.posting_date else "",
-            CorrelationId=correlation_id, **numbers)  # fmt: skip
-    publish_invoice(deps, invoice_id, lines=True)
+            CorrelationId=correlation_id, lines=True, **numbers)  # fmt: skip
     return status
 
 
@@ -483,14 +482,14 @@ class _Names:
 
 
 # --- small helpers ------------------------------------------------------------------------
-def _settle(deps: Deps, staging: Staging, key: str, status: InvoiceStatus, error: str,
-            **values: Any) -> None:  # fmt: skip
+def _settle(deps: Deps, staging: Staging, key: str, status: InvoiceStatus, error: str, *,
+            lines: bool = False, **values: Any) -> None:  # fmt: skip
     row = staging.find(key) or {}
     attempts = int(row.get("Attempts") or 0) + (1 if error else 0)
     staging.save(key, Status=status.value, Error=error, Attempts=attempts,
                  UpdatedAt=deps.clock(), **values)  # fmt: skip
     with contextlib.suppress(TransientError, RecordError):  # the hub's row is the record;
-        publish_invoice(deps, key)  # Dataverse's copy follows on the next change
+        publish_invoice(deps, key, lines=lines)  # Dataverse's copy follows on the next change
 
 
 def number(value: object) -> float:
