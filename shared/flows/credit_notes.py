@@ -113,7 +113,7 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
         ModifiedOn=str(revision.row.get("modifiedon") or ""), StagedAt=deps.clock(),
         CorrelationId=correlation_id,
     )  # fmt: skip
-    lines = []
+    lines, on_original = [], []
     total = 0.0
     for line in invoices.lines(original_id):
         billed = round(number(line.get("Quantity")) - taken.get(line["Id"], 0.0), 5)
@@ -131,17 +131,12 @@ def stage_revision(deps: Deps, revision: ProjectInvoice, *, correlation_id: str 
             "LineAmountBase": round(amount / (number(line.get("ExchangeRate")) or 1.0), 2),
             "Coupled": False, "Status": CreditMemoStatus.NEW.value, "ModifiedOn": deps.clock(),
         }))  # fmt: skip
+        credited = round(taken.get(line["Id"], 0.0) + credit, 5)
+        on_original.append((line["Id"], {"RevisedQuantity": revised, "CreditedQuantity": credited}))
     credits.save_lines(revision.id, lines)
     credits.save(revision.id, TotalAmount=round(total, 2), TotalTax=0.0)
     invoices.save(original_id, IsCorrectionInvoice=True, CreditNoteInvoiceId=revision.id)
-    staged_credit = {line_id: values for line_id, values in lines}
-    invoices.save_lines(original_id, [
-        (line["Id"], {**{k: v for k, v in line.items() if k != "Id"},
-                      "RevisedQuantity": staged_credit[line["Id"]]["RevisedQuantity"],
-                      "CreditedQuantity": round(taken.get(line["Id"], 0.0)
-                                                + number(staged_credit[line["Id"]]["Quantity"]), 5)})
-        for line in invoices.lines(original_id)
-    ])  # fmt: skip
+    invoices.merge_lines(original_id, on_original)
     _publish_quietly(deps, original_id, lines=True)
     return existing is None
 

@@ -72,8 +72,12 @@ class Staging:
 
     def update_lines(self, key: str, values: Mapping[str, Any]) -> None:
         """Merge `values` into every line of the row."""
+        self.merge_lines(key, [(line["Id"], values) for line in self.lines(key)])
+
+    def merge_lines(self, key: str, lines: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Merge each line's values into that line (its other columns stay)."""
         self.store.upsert_many(self.lines_table, [
-            Entity(key.lower(), line["Id"], dict(values)) for line in self.lines(key)
+            Entity(key.lower(), line_key.lower(), dict(values)) for line_key, values in lines
         ])  # fmt: skip
 
 
