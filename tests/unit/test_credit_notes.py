@@ -7,6 +7,7 @@ redelivery and lost answers, and the non-changeable fields sent to BC."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -516,6 +517,30 @@ def test_a_redelivered_message_links_instead_of_creating() -> None:
     drain(w)
     body = CorrectMessage.model_validate_json(message.body)
     assert handle_correct_message(w.deps, body).value == "Created"  # delivered again
+    assert len(w.memos.credit_memos_of(w.bc_invoice(1).id)) == 1
+
+
+def test_the_same_message_delivered_twice_at_once_makes_one_credit_memo() -> None:
+    """Two workers take the same Correct Invoice message at the same moment: the lease per
+    revision lets one write; the other waits, then finds it done."""
+    w = posted_world(correct_mode=CorrectMode.CREATE_CREDIT_MEMO)
+    w.revise(2, 1, {1: 12})
+    run_project_invoices(w.deps)
+    [(_, message)] = [m for m in w.bus.sent if m[0] == Queue.PROJECT_CREDIT_NOTES]
+    body = CorrectMessage.model_validate_json(message.body)
+    w.bc.latency = 0.05  # widens the race: each BC write waits before it lands
+    start, outcomes = threading.Barrier(2), []
+
+    def worker() -> None:
+        start.wait()
+        outcomes.append(handle_correct_message(w.deps, body).value)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["Created", "Created"]
     assert len(w.memos.credit_memos_of(w.bc_invoice(1).id)) == 1
 
 
