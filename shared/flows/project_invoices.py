@@ -373,6 +373,9 @@ def with_details_many(
             for row in rows]  # fmt: skip
 
 
+OPEN_STATUSES = ("New", "Error")  # a staging row still to be written (or written again)
+
+
 def finished(deps: Deps, invoice_id: str) -> bool:
     """Whether the stagings are done with this Project Operations invoice (an original in
     BC, a revision corrected or refused): a change to it has nothing left to do. A revision
@@ -380,7 +383,17 @@ def finished(deps: Deps, invoice_id: str) -> bool:
     row = invoice_staging(deps.store).find(invoice_id) or credit_memo_staging(deps.store).find(
         invoice_id
     )
-    return row is not None and row.get("Status") not in ("New", "Error")
+    return row is not None and row.get("Status") not in OPEN_STATUSES
+
+
+def finished_ids(deps: Deps) -> set[str]:
+    """Every invoice id `finished` answers True for, from one read of each staging."""
+    originals = {row["Id"]: row.get("Status") for row in invoice_staging(deps.store).rows()}
+    revisions = {row["Id"]: row.get("Status") for row in credit_memo_staging(deps.store).rows()
+                 if row["Id"] not in originals}  # fmt: skip
+    return {
+        key for key, status in {**revisions, **originals}.items() if status not in OPEN_STATUSES
+    }
 
 
 def publish_invoice(deps: Deps, invoice_id: str, *, lines: bool = False) -> None:

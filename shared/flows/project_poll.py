@@ -39,6 +39,7 @@ from shared.flows.project_invoices import (
     ProjectInvoice,
     ProjectReport,
     finished,
+    finished_ids,
     ports,
     read_invoice,
     refresh_invoices,
@@ -146,11 +147,12 @@ def _changed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
 
 def _confirmed(deps: Deps, dataverse: Dataverse) -> Iterator[ProjectInvoice]:
     """Confirmed project invoices no staging has finished with."""
+    done = finished_ids(deps)  # one read of the stagings, not one per invoice
     for status in (PO_CONFIRMED, PO_PAID):
         waiting: list[Mapping[str, Any]] = []
         for row in dataverse.rows("invoices", select=HEADER_COLUMNS,
                                   filter=f"msdyn_projectinvoicestatus eq {status}"):  # fmt: skip
-            if not finished(deps, str(row["invoiceid"])):
+            if str(row["invoiceid"]).lower() not in done:
                 waiting.append(row)
             if len(waiting) == IDS_PER_QUERY:
                 yield from with_details_many(dataverse, waiting)

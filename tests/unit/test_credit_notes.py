@@ -186,6 +186,7 @@ def test_a_confirmed_invoice_is_one_bc_invoice_with_the_project_on_every_line() 
     assert (mirror["bcs_name"], mirror["bcs_status"], mirror["bcs_bcunpostedinvoiceno"]) == (
         "PI-1001", 100000001, document.number)  # fmt: skip
     assert len(w.crm.all("bcs_bcinvoicestaginglines")) == 3
+    assert process_confirmed_invoices(w.deps).read == 0  # done with: not read again
     written_back = w.crm.get("invoices", invoice_id)
     assert (written_back["bcs_bcinvoiceno"], written_back["bcs_bcintegrationstatus"]) == (
         document.number, 100000001)  # fmt: skip
